@@ -1,0 +1,46 @@
+//! One module per subcommand, plus the database plumbing they share.
+
+pub mod ingest;
+pub mod migrate;
+pub mod stats;
+
+use anyhow::{anyhow, Context};
+use telemetry_shared::db::{make_pool, DbError, Pool};
+
+/// Database settings from the command line / environment.
+pub struct DbArgs {
+    /// `--database-url` or `DATABASE_URL`.
+    pub url: Option<String>,
+}
+
+impl DbArgs {
+    /// The connection string, or a clear error naming what to set.
+    pub fn url(&self) -> anyhow::Result<&str> {
+        self.url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| anyhow!("DATABASE_URL is not set (or pass --database-url)"))
+    }
+
+    /// A small pool, checked by taking one connection so failures surface here.
+    pub async fn pool(&self) -> anyhow::Result<Pool> {
+        let pool = make_pool(self.url()?, 2)?;
+        let _probe = pool
+            .get()
+            .await
+            .map_err(DbError::from)
+            .context("cannot reach the database")?;
+        Ok(pool)
+    }
+}
+
+/// Adds a hint when the schema is missing.
+pub fn hint_migrate(e: DbError) -> anyhow::Error {
+    let missing_table = matches!(&e, DbError::Query(q)
+        if q.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE));
+    if missing_table {
+        anyhow!("{e} (the schema is missing: run `telemetry migrate` first)")
+    } else {
+        e.into()
+    }
+}

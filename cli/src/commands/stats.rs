@@ -1,0 +1,147 @@
+//! `telemetry stats`.
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use telemetry_shared::csv::parse_timestamp;
+use telemetry_shared::stats::{compute, Stats};
+
+use super::{hint_migrate, DbArgs};
+use crate::output::{table, write_json};
+
+/// Prints the figures since `since` (default 30 days ago).
+pub async fn run(db: &DbArgs, since: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let since = match since {
+        Some(s) => parse_since(s)?,
+        None => Utc::now() - TimeDelta::days(30),
+    };
+    let pool = db.pool().await?;
+    let client = pool.get().await.context("cannot reach the database")?;
+    let stats = compute(&**client, since).await.map_err(hint_migrate)?;
+    if json {
+        write_json(&stats)
+    } else {
+        print!("{}", render(&stats));
+        Ok(())
+    }
+}
+
+fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    parse_timestamp(s).map_err(|e| anyhow::anyhow!("--since: {e}"))
+}
+
+fn usd(v: f64) -> String {
+    format!("${v:.4}")
+}
+
+/// "unknown" when no call of the bucket has a price: never a silent $0.
+fn bucket_cost(b: &telemetry_shared::stats::LlmBucket) -> String {
+    match b.unpriced_calls {
+        0 => usd(b.cost_usd),
+        n if n == b.calls => "unknown".into(),
+        _ => format!("{} + unknown", usd(b.cost_usd)),
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("-".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or("-".into(), |s| format!("{s:.0}s"))
+}
+
+/// The human-readable report.
+pub fn render(s: &Stats) -> String {
+    let l = &s.llm;
+    let mut out = format!(
+        "Telemetry since {}\n\nLLM calls\n",
+        s.since.format("%Y-%m-%d %H:%M UTC")
+    );
+    out += &table(
+        &[
+            "calls",
+            "input",
+            "cache read",
+            "cache write",
+            "output",
+            "cost",
+            "unpriced",
+            "success",
+        ],
+        &[vec![
+            l.calls.to_string(),
+            l.input_tokens.to_string(),
+            l.cache_read_tokens.to_string(),
+            l.cache_write_tokens.to_string(),
+            l.output_tokens.to_string(),
+            usd(l.cost_usd),
+            l.unpriced_calls.to_string(),
+            pct(l.success_rate),
+        ]],
+    );
+    let buckets = |rows: &[telemetry_shared::stats::LlmBucket]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|b| {
+                vec![
+                    b.key.clone(),
+                    b.calls.to_string(),
+                    b.tokens.to_string(),
+                    bucket_cost(b),
+                    b.unpriced_calls.to_string(),
+                ]
+            })
+            .collect()
+    };
+    out += "\nBy day (UTC)\n";
+    out += &table(
+        &["day", "calls", "tokens", "cost", "unpriced"],
+        &buckets(&s.llm_by_day),
+    );
+    out += "\nBy model\n";
+    out += &table(
+        &["model", "calls", "tokens", "cost", "unpriced"],
+        &buckets(&s.llm_by_model),
+    );
+    if l.unpriced_calls > 0 {
+        out += &format!(
+            "\nnote: {} calls use models without a price; their cost is unknown and not in the totals\n",
+            l.unpriced_calls
+        );
+    }
+    out += "\nWorkflow runs\n";
+    if s.workflows.is_empty() {
+        out += "  (none yet: run `telemetry ingest github`)\n";
+    } else {
+        let rows: Vec<Vec<String>> = s
+            .workflows
+            .iter()
+            .map(|w| {
+                vec![
+                    w.repository.clone(),
+                    w.workflow.clone(),
+                    w.runs.to_string(),
+                    w.completed.to_string(),
+                    pct(w.success_rate),
+                    secs(w.p50_seconds),
+                    secs(w.p95_seconds),
+                ]
+            })
+            .collect();
+        out += &table(
+            &[
+                "repository",
+                "workflow",
+                "runs",
+                "completed",
+                "success",
+                "p50",
+                "p95",
+            ],
+            &rows,
+        );
+    }
+    out
+}

@@ -1,0 +1,84 @@
+//! `telemetry`: the operator CLI. Runs the same shared code as the Lambda functions by hand.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Telemetry pipeline operator CLI.
+#[derive(Parser)]
+#[command(name = "telemetry", version, about)]
+struct Cli {
+    /// PostgreSQL connection string (URL or key=value; sslmode=disable|prefer|require|verify-full).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending database migrations.
+    Migrate,
+    /// Ingest telemetry from a source.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
+    Stats {
+        /// Start of the period (YYYY-MM-DD or RFC 3339); default: 30 days ago.
+        #[arg(long)]
+        since: Option<String>,
+        /// Print one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum IngestCommand {
+    /// Ingest a usage.csv file (default: $TELEMETRY_CSV_PATH, else .telemetry/usage.csv).
+    Csv {
+        /// Path to the CSV file.
+        path: Option<PathBuf>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Rows per transaction.
+        #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
+        batch_rows: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TELEMETRY_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let db = commands::DbArgs {
+        url: cli.database_url,
+    };
+    let result = match cli.command {
+        Command::Migrate => commands::migrate::run(&db).await,
+        Command::Ingest(IngestCommand::Csv {
+            path,
+            json,
+            batch_rows,
+        }) => commands::ingest::csv(&db, path, json, batch_rows).await,
+        Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", output::one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! PostgreSQL access: connection strings with libpq-style `sslmode`, a rustls-backed pool,
+//! embedded migrations, and the error type of the database boundary.
+
+mod conninfo;
+mod error;
+mod migrate;
+mod pool;
+mod tls;
+
+pub use conninfo::{ConnInfo, SslMode};
+pub use error::DbError;
+pub use migrate::{migrate, AppliedMigration};
+pub use pool::{connect_one, make_pool, Pool};

@@ -1,0 +1,40 @@
+//! Errors of the ingestion boundary, classified retryable or not.
+
+use crate::csv::HeaderError;
+use crate::db::DbError;
+
+/// An ingestion stopped before accounting for every record.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file is not usable as a whole (no header, missing columns).
+    #[error("{0}")]
+    Unreadable(#[from] HeaderError),
+    /// The database refused or was unreachable; batches before `lines` were committed.
+    #[error("{}{source}", lines.map(|(a, b)| format!("batch of lines {a}-{b} was rolled back: ")).unwrap_or_default())]
+    Database {
+        /// The underlying error.
+        source: DbError,
+        /// First and last line of the batch that failed, when one was being written.
+        lines: Option<(u64, u64)>,
+    },
+}
+
+impl IngestError {
+    /// True when the same ingestion may succeed later (database down, not a bad file).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            IngestError::Unreadable(HeaderError::Io(_)) => true,
+            IngestError::Unreadable(_) => false,
+            IngestError::Database { source, .. } => source.is_retryable(),
+        }
+    }
+}
+
+impl From<DbError> for IngestError {
+    fn from(source: DbError) -> Self {
+        IngestError::Database {
+            source,
+            lines: None,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The ingestion report shown to users (and stored in `ingest_runs`).
+
+use serde::Serialize;
+
+use crate::store::UpsertCounts;
+
+/// Rejects listed individually in a report; all of them are counted in `rejected`.
+pub const MAX_REPORTED_REJECTS: usize = 1_000;
+
+/// A skipped record.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RejectedRow {
+    /// 1-based line where the record starts.
+    pub line: u64,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// Counts of one ingestion. `rows_read == inserted + updated + duplicates + rejected`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestReport {
+    /// Data records read (header excluded).
+    pub rows_read: u64,
+    /// New rows stored.
+    pub inserted: u64,
+    /// Stored rows whose values changed.
+    pub updated: u64,
+    /// Rows already stored unchanged.
+    pub duplicates: u64,
+    /// Records skipped as invalid.
+    pub rejected: u64,
+    /// The first [`MAX_REPORTED_REJECTS`] rejects.
+    pub rejects: Vec<RejectedRow>,
+    /// True when more rejects exist than are listed.
+    pub rejects_truncated: bool,
+    /// Estimated cost of the valid records priced from the table (USD).
+    pub cost_usd: f64,
+    /// Valid records whose model has no price (cost unknown, not counted as $0).
+    pub unpriced_rows: u64,
+    /// Distinct model names without a price.
+    pub unknown_models: Vec<String>,
+    /// Row id in `ingest_runs`.
+    pub ingest_run_id: Option<i64>,
+}
+
+impl IngestReport {
+    /// Adds a batch's upsert counts.
+    pub fn add_counts(&mut self, c: UpsertCounts) {
+        self.inserted += c.inserted;
+        self.updated += c.updated;
+        self.duplicates += c.duplicates;
+        self.rows_read += c.inserted + c.updated + c.duplicates;
+    }
+
+    /// Records a skipped record.
+    pub fn add_reject(&mut self, line: u64, reason: String) {
+        self.rejected += 1;
+        self.rows_read += 1;
+        if self.rejects.len() < MAX_REPORTED_REJECTS {
+            self.rejects.push(RejectedRow { line, reason });
+        } else {
+            self.rejects_truncated = true;
+        }
+    }
+
+    /// True when the counts add up.
+    pub fn is_balanced(&self) -> bool {
+        self.rows_read == self.inserted + self.updated + self.duplicates + self.rejected
+    }
+}

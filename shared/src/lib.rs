@@ -1,0 +1,12 @@
+//! Shared core of the telemetry pipeline: configuration, database access and migrations,
+//! models, parsers, pricing and batch upserts. The Lambda functions and the operator CLI are
+//! thin wiring around this crate; nothing here knows about `LambdaEvent`.
+
+pub mod config;
+pub mod csv;
+pub mod db;
+pub mod ingest;
+pub mod model;
+pub mod pricing;
+pub mod stats;
+pub mod store;

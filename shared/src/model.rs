@@ -1,0 +1,130 @@
+//! Domain types shared by every source: one LLM call with its billing split and identity.
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+/// Where an LLM call was read from; part of its identity and stored in `llm_calls.source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallSource {
+    /// A row of `usage.csv`.
+    UsageCsv,
+}
+
+impl CallSource {
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallSource::UsageCsv => "usage_csv",
+        }
+    }
+}
+
+/// 128-bit identity of one call (see the `llm_calls` migration for how each source builds it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DedupKey(pub [u8; 16]);
+
+impl DedupKey {
+    /// Digest of `source` and the identifying `parts`, each length-prefixed so that no two
+    /// different part lists can produce the same byte stream.
+    pub fn derive(source: CallSource, parts: &[&[u8]]) -> Self {
+        let mut h = Sha256::new();
+        h.update(source.as_str().as_bytes());
+        for p in parts {
+            h.update((p.len() as u64).to_le_bytes());
+            h.update(p);
+        }
+        let full = h.finalize();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&full[..16]);
+        DedupKey(key)
+    }
+}
+
+/// Token counts split the way providers bill them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tokens {
+    /// Input tokens not served from cache.
+    pub input: u32,
+    /// Input tokens read from the prompt cache.
+    pub cache_read: u32,
+    /// Input tokens written to the prompt cache.
+    pub cache_write: u32,
+    /// Output tokens (including reasoning tokens).
+    pub output: u32,
+}
+
+impl Tokens {
+    /// Every input token, cached or not: what long-context price tiers are measured on.
+    pub fn prompt_total(&self) -> u64 {
+        u64::from(self.input) + u64::from(self.cache_read) + u64::from(self.cache_write)
+    }
+
+    /// All tokens.
+    pub fn total(&self) -> u64 {
+        self.prompt_total() + u64::from(self.output)
+    }
+}
+
+/// How `estimated_cost` was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostStatus {
+    /// Computed from the shipped price table.
+    Priced,
+    /// The model is not in the price table: cost unknown (NULL), never $0.
+    UnknownModel,
+    /// The source reported its own cost.
+    FromSource,
+}
+
+impl CostStatus {
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostStatus::Priced => "priced",
+            CostStatus::UnknownModel => "unknown_model",
+            CostStatus::FromSource => "from_source",
+        }
+    }
+}
+
+/// A cost figure with its provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cost {
+    /// USD, `None` exactly when the status is [`CostStatus::UnknownModel`].
+    pub usd: Option<f64>,
+    /// Provenance.
+    pub status: CostStatus,
+    /// Version of the price table used, when priced from it.
+    pub price_version: Option<&'static str>,
+}
+
+/// One LLM call, ready to upsert into `llm_calls`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmCall {
+    /// Identity.
+    pub dedup_key: DedupKey,
+    /// Source kind.
+    pub source: CallSource,
+    /// When the call was made.
+    pub timestamp: DateTime<Utc>,
+    /// Model name as the source wrote it.
+    pub model: String,
+    /// Prompt template or task label (usage.csv `task_type`).
+    pub prompt_name: Option<String>,
+    /// Workflow phase, when known.
+    pub phase: Option<String>,
+    /// Billing split.
+    pub tokens: Tokens,
+    /// Cost and provenance.
+    pub cost: Cost,
+    /// Whether the call's task succeeded.
+    pub success: Option<bool>,
+    /// Failure reason when `success` is false.
+    pub error_message: Option<String>,
+    /// Wall time of the call.
+    pub duration_ms: Option<u32>,
+    /// Session the call belongs to.
+    pub session_id: Option<String>,
+    /// Free-form notes.
+    pub notes: Option<String>,
+}

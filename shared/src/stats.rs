@@ -1,0 +1,170 @@
+//! Figures for `telemetry stats`: LLM cost and tokens by day and model, unpriced calls,
+//! success rate, and workflow runs by workflow with success rate and p50/p95 duration.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use tokio_postgres::GenericClient;
+
+use crate::db::DbError;
+
+/// LLM totals over the period.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct LlmTotals {
+    /// Calls.
+    pub calls: i64,
+    /// Uncached input tokens.
+    pub input_tokens: i64,
+    /// Cache-read tokens.
+    pub cache_read_tokens: i64,
+    /// Cache-write tokens.
+    pub cache_write_tokens: i64,
+    /// Output tokens.
+    pub output_tokens: i64,
+    /// Estimated cost of the priced calls (USD).
+    pub cost_usd: f64,
+    /// Calls whose model has no price (not included in `cost_usd`).
+    pub unpriced_calls: i64,
+    /// Share of calls with a known outcome that succeeded, 0..=1.
+    pub success_rate: Option<f64>,
+}
+
+/// One row of a breakdown (by day or by model).
+#[derive(Debug, Clone, Serialize)]
+pub struct LlmBucket {
+    /// Day (UTC) or model name.
+    pub key: String,
+    /// Calls.
+    pub calls: i64,
+    /// All tokens.
+    pub tokens: i64,
+    /// Estimated cost of the priced calls (USD).
+    pub cost_usd: f64,
+    /// Calls without a price.
+    pub unpriced_calls: i64,
+}
+
+/// Runs of one workflow.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkflowStats {
+    /// owner/name.
+    pub repository: String,
+    /// Workflow name.
+    pub workflow: String,
+    /// Runs (attempts) started in the period.
+    pub runs: i64,
+    /// Completed runs.
+    pub completed: i64,
+    /// Successful share of completed runs.
+    pub success_rate: Option<f64>,
+    /// Median duration of completed runs (s).
+    pub p50_seconds: Option<f64>,
+    /// 95th percentile duration of completed runs (s).
+    pub p95_seconds: Option<f64>,
+}
+
+/// Everything `telemetry stats` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Start of the period.
+    pub since: DateTime<Utc>,
+    /// LLM totals.
+    pub llm: LlmTotals,
+    /// LLM calls per UTC day.
+    pub llm_by_day: Vec<LlmBucket>,
+    /// LLM calls per model, costliest first.
+    pub llm_by_model: Vec<LlmBucket>,
+    /// Workflow runs per workflow.
+    pub workflows: Vec<WorkflowStats>,
+}
+
+/// Computes the figures for calls and runs at or after `since`.
+pub async fn compute(client: &impl GenericClient, since: DateTime<Utc>) -> Result<Stats, DbError> {
+    let t = client
+        .query_one(
+            "SELECT count(*), coalesce(sum(input_tokens), 0)::int8, coalesce(sum(cache_read_tokens), 0)::int8,
+                    coalesce(sum(cache_write_tokens), 0)::int8, coalesce(sum(output_tokens), 0)::int8,
+                    coalesce(sum(estimated_cost), 0)::float8,
+                    count(*) FILTER (WHERE cost_status = 'unknown_model'),
+                    (count(*) FILTER (WHERE success))::float8 / nullif(count(success), 0)
+             FROM llm_calls WHERE timestamp >= $1",
+            &[&since],
+        )
+        .await?;
+    let llm = LlmTotals {
+        calls: t.get(0),
+        input_tokens: t.get(1),
+        cache_read_tokens: t.get(2),
+        cache_write_tokens: t.get(3),
+        output_tokens: t.get(4),
+        cost_usd: t.get(5),
+        unpriced_calls: t.get(6),
+        success_rate: t.get(7),
+    };
+    let bucket = |r: &tokio_postgres::Row, key: String| LlmBucket {
+        key,
+        calls: r.get(1),
+        tokens: r.get(2),
+        cost_usd: r.get(3),
+        unpriced_calls: r.get(4),
+    };
+    const AGG: &str =
+        "count(*), coalesce(sum(total_tokens), 0)::int8, coalesce(sum(estimated_cost), 0)::float8,
+                       count(*) FILTER (WHERE cost_status = 'unknown_model')";
+    let by_day = client
+        .query(
+            &format!(
+                "SELECT (timestamp AT TIME ZONE 'UTC')::date AS day, {AGG}
+                 FROM llm_calls WHERE timestamp >= $1 GROUP BY 1 ORDER BY 1"
+            ),
+            &[&since],
+        )
+        .await?
+        .iter()
+        .map(|r| bucket(r, r.get::<_, NaiveDate>(0).to_string()))
+        .collect();
+    let by_model = client
+        .query(
+            &format!(
+                "SELECT model, {AGG} FROM llm_calls WHERE timestamp >= $1
+                 GROUP BY 1 ORDER BY 4 DESC, 2 DESC, 1"
+            ),
+            &[&since],
+        )
+        .await?
+        .iter()
+        .map(|r| bucket(r, r.get(0)))
+        .collect();
+    let workflows = client
+        .query(
+            "SELECT repository, workflow_name, count(*),
+                    count(*) FILTER (WHERE status = 'completed'),
+                    (count(*) FILTER (WHERE conclusion = 'success'))::float8
+                        / nullif(count(*) FILTER (WHERE status = 'completed'), 0),
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_seconds)
+                        FILTER (WHERE status = 'completed'),
+                    percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_seconds)
+                        FILTER (WHERE status = 'completed')
+             FROM workflow_runs WHERE coalesce(started_at, created_at) >= $1
+             GROUP BY 1, 2 ORDER BY 1, 2",
+            &[&since],
+        )
+        .await?
+        .iter()
+        .map(|r| WorkflowStats {
+            repository: r.get(0),
+            workflow: r.get(1),
+            runs: r.get(2),
+            completed: r.get(3),
+            success_rate: r.get(4),
+            p50_seconds: r.get(5),
+            p95_seconds: r.get(6),
+        })
+        .collect();
+    Ok(Stats {
+        since,
+        llm,
+        llm_by_day: by_day,
+        llm_by_model: by_model,
+        workflows,
+    })
+}

@@ -1,0 +1,68 @@
+//! `ingest_runs` bookkeeping: one row per ingestion of one source, with its counts.
+
+use tokio_postgres::GenericClient;
+
+use crate::db::DbError;
+use crate::ingest::IngestReport;
+
+/// How an ingestion ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestRunOutcome {
+    /// Every record was accounted for.
+    Succeeded,
+    /// Stopped early; the counts cover what was committed.
+    Failed,
+}
+
+/// Records the start of an ingestion; returns its id.
+pub async fn start_ingest_run(
+    client: &impl GenericClient,
+    source_kind: &str,
+    source_uri: &str,
+    source_version: Option<&str>,
+) -> Result<i64, DbError> {
+    let row = client
+        .query_one(
+            "INSERT INTO ingest_runs (source_kind, source_uri, source_version)
+             VALUES ($1, $2, $3) RETURNING id",
+            &[&source_kind, &source_uri, &source_version],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// Stores the final counts (and the first rejects) of run `id`.
+pub async fn finish_ingest_run(
+    client: &impl GenericClient,
+    id: i64,
+    report: &IngestReport,
+    outcome: IngestRunOutcome,
+    error: Option<&str>,
+) -> Result<(), DbError> {
+    let status = match outcome {
+        IngestRunOutcome::Succeeded => "succeeded",
+        IngestRunOutcome::Failed => "failed",
+    };
+    let rejects = serde_json::to_value(&report.rejects).unwrap_or_default();
+    client
+        .execute(
+            "UPDATE ingest_runs SET status = $2, finished_at = now(), rows_read = $3,
+                 inserted = $4, updated = $5, duplicates = $6, rejected = $7,
+                 cost_usd = $8::float8::numeric(18, 8), rejects = $9, error = $10
+             WHERE id = $1",
+            &[
+                &id,
+                &status,
+                &(report.rows_read as i64),
+                &(report.inserted as i64),
+                &(report.updated as i64),
+                &(report.duplicates as i64),
+                &(report.rejected as i64),
+                &report.cost_usd,
+                &rejects,
+                &error,
+            ],
+        )
+        .await?;
+    Ok(())
+}
