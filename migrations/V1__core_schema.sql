@@ -36,8 +36,10 @@ CREATE INDEX workflow_runs_started ON workflow_runs (started_at);
 -- Identity. The seed keyed calls on UNIQUE(timestamp, session_id, prompt_name). That key is
 -- wrong twice over: NULLs never conflict, so every usage.csv row (no session column, often
 -- no prompt name) would be inserted again on each re-upload; and two distinct calls that
--- share a timestamp and prompt would be merged. Instead each source derives `dedup_key`,
--- a 128-bit digest of what identifies one call in that source:
+-- share a timestamp and prompt would be merged. Instead each source derives `dedup_key`:
+-- the call's timestamp (8 bytes, big-endian, so the index stays append-mostly and a batch's
+-- look-ups stay close together) followed by a 64-bit digest of what identifies one call
+-- in that source:
 --   * usage_csv: (timestamp, model, task_type, occurrence), where occurrence is the ordinal
 --     of that (timestamp, model, task_type) triple among the rows before it in the file.
 --     usage.csv is append-only, so a re-upload or a grown copy yields the same keys for the
@@ -47,9 +49,15 @@ CREATE INDEX workflow_runs_started ON workflow_runs (started_at);
 --     another place is still recognised.
 --   * sources with their own ids (e.g. Claude Code message id + request id) hash those.
 -- Tokens, cost, success, duration and notes are attributes: a changed value updates the row.
+--
+-- content_hash is a 64-bit digest of those attributes, computed by the writer. The unique index
+-- carries it (INCLUDE), so a batch learns from the index alone which of its calls are new,
+-- unchanged or changed: new calls are written with COPY, changed ones updated, unchanged ones
+-- not touched at all (a re-ingest writes nothing).
 CREATE TABLE llm_calls (
     id                 BIGSERIAL PRIMARY KEY,
-    dedup_key          BYTEA        NOT NULL UNIQUE CHECK (octet_length(dedup_key) = 16),
+    dedup_key          BYTEA        NOT NULL CHECK (octet_length(dedup_key) = 16),
+    content_hash       BIGINT       NOT NULL,
     source             VARCHAR(32)  NOT NULL,
     timestamp          TIMESTAMPTZ  NOT NULL,
     phase              VARCHAR(50),
@@ -76,10 +84,10 @@ CREATE TABLE llm_calls (
     notes              TEXT,
     created_at         TIMESTAMPTZ  NOT NULL DEFAULT now(),
     updated_at         TIMESTAMPTZ,
-    CHECK ((estimated_cost IS NULL) = (cost_status = 'unknown_model'))
+    CHECK ((estimated_cost IS NULL) = (cost_status = 'unknown_model')),
+    CONSTRAINT llm_calls_dedup_key UNIQUE (dedup_key) INCLUDE (content_hash)
 );
 CREATE INDEX llm_calls_timestamp ON llm_calls (timestamp);
-CREATE INDEX llm_calls_model_timestamp ON llm_calls (model, timestamp);
 CREATE INDEX llm_calls_session ON llm_calls (session_id) WHERE session_id IS NOT NULL;
 
 -- Coverage summaries (also used by the coverage-report phase): totals per commit and format.

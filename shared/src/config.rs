@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn missing_database_url_is_named() {
-        let err = Config::from_lookup(lookup(&[])).unwrap_err();
+        let err = Config::from_lookup(lookup(&[])).expect_err("must fail");
         assert_eq!(err.to_string(), "DATABASE_URL is not set");
     }
 
@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn bad_pool_size_is_refused() {
         let err = Config::from_lookup(lookup(&[("DATABASE_URL", "x"), ("DB_POOL_SIZE", "0")]))
-            .unwrap_err();
+            .expect_err("must fail");
         assert!(err.to_string().contains("DB_POOL_SIZE"));
     }
 }

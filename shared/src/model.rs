@@ -19,23 +19,29 @@ impl CallSource {
     }
 }
 
-/// 128-bit identity of one call (see the `llm_calls` migration for how each source builds it).
+/// 128-bit identity of one call (see the `llm_calls` migration for how each source builds it):
+/// the call's timestamp in microseconds, big-endian, then 64 bits of a digest of the
+/// source's identifying parts. The time prefix keeps the unique index append-mostly and a
+/// batch's look-ups close together, which matters once the table outgrows memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DedupKey(pub [u8; 16]);
 
 impl DedupKey {
-    /// Digest of `source` and the identifying `parts`, each length-prefixed so that no two
-    /// different part lists can produce the same byte stream.
-    pub fn derive(source: CallSource, parts: &[&[u8]]) -> Self {
+    /// Key for a call at `timestamp` identified within `source` by `parts`, each
+    /// length-prefixed so that no two different part lists give the same byte stream.
+    pub fn derive(source: CallSource, timestamp: DateTime<Utc>, parts: &[&[u8]]) -> Self {
         let mut h = Sha256::new();
         h.update(source.as_str().as_bytes());
         for p in parts {
             h.update((p.len() as u64).to_le_bytes());
             h.update(p);
         }
-        let full = h.finalize();
+        let digest = h.finalize();
         let mut key = [0u8; 16];
-        key.copy_from_slice(&full[..16]);
+        // Offset so that every timestamp from 1970 on sorts as unsigned bytes.
+        let micros = (timestamp.timestamp_micros() as u64) ^ (1 << 63);
+        key[..8].copy_from_slice(&micros.to_be_bytes());
+        key[8..].copy_from_slice(&digest[..8]);
         DedupKey(key)
     }
 }
@@ -127,4 +133,47 @@ pub struct LlmCall {
     pub session_id: Option<String>,
     /// Free-form notes.
     pub notes: Option<String>,
+}
+
+impl LlmCall {
+    /// Stable 64-bit digest of every stored attribute except the identity: equal digests mean
+    /// a re-delivered call changes nothing. Length-prefixed fields, SHA-256 truncated.
+    pub fn content_hash(&self) -> i64 {
+        let mut h = Sha256::new();
+        let mut put = |b: &[u8]| {
+            h.update((b.len() as u32).to_le_bytes());
+            h.update(b);
+        };
+        put(self.source.as_str().as_bytes());
+        put(&self.timestamp.timestamp_micros().to_le_bytes());
+        put(self.model.as_bytes());
+        for field in [
+            &self.prompt_name,
+            &self.phase,
+            &self.error_message,
+            &self.session_id,
+            &self.notes,
+        ] {
+            match field.as_deref() {
+                Some(b) => put(b.as_bytes()),
+                None => put(&[0xff]),
+            }
+        }
+        let t = &self.tokens;
+        for n in [t.input, t.cache_read, t.cache_write, t.output] {
+            put(&n.to_le_bytes());
+        }
+        put(&self.cost.usd.map_or(u64::MAX, f64::to_bits).to_le_bytes());
+        put(self.cost.status.as_str().as_bytes());
+        put(self.cost.price_version.unwrap_or("").as_bytes());
+        put(&[match self.success {
+            None => 2,
+            Some(b) => u8::from(b),
+        }]);
+        put(&self.duration_ms.map_or(u64::MAX, u64::from).to_le_bytes());
+        let digest = h.finalize();
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&digest[..8]);
+        i64::from_le_bytes(out)
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+pub use telemetry_shared::db::with_database;
 use telemetry_shared::db::{connect_one, make_pool, migrate, Pool};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -15,23 +16,6 @@ pub fn admin_url() -> String {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into())
-}
-
-/// `url` with its database name replaced by `db`.
-pub fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{db}?{q}"),
-        None => format!("{base}/{db}"),
-    }
 }
 
 /// A migrated, empty database owned by one test.
@@ -105,19 +89,5 @@ impl TestDb {
                 ))
                 .await;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn database_name_is_replaced_keeping_parameters() {
-        assert_eq!(
-            with_database("postgres://u@h:5/postgres?sslmode=disable", "t1"),
-            "postgres://u@h:5/t1?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
     }
 }

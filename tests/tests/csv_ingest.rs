@@ -73,7 +73,8 @@ async fn valid_rows_land_with_costs_and_bad_rows_are_reported() {
         )
         .await
         .expect("query");
-    let got: Vec<(String, i32, i64, Option<f64>, String, Option<String>)> = rows
+    type Stored = (String, i32, i64, Option<f64>, String, Option<String>);
+    let got: Vec<Stored> = rows
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(3), r.get(4), r.get(5), r.get(6)))
         .collect();
@@ -275,7 +276,7 @@ async fn an_unreachable_database_is_a_retryable_error() {
             .expect("pool");
     let err = ingest_usage_csv(
         &pool,
-        Cursor::new(format!("{HEADER}").into_bytes()),
+        Cursor::new(HEADER.as_bytes().to_vec()),
         &source(),
         IngestOptions {
             batch_rows: 10,

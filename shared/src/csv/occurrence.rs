@@ -29,7 +29,7 @@ impl Occurrences {
     /// Returns the ordinal of this sighting of `identity` (0 for the first).
     pub fn next(&mut self, identity: [u8; 16], ts: DateTime<Utc>) -> u32 {
         self.rows += 1;
-        if self.rows % SWEEP_EVERY == 0 {
+        if self.rows.is_multiple_of(SWEEP_EVERY) {
             if let Some(newest) = self.newest {
                 let cutoff = newest - WINDOW;
                 self.seen.retain(|_, (_, t)| *t >= cutoff);

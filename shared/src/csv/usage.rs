@@ -34,6 +34,8 @@ pub enum HeaderError {
 }
 
 /// One data record: a call ready to store, or a reject with its reason.
+// Rows move once, into a batch; boxing the call would cost an allocation per row.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Row {
     /// A valid row.
@@ -214,7 +216,8 @@ impl<R: Read> UsageCsvReader<R> {
         let ordinal = self.occurrences.next(identity, timestamp).to_le_bytes();
         let dedup_key = DedupKey::derive(
             CallSource::UsageCsv,
-            &[&micros, model.as_bytes(), task, &ordinal],
+            timestamp,
+            &[model.as_bytes(), task, &ordinal],
         );
         Ok(LlmCall {
             dedup_key,

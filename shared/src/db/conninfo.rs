@@ -83,6 +83,21 @@ impl FromStr for ConnInfo {
     }
 }
 
+/// `url` (URL form) with its database name replaced by `db`, keeping host and parameters.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[host_start..]
+        .find('/')
+        .map_or(base.len(), |i| host_start + i);
+    match query {
+        Some(q) => format!("{}/{db}?{q}", &base[..host_end]),
+        None => format!("{}/{db}", &base[..host_end]),
+    }
+}
+
 type Split = (String, Option<String>, Option<String>);
 
 fn split_url(s: &str) -> Result<Split, DbError> {
@@ -173,10 +188,19 @@ mod tests {
     }
 
     #[test]
+    fn database_name_is_replaced_keeping_parameters() {
+        assert_eq!(
+            with_database("postgres://u@h:5/postgres?sslmode=disable", "t1"),
+            "postgres://u@h:5/t1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+    }
+
+    #[test]
     fn unknown_sslmode_is_a_clear_error() {
         let err = "postgres://h/db?sslmode=bogus"
             .parse::<ConnInfo>()
-            .unwrap_err();
+            .expect_err("must fail");
         assert!(
             err.to_string().contains("unknown sslmode \"bogus\""),
             "{err}"

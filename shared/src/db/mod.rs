@@ -7,7 +7,7 @@ mod migrate;
 mod pool;
 mod tls;
 
-pub use conninfo::{ConnInfo, SslMode};
+pub use conninfo::{with_database, ConnInfo, SslMode};
 pub use error::DbError;
 pub use migrate::{migrate, AppliedMigration};
 pub use pool::{connect_one, make_pool, Pool};

@@ -56,7 +56,7 @@ pub async fn ingest_usage_csv<R: Read + Send + 'static>(
     source: &SourceInfo,
     mut opts: IngestOptions,
 ) -> Result<IngestReport, IngestError> {
-    let client = pool.get().await.map_err(DbError::from)?;
+    let mut client = pool.get().await.map_err(DbError::from)?;
     let run_id = start_ingest_run(
         &**client,
         &source.kind,
@@ -83,7 +83,7 @@ pub async fn ingest_usage_csv<R: Read + Send + 'static>(
                 break;
             }
         };
-        match upsert_llm_calls(&**client, &batch.calls).await {
+        match upsert_llm_calls(&mut **client, &batch.calls).await {
             Ok(counts) => report.add_counts(counts),
             Err(source) => {
                 failure = Some(IngestError::Database {

@@ -1,8 +1,12 @@
 //! Writes to the database: batch upserts and ingestion bookkeeping, each a function taking
-//! `&impl GenericClient` so callers choose the transaction.
+//! a client so callers choose the connection (pooled, single, or inside a transaction).
 
 mod ingest_runs;
 mod llm_calls;
+mod llm_calls_columns;
+mod llm_calls_copy;
+mod numeric;
 
 pub use ingest_runs::{finish_ingest_run, start_ingest_run, IngestRunOutcome};
-pub use llm_calls::{upsert_llm_calls, UpsertCounts};
+pub use llm_calls::{upsert_llm_calls, upsert_llm_calls_on_conflict, UpsertCounts};
+pub use numeric::Usd;
