@@ -37,6 +37,7 @@ pg_start_throwaway() {
   "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
   TELEMETRY_PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast stop)
+  TELEMETRY_PG_DIR=$dir
   trap 'pg_stop_throwaway' EXIT
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
   echo "postgres: started a throwaway cluster in $dir on port $port" >&2
@@ -44,6 +45,7 @@ pg_start_throwaway() {
 
 pg_stop_throwaway() {
   [ -n "${TELEMETRY_PG_STOP:-}" ] && "${TELEMETRY_PG_STOP[@]}" >/dev/null 2>&1
+  [ -n "${TELEMETRY_PG_DIR:-}" ] && rm -rf "$TELEMETRY_PG_DIR"
   return 0
 }
 
