@@ -115,7 +115,7 @@ CREATE TABLE coverage_snapshots (
 CREATE INDEX coverage_snapshots_branch ON coverage_snapshots (repository, branch, captured_at);
 
 -- One row per ingestion of one source (a file path, later an S3 object or a sync), with its
--- counts. A finished run's counts add up to the records it read.
+-- counts. A finished run's counts add up to the records it read (enforced).
 CREATE TABLE ingest_runs (
     id            BIGSERIAL PRIMARY KEY,
     source_kind   VARCHAR(32) NOT NULL,
@@ -131,10 +131,13 @@ CREATE TABLE ingest_runs (
     updated       BIGINT      NOT NULL DEFAULT 0,
     duplicates    BIGINT      NOT NULL DEFAULT 0,
     rejected      BIGINT      NOT NULL DEFAULT 0,
+    -- Valid lines that carry no telemetry (JSONL user turns, summaries).
+    skipped       BIGINT      NOT NULL DEFAULT 0,
     cost_usd      NUMERIC(18, 8),
     -- The first rejects (line, reason); `rejected` holds the full count.
     rejects       JSONB       NOT NULL DEFAULT '[]'::jsonb,
     error         TEXT,
-    CHECK (status <> 'succeeded' OR rows_read = inserted + updated + duplicates + rejected)
+    CONSTRAINT ingest_runs_counts_add_up CHECK
+        (status <> 'succeeded' OR rows_read = inserted + updated + duplicates + rejected + skipped)
 );
 CREATE INDEX ingest_runs_source ON ingest_runs (source_kind, source_uri, started_at);

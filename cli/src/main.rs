@@ -50,6 +50,29 @@ enum IngestCommand {
         #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
         batch_rows: usize,
     },
+    /// Ingest a JSONL log: agent lifecycle records, Claude Code transcript or Codex session.
+    Jsonl {
+        /// Path to the file (.jsonl, .ndjson, or any name; .gz is decompressed).
+        path: PathBuf,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Lines per transaction.
+        #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
+        batch_rows: usize,
+    },
+    /// Ingest any supported file, the format taken from its name as s3-ingest does
+    /// (.csv, .jsonl, .ndjson, each optionally .gz).
+    File {
+        /// Path to the file.
+        path: PathBuf,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Lines per transaction.
+        #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
+        batch_rows: usize,
+    },
 }
 
 #[tokio::main]
@@ -72,6 +95,16 @@ async fn main() -> ExitCode {
             json,
             batch_rows,
         }) => commands::ingest::csv(&db, path, json, batch_rows).await,
+        Command::Ingest(IngestCommand::Jsonl {
+            path,
+            json,
+            batch_rows,
+        }) => commands::ingest::jsonl(&db, path, json, batch_rows).await,
+        Command::Ingest(IngestCommand::File {
+            path,
+            json,
+            batch_rows,
+        }) => commands::ingest::file(&db, path, json, batch_rows).await,
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
     };
     match result {

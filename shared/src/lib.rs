@@ -6,6 +6,7 @@ pub mod config;
 pub mod csv;
 pub mod db;
 pub mod ingest;
+pub mod jsonl;
 pub mod model;
 pub mod pricing;
 pub mod stats;

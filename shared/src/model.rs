@@ -8,6 +8,12 @@ use sha2::{Digest, Sha256};
 pub enum CallSource {
     /// A row of `usage.csv`.
     UsageCsv,
+    /// An `api_call` record of an agent lifecycle log.
+    AgentLog,
+    /// An API response in a Claude Code transcript.
+    ClaudeCode,
+    /// A turn of an OpenAI Codex CLI session.
+    Codex,
 }
 
 impl CallSource {
@@ -15,6 +21,9 @@ impl CallSource {
     pub fn as_str(self) -> &'static str {
         match self {
             CallSource::UsageCsv => "usage_csv",
+            CallSource::AgentLog => "agent_log",
+            CallSource::ClaudeCode => "claude_code",
+            CallSource::Codex => "codex",
         }
     }
 }
@@ -27,11 +36,11 @@ impl CallSource {
 pub struct DedupKey(pub [u8; 16]);
 
 impl DedupKey {
-    /// Key for a call at `timestamp` identified within `source` by `parts`, each
-    /// length-prefixed so that no two different part lists give the same byte stream.
-    pub fn derive(source: CallSource, timestamp: DateTime<Utc>, parts: &[&[u8]]) -> Self {
+    /// Key for a record at `timestamp` identified within `namespace` (a source kind) by
+    /// `parts`, each length-prefixed so that different part lists never collide.
+    pub fn derive(namespace: &str, timestamp: DateTime<Utc>, parts: &[&[u8]]) -> Self {
         let mut h = Sha256::new();
-        h.update(source.as_str().as_bytes());
+        h.update(namespace.as_bytes());
         for p in parts {
             h.update((p.len() as u64).to_le_bytes());
             h.update(p);
@@ -131,6 +140,10 @@ pub struct LlmCall {
     pub duration_ms: Option<u32>,
     /// Session the call belongs to.
     pub session_id: Option<String>,
+    /// Agent worker that made the call.
+    pub worker_id: Option<String>,
+    /// Task the call served.
+    pub task_id: Option<String>,
     /// Free-form notes.
     pub notes: Option<String>,
 }

@@ -24,10 +24,7 @@ async fn ingest(db: &TestDb, body: &str, batch_rows: usize) -> Result<IngestRepo
         &db.pool,
         Cursor::new(body.as_bytes().to_vec()),
         &source(),
-        IngestOptions {
-            batch_rows,
-            progress: None,
-        },
+        IngestOptions::new(batch_rows),
     )
     .await
 }
@@ -278,10 +275,7 @@ async fn an_unreachable_database_is_a_retryable_error() {
         &pool,
         Cursor::new(HEADER.as_bytes().to_vec()),
         &source(),
-        IngestOptions {
-            batch_rows: 10,
-            progress: None,
-        },
+        IngestOptions::new(10),
     )
     .await
     .expect_err("no server");

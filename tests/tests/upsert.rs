@@ -141,10 +141,7 @@ async fn concurrent_ingests_of_the_same_file_store_each_call_once() {
                     uri: format!("writer-{n}"),
                     version: None,
                 },
-                IngestOptions {
-                    batch_rows: 100,
-                    progress: None,
-                },
+                IngestOptions::new(100),
             )
             .await
         }));

@@ -1,11 +1,11 @@
-//! `telemetry ingest csv`.
+//! `telemetry ingest csv|jsonl|file`.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use telemetry_shared::ingest::{
-    ingest_usage_csv, IngestError, IngestOptions, IngestReport, SourceInfo,
+    ingest_file, FileKind, Format, IngestError, IngestOptions, IngestReport, SourceInfo,
 };
 
 use super::{hint_migrate, DbArgs};
@@ -18,7 +18,7 @@ const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
 /// Rejects listed on stderr; the JSON report lists more.
 const REJECTS_ON_TERMINAL: usize = 20;
 
-/// Ingests one usage.csv file and prints its report.
+/// `ingest csv [PATH]`: the path defaults to $TELEMETRY_CSV_PATH, else .telemetry/usage.csv.
 pub async fn csv(
     db: &DbArgs,
     path: Option<PathBuf>,
@@ -28,32 +28,62 @@ pub async fn csv(
     let path = path
         .or_else(|| std::env::var_os("TELEMETRY_CSV_PATH").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(DEFAULT_CSV_PATH));
+    let kind = FileKind {
+        format: Format::UsageCsv,
+        gzip: is_gz(&path),
+    };
+    run(db, &path, kind, json, batch_rows).await
+}
+
+/// `ingest jsonl PATH`: JSONL whatever the file's name.
+pub async fn jsonl(
+    db: &DbArgs,
+    path: PathBuf,
+    json: bool,
+    batch_rows: usize,
+) -> anyhow::Result<()> {
+    let kind = FileKind {
+        format: Format::Jsonl,
+        gzip: is_gz(&path),
+    };
+    run(db, &path, kind, json, batch_rows).await
+}
+
+/// `ingest file PATH`: the format from the name, as s3-ingest decides it.
+pub async fn file(db: &DbArgs, path: PathBuf, json: bool, batch_rows: usize) -> anyhow::Result<()> {
+    let kind = FileKind::from_name(&path.to_string_lossy()).map_err(anyhow::Error::msg)?;
+    run(db, &path, kind, json, batch_rows).await
+}
+
+fn is_gz(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+async fn run(
+    db: &DbArgs,
+    path: &Path,
+    kind: FileKind,
+    json: bool,
+    batch_rows: usize,
+) -> anyhow::Result<()> {
     let file =
-        std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let pool = db.pool().await?;
     let source = SourceInfo {
-        kind: "usage_csv".into(),
-        uri: std::fs::canonicalize(&path)
-            .unwrap_or(path.clone())
+        kind: kind.source_kind().into(),
+        uri: std::fs::canonicalize(path)
+            .unwrap_or(path.to_path_buf())
             .display()
             .to_string(),
         version: Some(format!("size={size}")),
     };
-    let progress =
-        (size >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal()).then(|| progress_bar(size));
-    let reader = std::io::BufReader::with_capacity(256 * 1024, file);
-    let result = ingest_usage_csv(
-        &pool,
-        reader,
-        &source,
-        IngestOptions {
-            batch_rows,
-            progress,
-        },
-    )
-    .await;
-    if progress_shown(size) {
+    let show_progress = size >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal() && !kind.gzip;
+    let mut opts = IngestOptions::new(batch_rows);
+    opts.progress = show_progress.then(|| progress_bar(size));
+    let result = ingest_file(&pool, file, kind, &source, opts).await;
+    if show_progress {
         eprintln!();
     }
     let report = match result {
@@ -77,13 +107,14 @@ pub async fn csv(
     Ok(())
 }
 
-fn progress_shown(size: u64) -> bool {
-    size >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal()
-}
-
 fn print_summary(path: &str, r: &IngestReport) {
+    let skipped = if r.skipped > 0 {
+        format!(", {} skipped (no telemetry)", r.skipped)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{path}: {} rows read: {} inserted, {} updated, {} duplicates, {} rejected",
+        "{path}: {} rows read: {} inserted, {} updated, {} duplicates, {} rejected{skipped}",
         r.rows_read, r.inserted, r.updated, r.duplicates, r.rejected
     );
     eprintln!("estimated cost: ${:.4}", r.cost_usd);

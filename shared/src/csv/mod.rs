@@ -1,7 +1,7 @@
 //! The `usage.csv` format: header-mapped, streaming, row-level rejects with line numbers.
 
 mod fields;
-mod occurrence;
+pub(crate) mod occurrence;
 mod usage;
 
 pub use fields::{parse_bool, parse_count, parse_timestamp};

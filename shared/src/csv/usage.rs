@@ -138,6 +138,18 @@ impl<R: Read> UsageCsvReader<R> {
         })
     }
 
+    /// The record just read, its fields joined by commas (for rejects files).
+    pub fn current_raw(&self) -> String {
+        let fields: Vec<String> = self
+            .record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
+        let mut raw = fields.join(",");
+        raw.truncate(raw.floor_char_boundary(4096));
+        raw
+    }
+
     /// Bytes consumed so far (for progress reporting).
     pub fn bytes_read(&self) -> u64 {
         self.rdr.position().byte()
@@ -215,7 +227,7 @@ impl<R: Read> UsageCsvReader<R> {
         let identity = identity_digest(&micros, model.as_bytes(), task);
         let ordinal = self.occurrences.next(identity, timestamp).to_le_bytes();
         let dedup_key = DedupKey::derive(
-            CallSource::UsageCsv,
+            CallSource::UsageCsv.as_str(),
             timestamp,
             &[model.as_bytes(), task, &ordinal],
         );
@@ -237,6 +249,8 @@ impl<R: Read> UsageCsvReader<R> {
             },
             duration_ms,
             session_id: None,
+            worker_id: None,
+            task_id: None,
             notes: notes.map(str::to_string),
         })
     }

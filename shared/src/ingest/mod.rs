@@ -1,9 +1,14 @@
 //! Ingestion drivers: read a source, write it in bounded batches, account for every record.
 
-mod csv_file;
 mod error;
+mod format;
+mod parse;
+mod pipeline;
 mod report;
 
-pub use csv_file::{ingest_usage_csv, IngestOptions, Progress, SourceInfo};
 pub use error::IngestError;
+pub use format::{FileKind, Format};
+pub use pipeline::{
+    ingest_file, ingest_usage_csv, IngestOptions, Progress, RejectSink, SourceInfo,
+};
 pub use report::{IngestReport, RejectedRow, MAX_REPORTED_REJECTS};

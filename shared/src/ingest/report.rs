@@ -7,16 +7,20 @@ use crate::store::UpsertCounts;
 /// Rejects listed individually in a report; all of them are counted in `rejected`.
 pub const MAX_REPORTED_REJECTS: usize = 1_000;
 
-/// A skipped record.
+/// A rejected record.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RejectedRow {
     /// 1-based line where the record starts.
     pub line: u64,
-    /// Why it was skipped.
+    /// Why it was rejected.
     pub reason: String,
+    /// The line as read (JSONL: its first 4 KiB; CSV: the fields joined by commas).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
 }
 
-/// Counts of one ingestion. `rows_read == inserted + updated + duplicates + rejected`.
+/// Counts of one ingestion.
+/// `rows_read == inserted + updated + duplicates + rejected + skipped`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IngestReport {
     /// Data records read (header excluded).
@@ -27,8 +31,10 @@ pub struct IngestReport {
     pub updated: u64,
     /// Rows already stored unchanged.
     pub duplicates: u64,
-    /// Records skipped as invalid.
+    /// Records rejected as invalid.
     pub rejected: u64,
+    /// Valid lines that carry no telemetry (JSONL user turns, summaries; never CSV rows).
+    pub skipped: u64,
     /// The first [`MAX_REPORTED_REJECTS`] rejects.
     pub rejects: Vec<RejectedRow>,
     /// True when more rejects exist than are listed.
@@ -52,19 +58,27 @@ impl IngestReport {
         self.rows_read += c.inserted + c.updated + c.duplicates;
     }
 
-    /// Records a skipped record.
-    pub fn add_reject(&mut self, line: u64, reason: String) {
+    /// Records a rejected record.
+    pub fn add_reject(&mut self, reject: RejectedRow) {
         self.rejected += 1;
         self.rows_read += 1;
         if self.rejects.len() < MAX_REPORTED_REJECTS {
-            self.rejects.push(RejectedRow { line, reason });
+            self.rejects.push(reject);
         } else {
             self.rejects_truncated = true;
         }
     }
 
+    /// Records lines the parser itself found to repeat earlier ones, and lines skipped.
+    pub fn add_parser_counts(&mut self, duplicates: u64, skipped: u64) {
+        self.duplicates += duplicates;
+        self.skipped += skipped;
+        self.rows_read += duplicates + skipped;
+    }
+
     /// True when the counts add up.
     pub fn is_balanced(&self) -> bool {
-        self.rows_read == self.inserted + self.updated + self.duplicates + self.rejected
+        self.rows_read
+            == self.inserted + self.updated + self.duplicates + self.rejected + self.skipped
     }
 }

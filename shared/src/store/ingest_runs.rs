@@ -48,7 +48,7 @@ pub async fn finish_ingest_run(
         .execute(
             "UPDATE ingest_runs SET status = $2, finished_at = now(), rows_read = $3,
                  inserted = $4, updated = $5, duplicates = $6, rejected = $7,
-                 cost_usd = $8::float8::numeric(18, 8), rejects = $9, error = $10
+                 cost_usd = $8::float8::numeric(18, 8), rejects = $9, error = $10, skipped = $11
              WHERE id = $1",
             &[
                 &id,
@@ -61,6 +61,7 @@ pub async fn finish_ingest_run(
                 &report.cost_usd,
                 &rejects,
                 &error,
+                &(report.skipped as i64),
             ],
         )
         .await?;

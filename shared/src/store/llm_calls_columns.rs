@@ -11,7 +11,8 @@ pub(super) const UNNEST_ARGS: &str =
     "UNNEST($1::bytea[], $2::int8[], $3::text[], $4::timestamptz[],
     $5::text[], $6::text[], $7::text[], $8::int4[], $9::int4[], $10::int4[], $11::int4[],
     $12::numeric[], $13::text[], $14::text[], $15::bool[], $16::text[], $17::int4[], $18::text[],
-    $19::text[]) AS u(k, h, s, ts, m, pn, ph, it, cr, cw, ot, c, cs, pv, ok, em, d, sid, n)";
+    $19::text[], $20::text[], $21::text[])
+    AS u(k, h, s, ts, m, pn, ph, it, cr, cw, ot, c, cs, pv, ok, em, d, sid, n, wid, tid)";
 
 /// Column-wise copy of a batch.
 pub(super) struct CallColumns<'a> {
@@ -34,6 +35,8 @@ pub(super) struct CallColumns<'a> {
     duration: Vec<Option<i32>>,
     session: Vec<Option<&'a str>>,
     notes: Vec<Option<&'a str>>,
+    worker: Vec<Option<&'a str>>,
+    task: Vec<Option<&'a str>>,
 }
 
 /// Token counts are validated to fit i32 by every parser; clamp defensively.
@@ -71,11 +74,13 @@ impl<'a> CallColumns<'a> {
             duration: calls.iter().map(|c| c.duration_ms.map(i32_of)).collect(),
             session: opt(|c| &c.session_id),
             notes: opt(|c| &c.notes),
+            worker: opt(|c| &c.worker_id),
+            task: opt(|c| &c.task_id),
         }
     }
 
     /// Parameters for [`UNNEST_ARGS`].
-    pub(super) fn params(&self) -> [&(dyn ToSql + Sync); 19] {
+    pub(super) fn params(&self) -> [&(dyn ToSql + Sync); 21] {
         [
             &self.keys,
             &self.hashes,
@@ -96,6 +101,8 @@ impl<'a> CallColumns<'a> {
             &self.duration,
             &self.session,
             &self.notes,
+            &self.worker,
+            &self.task,
         ]
     }
 }

@@ -17,10 +17,11 @@ use crate::model::LlmCall;
 
 const COPY: &str = "COPY llm_calls (dedup_key, content_hash, source, timestamp, model, prompt_name,
     phase, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, estimated_cost,
-    cost_status, price_version, success, error_message, duration_ms, session_id, notes)
+    cost_status, price_version, success, error_message, duration_ms, session_id, notes,
+    worker_id, task_id)
     FROM STDIN (FORMAT binary)";
 
-const COPY_TYPES: [Type; 19] = [
+const COPY_TYPES: [Type; 21] = [
     Type::BYTEA,
     Type::INT8,
     Type::TEXT,
@@ -38,6 +39,8 @@ const COPY_TYPES: [Type; 19] = [
     Type::BOOL,
     Type::TEXT,
     Type::INT4,
+    Type::TEXT,
+    Type::TEXT,
     Type::TEXT,
     Type::TEXT,
 ];
@@ -108,7 +111,8 @@ pub(super) async fn copy_upsert(
                         cache_read_tokens = u.cr, cache_write_tokens = u.cw, output_tokens = u.ot,
                         estimated_cost = u.c, cost_status = u.cs, price_version = u.pv,
                         success = u.ok, error_message = u.em, duration_ms = u.d,
-                        session_id = u.sid, notes = u.n, updated_at = now()
+                        session_id = u.sid, notes = u.n, worker_id = u.wid, task_id = u.tid,
+                        updated_at = now()
                      FROM {UNNEST_ARGS}
                      WHERE t.dedup_key = u.k AND t.content_hash <> u.h"
                 ),
@@ -163,6 +167,8 @@ async fn copy_new(client: &impl GenericClient, calls: &[(&LlmCall, i64)]) -> Res
                 &c.duration_ms.map(i32_of),
                 &c.session_id,
                 &c.notes,
+                &c.worker_id,
+                &c.task_id,
             ])
             .await?;
     }

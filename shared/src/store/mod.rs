@@ -1,12 +1,14 @@
 //! Writes to the database: batch upserts and ingestion bookkeeping, each a function taking
 //! a client so callers choose the connection (pooled, single, or inside a transaction).
 
+mod agent;
 mod ingest_runs;
 mod llm_calls;
 mod llm_calls_columns;
 mod llm_calls_copy;
 mod numeric;
 
+pub use agent::upsert_agent_records;
 pub use ingest_runs::{finish_ingest_run, start_ingest_run, IngestRunOutcome};
 pub use llm_calls::{upsert_llm_calls, upsert_llm_calls_on_conflict, UpsertCounts};
 pub use numeric::Usd;

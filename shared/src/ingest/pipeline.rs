@@ -1,16 +1,21 @@
-//! usage.csv ingestion: a blocking parser thread feeds bounded batches through a channel to
-//! the async writer, so parsing overlaps with the database's work and memory stays flat.
+//! The writer side of an ingestion: batches from the parser thread are upserted, each in its
+//! own transaction, while the next is parsed; every record is counted, the run recorded in
+//! `ingest_runs`.
 
 use std::collections::BTreeSet;
 use std::io::Read;
 
 use tokio::sync::mpsc;
 
-use super::{IngestError, IngestReport};
-use crate::csv::{HeaderError, Row, UsageCsvReader};
+use super::format::{FileKind, Format};
+use super::parse::{parse_into, Batch, ParseError};
+use super::{IngestError, IngestReport, RejectedRow};
+use crate::csv::HeaderError;
 use crate::db::{DbError, Pool};
-use crate::model::{CostStatus, LlmCall};
-use crate::store::{finish_ingest_run, start_ingest_run, upsert_llm_calls, IngestRunOutcome};
+use crate::model::CostStatus;
+use crate::store::{
+    finish_ingest_run, start_ingest_run, upsert_agent_records, upsert_llm_calls, IngestRunOutcome,
+};
 
 /// Distinct unknown model names kept for the report.
 const MAX_UNKNOWN_MODELS: usize = 50;
@@ -30,6 +35,8 @@ pub struct SourceInfo {
 
 /// Progress callback: bytes consumed and records read so far.
 pub type Progress = Box<dyn FnMut(u64, u64) + Send>;
+/// Called with every rejected record (the report keeps only the first ones).
+pub type RejectSink = Box<dyn FnMut(&RejectedRow) + Send>;
 
 /// Tuning and hooks.
 pub struct IngestOptions {
@@ -37,22 +44,42 @@ pub struct IngestOptions {
     pub batch_rows: usize,
     /// Called after each committed batch.
     pub progress: Option<Progress>,
+    /// Called for each reject, in order.
+    pub on_reject: Option<RejectSink>,
 }
 
-struct Batch {
-    calls: Vec<LlmCall>,
-    rejects: Vec<(u64, String)>,
-    first_line: u64,
-    last_line: u64,
-    bytes: u64,
+impl IngestOptions {
+    /// `batch_rows` per transaction, no hooks.
+    pub fn new(batch_rows: usize) -> Self {
+        Self {
+            batch_rows,
+            progress: None,
+            on_reject: None,
+        }
+    }
 }
 
-/// Reads `input` as usage.csv and upserts its calls in transactions of at most
-/// `opts.batch_rows` records. Returns the report, also stored in `ingest_runs`. On a database
-/// error the batches before the failing one stay committed (re-running is idempotent).
+/// Reads `input` as usage.csv (see [`ingest_file`]).
 pub async fn ingest_usage_csv<R: Read + Send + 'static>(
     pool: &Pool,
     input: R,
+    source: &SourceInfo,
+    opts: IngestOptions,
+) -> Result<IngestReport, IngestError> {
+    let kind = FileKind {
+        format: Format::UsageCsv,
+        gzip: false,
+    };
+    ingest_file(pool, input, kind, source, opts).await
+}
+
+/// Reads `input` as `kind` and upserts its records in transactions of at most
+/// `opts.batch_rows` lines. Returns the report, also stored in `ingest_runs`. On a database
+/// error the batches before the failing one stay committed (re-running is idempotent).
+pub async fn ingest_file<R: Read + Send + 'static>(
+    pool: &Pool,
+    input: R,
+    kind: FileKind,
     source: &SourceInfo,
     mut opts: IngestOptions,
 ) -> Result<IngestReport, IngestError> {
@@ -66,8 +93,10 @@ pub async fn ingest_usage_csv<R: Read + Send + 'static>(
     .await?;
 
     let batch_rows = opts.batch_rows.max(1);
-    let (tx, mut rx) = mpsc::channel::<Result<Batch, HeaderError>>(CHANNEL_DEPTH);
-    let parser = tokio::task::spawn_blocking(move || parse_into(input, batch_rows, tx));
+    let (tx, mut rx) = mpsc::channel::<Result<Batch, ParseError>>(CHANNEL_DEPTH);
+    let parser = tokio::task::spawn_blocking(move || {
+        parse_into(kind.format, kind.reader(input), batch_rows, tx)
+    });
 
     let mut report = IngestReport {
         ingest_run_id: Some(run_id),
@@ -78,23 +107,38 @@ pub async fn ingest_usage_csv<R: Read + Send + 'static>(
     while let Some(msg) = rx.recv().await {
         let batch = match msg {
             Ok(b) => b,
-            Err(e) => {
+            Err(ParseError::Unreadable(e)) => {
                 failure = Some(e.into());
                 break;
             }
+            Err(ParseError::Io(e)) => {
+                failure = Some(IngestError::Unreadable(HeaderError::Io(e)));
+                break;
+            }
         };
-        match upsert_llm_calls(&mut **client, &batch.calls).await {
-            Ok(counts) => report.add_counts(counts),
+        let lines = Some((batch.first_line, batch.last_line));
+        let written = async {
+            let calls = upsert_llm_calls(&mut **client, &batch.calls).await?;
+            let agent = upsert_agent_records(&mut **client, &batch.agent).await?;
+            Ok::<_, DbError>((calls, agent))
+        }
+        .await;
+        match written {
+            Ok((calls, agent)) => {
+                report.add_counts(calls);
+                report.add_counts(agent);
+            }
             Err(source) => {
-                failure = Some(IngestError::Database {
-                    source,
-                    lines: Some((batch.first_line, batch.last_line)),
-                });
+                failure = Some(IngestError::Database { source, lines });
                 break;
             }
         }
-        for (line, reason) in batch.rejects {
-            report.add_reject(line, reason);
+        report.add_parser_counts(batch.duplicates, batch.skipped);
+        for reject in batch.rejects {
+            if let Some(sink) = opts.on_reject.as_mut() {
+                sink(&reject);
+            }
+            report.add_reject(reject);
         }
         for call in &batch.calls {
             match call.cost.status {
@@ -127,59 +171,5 @@ pub async fn ingest_usage_csv<R: Read + Send + 'static>(
     match failure {
         Some(e) => Err(e),
         None => finished.map(|_| report).map_err(IngestError::from),
-    }
-}
-
-fn parse_into<R: Read>(input: R, batch_rows: usize, tx: mpsc::Sender<Result<Batch, HeaderError>>) {
-    let mut reader = match UsageCsvReader::new(input) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = tx.blocking_send(Err(e));
-            return;
-        }
-    };
-    let new_batch = || Batch {
-        calls: Vec::with_capacity(batch_rows),
-        rejects: Vec::new(),
-        first_line: 0,
-        last_line: 0,
-        bytes: 0,
-    };
-    let mut batch = new_batch();
-    let mut n = 0usize;
-    while let Some(row) = reader.next() {
-        let line = match row {
-            Ok(Row::Call { line, call }) => {
-                batch.calls.push(call);
-                line
-            }
-            Ok(Row::Reject { line, reason }) => {
-                batch.rejects.push((line, reason));
-                line
-            }
-            Err(e) => {
-                let _ = tx.blocking_send(Err(e));
-                return;
-            }
-        };
-        if n == 0 {
-            batch.first_line = line;
-        }
-        batch.last_line = line;
-        n += 1;
-        if n == batch_rows {
-            batch.bytes = reader.bytes_read();
-            if tx
-                .blocking_send(Ok(std::mem::replace(&mut batch, new_batch())))
-                .is_err()
-            {
-                return;
-            }
-            n = 0;
-        }
-    }
-    if n > 0 {
-        batch.bytes = reader.bytes_read();
-        let _ = tx.blocking_send(Ok(batch));
     }
 }
