@@ -9,5 +9,6 @@ pub mod ingest;
 pub mod jsonl;
 pub mod model;
 pub mod pricing;
+pub mod s3;
 pub mod stats;
 pub mod store;

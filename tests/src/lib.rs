@@ -3,7 +3,11 @@
 //! The server comes from `DATABASE_URL` (what `scripts/test` exports), defaulting to the
 //! local `postgres://postgres@127.0.0.1:5432/postgres`. Tests never share a database.
 
+mod moto;
+
 use std::sync::atomic::{AtomicU32, Ordering};
+
+pub use moto::Moto;
 
 pub use telemetry_shared::db::with_database;
 use telemetry_shared::db::{connect_one, make_pool, migrate, Pool};

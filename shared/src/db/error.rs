@@ -64,8 +64,8 @@ impl DbError {
     }
 }
 
-/// The error with its chain of causes on one line ("error connecting: Connection refused").
-pub(crate) fn flatten(e: &dyn std::error::Error) -> String {
+/// Any error with its chain of causes on one line ("error connecting: Connection refused").
+pub fn flatten(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(s) = cur {

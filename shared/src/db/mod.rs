@@ -8,6 +8,6 @@ mod pool;
 mod tls;
 
 pub use conninfo::{with_database, ConnInfo, SslMode};
-pub use error::DbError;
+pub use error::{flatten as flatten_error, DbError};
 pub use migrate::{migrate, AppliedMigration};
 pub use pool::{connect_one, make_pool, Pool};

@@ -1,0 +1,146 @@
+//! The object store port (get a stream, put a file) and its S3 adapter.
+
+use std::future::Future;
+use std::path::Path;
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use tokio::io::AsyncRead;
+
+/// An object opened for reading.
+pub struct StoredObject {
+    /// The body, streamed.
+    pub body: Box<dyn AsyncRead + Send + Unpin>,
+    /// ETag without quotes.
+    pub etag: Option<String>,
+    /// Size in bytes.
+    pub size: Option<i64>,
+}
+
+/// Errors at the object store boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The object does not exist (deleted since the event, or never there).
+    #[error("object not found: {0}")]
+    NotFound(String),
+    /// Throttling, timeouts, 5xx, connection failures: try again later.
+    #[error("object store unavailable: {0}")]
+    Transient(String),
+    /// Access denied, bad request: will fail again.
+    #[error("object store refused: {0}")]
+    Permanent(String),
+}
+
+impl StoreError {
+    /// True when retrying later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Transient(_))
+    }
+}
+
+/// What the S3 ingester needs from an object store.
+pub trait ObjectStore: Send + Sync {
+    /// Opens `bucket/key` for streaming.
+    fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<StoredObject, StoreError>> + Send;
+    /// Uploads the file at `path` as `bucket/key`.
+    fn put_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// [`ObjectStore`] on Amazon S3 (or anything speaking its API) through `aws-sdk-s3`.
+#[derive(Clone)]
+pub struct S3ObjectStore {
+    client: aws_sdk_s3::Client,
+}
+
+impl S3ObjectStore {
+    /// Wraps a client built once at cold start.
+    pub fn new(client: aws_sdk_s3::Client) -> Self {
+        Self { client }
+    }
+}
+
+type Response = aws_sdk_s3::config::http::HttpResponse;
+
+fn classify<E>(what: &str, e: SdkError<E, Response>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let text = |e: &SdkError<E, Response>| {
+        let code = e.code().unwrap_or("");
+        let msg = e.message().unwrap_or("");
+        if code.is_empty() && msg.is_empty() {
+            format!("{what}: {}", crate::db::flatten_error(e))
+        } else {
+            format!("{what}: {code} {msg}").trim_end().to_string()
+        }
+    };
+    match &e {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Transient(text(&e))
+        }
+        SdkError::ServiceError(se) => {
+            let status = se.raw().status().as_u16();
+            match e.code() {
+                Some("NoSuchKey" | "NotFound" | "NoSuchBucket") => StoreError::NotFound(text(&e)),
+                Some(
+                    "SlowDown" | "RequestTimeout" | "InternalError" | "ServiceUnavailable"
+                    | "Throttling",
+                ) => StoreError::Transient(text(&e)),
+                _ if status == 404 => StoreError::NotFound(text(&e)),
+                _ if status == 429 || status >= 500 => StoreError::Transient(text(&e)),
+                _ => StoreError::Permanent(text(&e)),
+            }
+        }
+        _ => StoreError::Permanent(text(&e)),
+    }
+}
+
+impl ObjectStore for S3ObjectStore {
+    async fn get(&self, bucket: &str, key: &str) -> Result<StoredObject, StoreError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| classify(&format!("GetObject s3://{bucket}/{key}"), e))?;
+        Ok(StoredObject {
+            etag: out.e_tag().map(|e| e.trim_matches('"').to_string()),
+            size: out.content_length(),
+            body: Box::new(out.body.into_async_read()),
+        })
+    }
+
+    async fn put_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|e| StoreError::Permanent(format!("read {}: {e}", path.display())))?;
+        self.client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| classify(&format!("PutObject s3://{bucket}/{key}"), e))?;
+        Ok(())
+    }
+}
