@@ -1,0 +1,159 @@
+//! s3-ingest end to end through the real Lambda Runtime API: `cargo lambda watch` runs the
+//! function binary, `cargo lambda invoke` delivers an S3 notification, the function reads the
+//! object from moto_server with the real SDK and writes to a fresh PostgreSQL database.
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::primitives::ByteStream;
+use serde_json::{json, Value};
+use telemetry_tests::{Moto, TestDb};
+
+/// `cargo-lambda watch` and the function instances it started (each in a session of its
+/// own, so not in our process group), all killed on drop: the emulator ignores SIGTERM.
+struct Watch(Child);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = Command::new("pkill").args(["-KILL", "-P", &pid]).status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+fn invoke(port: u16, event: &Value) -> Value {
+    let file = std::env::temp_dir().join(format!("s3-event-{}-{port}.json", std::process::id()));
+    std::fs::write(&file, event.to_string()).expect("event file");
+    let out = Command::new("cargo")
+        .args([
+            "lambda",
+            "invoke",
+            "s3-ingest",
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &port.to_string(),
+            "--data-file",
+        ])
+        .arg(&file)
+        .output()
+        .expect("cargo lambda invoke (scripts/test installs cargo-lambda)");
+    assert!(
+        out.status.success(),
+        "invoke failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the function's JSON report")
+}
+
+#[tokio::test]
+async fn s3_notification_through_the_lambda_runtime_api() {
+    let moto = Moto::start();
+    let s3 = moto.s3();
+    s3.create_bucket()
+        .bucket("uploads-e2e")
+        .send()
+        .await
+        .expect("bucket");
+    let body = std::fs::read(format!(
+        "{}/fixtures/agent.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    let key = "uploads/run 42/agent+log.jsonl";
+    let put = s3
+        .put_object()
+        .bucket("uploads-e2e")
+        .key(key)
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .expect("upload");
+    let etag = put
+        .e_tag()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string();
+    let db = TestDb::new("lambda_e2e").await;
+
+    let port = free_port();
+    let log_path = std::env::temp_dir().join(format!("cargo-lambda-watch-{port}.log"));
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let workspace = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
+    let child = Command::new("cargo-lambda")
+        .args([
+            "lambda",
+            "watch",
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &port.to_string(),
+            "--ignore-changes",
+        ])
+        .current_dir(&workspace)
+        .env("DATABASE_URL", &db.url)
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("S3_FORCE_PATH_STYLE", "true")
+        .env("REJECTS_PREFIX", "rejected/")
+        .stdout(Stdio::from(log.try_clone().expect("log")))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("cargo lambda watch (scripts/test installs cargo-lambda)");
+    let watch = Watch(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "cargo lambda watch did not listen within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The key as S3 sends it: form-URL-encoded.
+    let event = json!({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-11-22T05:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "EXAMPLE"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZ"},
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "UploadJsonl",
+               "bucket": {"name": "uploads-e2e", "ownerIdentity": {"principalId": "EXAMPLE"}, "arn": "arn:aws:s3:::uploads-e2e"},
+               "object": {"key": "uploads/run+42/agent%2Blog.jsonl", "size": body.len(), "eTag": etag, "sequencer": "0A1B2C3D4E5F678901"}}
+    }]});
+    let first = invoke(port, &event);
+    assert_eq!(first["objects"][0]["status"], "ingested", "{first}");
+    assert_eq!(first["objects"][0]["key"], key);
+    assert_eq!(first["objects"][0]["report"]["rejected"], 1);
+    assert_eq!(db.count("tasks").await, 1);
+    assert_eq!(db.count("llm_calls").await, 2);
+    let rejects = s3
+        .get_object()
+        .bucket("uploads-e2e")
+        .key(format!("rejected/{key}.errors.jsonl"))
+        .send()
+        .await
+        .expect("rejects file written by the function");
+    let text = rejects.body.collect().await.expect("body").into_bytes();
+    assert!(String::from_utf8_lossy(&text).contains("\"line\":11"));
+
+    let second = invoke(port, &event);
+    assert_eq!(
+        second["objects"][0]["status"], "already_ingested",
+        "{second}"
+    );
+    assert_eq!(db.count("llm_calls").await, 2);
+    // The function holds a connection: stop it before dropping its database.
+    drop(watch);
+    db.drop_db().await;
+}
