@@ -61,6 +61,17 @@ enum IngestCommand {
         #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
         batch_rows: usize,
     },
+    /// Ingest one S3 object exactly as the s3-ingest function does (manifest, rejects file).
+    S3 {
+        /// s3://BUCKET/KEY
+        uri: String,
+        /// Print the outcome as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Lines per transaction.
+        #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
+        batch_rows: usize,
+    },
     /// Ingest any supported file, the format taken from its name as s3-ingest does
     /// (.csv, .jsonl, .ndjson, each optionally .gz).
     File {
@@ -100,6 +111,11 @@ async fn main() -> ExitCode {
             json,
             batch_rows,
         }) => commands::ingest::jsonl(&db, path, json, batch_rows).await,
+        Command::Ingest(IngestCommand::S3 {
+            uri,
+            json,
+            batch_rows,
+        }) => commands::s3::run(&db, &uri, json, batch_rows).await,
         Command::Ingest(IngestCommand::File {
             path,
             json,

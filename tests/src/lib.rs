@@ -9,6 +9,29 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use moto::Moto;
 
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+/// A loopback port nothing listens on (at the moment of asking).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Waits until something accepts connections on loopback `port`; panics naming `what`.
+pub fn wait_for_port(port: u16, timeout: Duration, what: &str) {
+    let deadline = Instant::now() + timeout;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on port {port} within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub use telemetry_shared::db::with_database;
 use telemetry_shared::db::{connect_one, make_pool, migrate, Pool};
 

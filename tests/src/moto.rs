@@ -1,9 +1,8 @@
 //! A real `moto_server` (PyPI `moto[server]`, installed by `scripts/test`) on a free loopback
 //! port, for S3 and EventBridge through the real AWS SDK clients. Killed when dropped.
 
-use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 
@@ -17,10 +16,7 @@ pub struct Moto {
 impl Moto {
     /// Starts a server and waits until it accepts connections.
     pub fn start() -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::free_port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -31,14 +27,7 @@ impl Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not start within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::wait_for_port(port, Duration::from_secs(30), "moto_server");
         moto
     }
 

@@ -2,13 +2,12 @@
 //! function binary, `cargo lambda invoke` delivers an S3 notification, the function reads the
 //! object from moto_server with the real SDK and writes to a fresh PostgreSQL database.
 
-use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
-use telemetry_tests::{Moto, TestDb};
+use telemetry_tests::{free_port, wait_for_port, Moto, TestDb};
 
 /// `cargo-lambda watch` and the function instances it started (each in a session of its
 /// own, so not in our process group), all killed on drop: the emulator ignores SIGTERM.
@@ -21,13 +20,6 @@ impl Drop for Watch {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
 }
 
 fn invoke(port: u16, event: &Value) -> Value {
@@ -112,14 +104,7 @@ async fn s3_notification_through_the_lambda_runtime_api() {
         .spawn()
         .expect("cargo lambda watch (scripts/test installs cargo-lambda)");
     let watch = Watch(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "cargo lambda watch did not listen within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_port(port, Duration::from_secs(60), "cargo lambda watch");
 
     // The key as S3 sends it: form-URL-encoded.
     let event = json!({"Records": [{

@@ -96,3 +96,16 @@ pub fn write_usage_csv(out: &mut impl Write, rows: u64) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Writes `rows` rows to `path` unless a file is already there (the output is deterministic).
+pub fn ensure_usage_csv(path: &std::path::Path, rows: u64) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    eprintln!("generating {rows} rows into {}", path.display());
+    let tmp = path.with_extension("partial");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    write_usage_csv(&mut f, rows)?;
+    f.flush()?;
+    std::fs::rename(tmp, path)
+}

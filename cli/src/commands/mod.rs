@@ -2,6 +2,7 @@
 
 pub mod ingest;
 pub mod migrate;
+pub mod s3;
 pub mod stats;
 
 use anyhow::{anyhow, Context};

@@ -55,8 +55,13 @@ pub(super) fn parse_into(
     tx: Tx,
 ) {
     match format {
-        Format::UsageCsv => csv_into(input, batch_rows, tx),
-        Format::Jsonl => jsonl_into(input, batch_rows, tx),
+        Format::UsageCsv => match UsageCsvReader::new(input) {
+            Ok(reader) => drive(reader, batch_rows, tx),
+            Err(e) => {
+                let _ = tx.blocking_send(Err(ParseError::Unreadable(e)));
+            }
+        },
+        Format::Jsonl => drive(JsonlReader::new(input), batch_rows, tx),
     }
 }
 
@@ -65,61 +70,56 @@ fn flush(batch: &mut Batch, bytes: u64, tx: &Tx) -> bool {
     tx.blocking_send(Ok(std::mem::take(batch))).is_ok()
 }
 
-fn csv_into(input: Box<dyn BufRead + Send>, batch_rows: usize, tx: Tx) {
-    let mut reader = match UsageCsvReader::new(input) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = tx.blocking_send(Err(ParseError::Unreadable(e)));
-            return;
-        }
-    };
-    let mut batch = Batch::default();
-    while let Some(row) = reader.next() {
-        match row {
+/// A parser seen as a stream of lines, each already sorted into a batch by `add`.
+trait LineSource {
+    /// Reads the next record into `batch`; `None` at the end, an I/O error to stop.
+    fn add_next(&mut self, batch: &mut Batch) -> Option<std::io::Result<()>>;
+    /// Bytes consumed so far.
+    fn bytes_read(&self) -> u64;
+}
+
+impl<R: BufRead> LineSource for UsageCsvReader<R> {
+    fn add_next(&mut self, batch: &mut Batch) -> Option<std::io::Result<()>> {
+        Some(match self.next()? {
             Ok(Row::Call { line, call }) => {
                 batch.note(line);
                 batch.calls.push(call);
+                Ok(())
             }
             Ok(Row::Reject { line, reason }) => {
                 batch.note(line);
-                let raw = Some(reader.current_raw());
+                let raw = Some(self.current_raw());
                 batch.rejects.push(RejectedRow { line, reason, raw });
+                Ok(())
             }
-            Err(e) => {
-                let _ = tx.blocking_send(Err(ParseError::Io(e.to_string())));
-                return;
-            }
-        }
-        if batch.len == batch_rows && !flush(&mut batch, reader.bytes_read(), &tx) {
-            return;
-        }
+            Err(e) => Err(std::io::Error::other(e.to_string())),
+        })
     }
-    if batch.len > 0 {
-        flush(&mut batch, reader.bytes_read(), &tx);
+
+    fn bytes_read(&self) -> u64 {
+        UsageCsvReader::bytes_read(self)
     }
 }
 
-fn jsonl_into(input: Box<dyn BufRead + Send>, batch_rows: usize, tx: Tx) {
-    let mut reader = JsonlReader::new(input);
-    let mut batch = Batch::default();
-    while let Some(line) = reader.next() {
-        match line {
-            Ok(Line::Record { line, record }) => {
+impl<R: BufRead> LineSource for JsonlReader<R> {
+    fn add_next(&mut self, batch: &mut Batch) -> Option<std::io::Result<()>> {
+        Some(self.next()?.map(|line| match line {
+            Line::Record { line, record } => {
                 batch.note(line);
                 match record {
                     Record::Call(c) => batch.calls.push(c),
                     Record::Agent(a) => batch.agent.push(a),
                 }
             }
-            Ok(Line::Duplicate { line }) => {
+            Line::Duplicate { line } => {
                 batch.note(line);
                 batch.duplicates += 1;
             }
-            Ok(Line::Skipped { line }) => {
+            Line::Skipped { line } => {
                 batch.note(line);
                 batch.skipped += 1;
             }
-            Ok(Line::Reject { line, reason, raw }) => {
+            Line::Reject { line, reason, raw } => {
                 batch.note(line);
                 batch.rejects.push(RejectedRow {
                     line,
@@ -127,16 +127,31 @@ fn jsonl_into(input: Box<dyn BufRead + Send>, batch_rows: usize, tx: Tx) {
                     raw: Some(raw),
                 });
             }
-            Err(e) => {
+        }))
+    }
+
+    fn bytes_read(&self) -> u64 {
+        JsonlReader::bytes_read(self)
+    }
+}
+
+/// Sends a batch every `batch_rows` lines of `source`, and the rest at the end.
+fn drive(mut source: impl LineSource, batch_rows: usize, tx: Tx) {
+    let mut batch = Batch::default();
+    loop {
+        match source.add_next(&mut batch) {
+            None => break,
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
                 let _ = tx.blocking_send(Err(ParseError::Io(e.to_string())));
                 return;
             }
         }
-        if batch.len == batch_rows && !flush(&mut batch, reader.bytes_read(), &tx) {
+        if batch.len == batch_rows && !flush(&mut batch, source.bytes_read(), &tx) {
             return;
         }
     }
     if batch.len > 0 {
-        flush(&mut batch, reader.bytes_read(), &tx);
+        flush(&mut batch, source.bytes_read(), &tx);
     }
 }

@@ -174,6 +174,20 @@ impl<S: ObjectStore> S3Ingest<S> {
         Ok(report)
     }
 
+    /// Ingests `s3://bucket/key` by hand (the operator CLI): its current ETag is looked up,
+    /// then it is processed exactly as a notification for it would be.
+    pub async fn ingest_key(&self, bucket: &str, key: &str) -> Result<ObjectOutcome, StoreError> {
+        let etag = self.store.etag(bucket, key).await?;
+        let obj = ObjectRef {
+            bucket: bucket.into(),
+            key: key.into(),
+            etag,
+            version_id: None,
+            size: None,
+        };
+        Ok(self.object(&obj).await)
+    }
+
     async fn object(&self, obj: &ObjectRef) -> ObjectOutcome {
         let mut out = ObjectOutcome {
             bucket: obj.bucket.clone(),

@@ -46,6 +46,12 @@ pub trait ObjectStore: Send + Sync {
         bucket: &str,
         key: &str,
     ) -> impl Future<Output = Result<StoredObject, StoreError>> + Send;
+    /// The current ETag of `bucket/key`.
+    fn etag(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// Uploads the file at `path` as `bucket/key`.
     fn put_file(
         &self,
@@ -120,6 +126,18 @@ impl ObjectStore for S3ObjectStore {
             size: out.content_length(),
             body: Box::new(out.body.into_async_read()),
         })
+    }
+
+    async fn etag(&self, bucket: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| classify(&format!("HeadObject s3://{bucket}/{key}"), e))?;
+        Ok(out.e_tag().map(|e| e.trim_matches('"').to_string()))
     }
 
     async fn put_file(

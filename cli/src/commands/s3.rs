@@ -1,0 +1,60 @@
+//! `telemetry ingest s3 s3://BUCKET/KEY`: one object through the s3-ingest code path.
+
+use anyhow::{anyhow, bail};
+use aws_config::BehaviorVersion;
+use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
+
+use super::DbArgs;
+use crate::output::write_json;
+
+/// Splits `s3://bucket/key`.
+fn parse_uri(uri: &str) -> anyhow::Result<(&str, &str)> {
+    let rest = uri
+        .strip_prefix("s3://")
+        .ok_or_else(|| anyhow!("expected s3://BUCKET/KEY, got {uri:?}"))?;
+    match rest.split_once('/') {
+        Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => Ok((bucket, key)),
+        _ => bail!("expected s3://BUCKET/KEY, got {uri:?}"),
+    }
+}
+
+/// Ingests one object (AWS credentials, region and `AWS_ENDPOINT_URL` from the environment;
+/// `S3_FORCE_PATH_STYLE=true` for S3-compatible servers).
+pub async fn run(db: &DbArgs, uri: &str, json: bool, batch_rows: usize) -> anyhow::Result<()> {
+    let (bucket, key) = parse_uri(uri)?;
+    let pool = db.pool().await?;
+    let aws = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
+    let s3 = aws_sdk_s3::config::Builder::from(&aws)
+        .force_path_style(path_style)
+        .build();
+    let mut cfg = S3IngestConfig::from_env();
+    cfg.batch_rows = batch_rows;
+    let ingest = S3Ingest::new(
+        pool,
+        S3ObjectStore::new(aws_sdk_s3::Client::from_conf(s3)),
+        cfg,
+    );
+    let outcome = ingest.ingest_key(bucket, key).await?;
+    match &outcome.report {
+        Some(r) => eprintln!(
+            "{uri}: {}: {} rows read: {} inserted, {} updated, {} duplicates, {} rejected, {} skipped{}",
+            outcome.status,
+            r.rows_read,
+            r.inserted,
+            r.updated,
+            r.duplicates,
+            r.rejected,
+            r.skipped,
+            outcome.rejects_key.as_deref().map(|k| format!("; rejects in s3://{bucket}/{k}")).unwrap_or_default()
+        ),
+        None => eprintln!("{uri}: {}: {}", outcome.status, outcome.reason.as_deref().unwrap_or("")),
+    }
+    if json {
+        write_json(&outcome)?;
+    }
+    if outcome.status == "failed" {
+        bail!("{uri}: {}", outcome.reason.as_deref().unwrap_or("failed"));
+    }
+    Ok(())
+}
