@@ -373,3 +373,36 @@ async fn a_database_outage_fails_the_invocation_for_a_retry() {
     assert_eq!((err.failed, err.total), (1, 1));
     assert!(err.to_string().contains("cannot connect"), "{err}");
 }
+
+#[tokio::test]
+async fn a_truncated_gzip_is_rejected_for_good_not_retried() {
+    let e = env("s3_truncated").await;
+    let transcript = std::fs::read(format!(
+        "{}/fixtures/codex.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&transcript).expect("gzip");
+    let mut bytes = gz.finish().expect("gzip");
+    bytes.truncate(bytes.len() / 2);
+    let etag = put(&e.s3, "logs/cut.jsonl.gz", bytes.clone()).await;
+    let event = s3_event(vec![record(
+        "ObjectCreated:Put",
+        "logs/cut.jsonl.gz",
+        &etag,
+        bytes.len(),
+    )]);
+    let report = e
+        .ingest
+        .handle(&event)
+        .await
+        .expect("a corrupt file does not fail the invocation");
+    assert_eq!(statuses(&report), vec!["rejected"]);
+    let reason = report.objects[0].reason.as_deref().unwrap_or("");
+    assert!(reason.contains("corrupt or truncated"), "{reason}");
+    // Recorded: a re-delivery does not read it again.
+    let again = e.ingest.handle(&event).await.expect("again");
+    assert_eq!(statuses(&again), vec!["already_ingested"]);
+    e.db.drop_db().await;
+}

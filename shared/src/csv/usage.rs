@@ -28,9 +28,31 @@ pub enum HeaderError {
         /// Comma-separated header as read.
         found: String,
     },
-    /// Reading failed (I/O, decompression).
+    /// Reading failed in a way that may not happen again (connection lost mid-stream).
     #[error("cannot read the file: {0}")]
     Io(String),
+    /// The bytes are not what they claim to be (corrupt or truncated gzip): fails again.
+    #[error("the file is corrupt or truncated: {0}")]
+    Corrupt(String),
+}
+
+impl HeaderError {
+    /// Classifies a read error: bad data and early ends are the file's fault (permanent),
+    /// anything else the transport's (transient).
+    pub fn from_io(e: &std::io::Error) -> HeaderError {
+        use std::io::ErrorKind::{InvalidData, InvalidInput, UnexpectedEof};
+        match e.kind() {
+            InvalidData | InvalidInput | UnexpectedEof => HeaderError::Corrupt(e.to_string()),
+            _ => HeaderError::Io(e.to_string()),
+        }
+    }
+
+    fn from_csv(e: &csv::Error) -> HeaderError {
+        match e.kind() {
+            csv::ErrorKind::Io(io) => HeaderError::from_io(io),
+            _ => HeaderError::Corrupt(e.to_string()),
+        }
+    }
 }
 
 /// One data record: a call ready to store, or a reject with its reason.
@@ -90,7 +112,7 @@ impl<R: Read> UsageCsvReader<R> {
             .from_reader(input);
         let header = rdr
             .byte_headers()
-            .map_err(|e| HeaderError::Io(e.to_string()))?
+            .map_err(|e| HeaderError::from_csv(&e))?
             .clone();
         if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
             return Err(HeaderError::Empty);
@@ -295,7 +317,7 @@ impl<R: Read> Iterator for UsageCsvReader<R> {
                 Err(e) => match e.kind() {
                     csv::ErrorKind::Io(_) => {
                         self.failed = true;
-                        return Some(Err(HeaderError::Io(e.to_string())));
+                        return Some(Err(HeaderError::from_csv(&e)));
                     }
                     _ => {
                         let line = e.position().map_or(0, |p| p.line());

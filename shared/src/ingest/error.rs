@@ -6,7 +6,8 @@ use crate::db::DbError;
 /// An ingestion stopped before accounting for every record.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// The file is not usable as a whole (no header, missing columns).
+    /// The file is not usable as a whole (no header, missing columns, corrupt), or reading it
+    /// broke off (see [`IngestError::is_retryable`]).
     #[error("{0}")]
     Unreadable(#[from] HeaderError),
     /// The database refused or was unreachable; batches before `lines` were committed.

@@ -7,18 +7,9 @@ use tokio::sync::mpsc;
 
 use super::format::Format;
 use super::RejectedRow;
-use crate::csv::{Row, UsageCsvReader};
+use crate::csv::{HeaderError, Row, UsageCsvReader};
 use crate::jsonl::{AgentRecord, JsonlReader, Line, Record};
 use crate::model::LlmCall;
-
-/// Why parsing stopped early.
-#[derive(Debug)]
-pub(super) enum ParseError {
-    /// The file is not usable as a whole (CSV header).
-    Unreadable(crate::csv::HeaderError),
-    /// Reading failed (I/O, corrupt gzip).
-    Io(String),
-}
 
 /// One transaction's worth of input.
 #[derive(Default)]
@@ -44,7 +35,7 @@ impl Batch {
     }
 }
 
-type Tx = mpsc::Sender<Result<Batch, ParseError>>;
+type Tx = mpsc::Sender<Result<Batch, HeaderError>>;
 
 /// Parses `input` as `format`, sending a batch every `batch_rows` lines. Stops quietly when
 /// the receiver is gone.
@@ -58,7 +49,7 @@ pub(super) fn parse_into(
         Format::UsageCsv => match UsageCsvReader::new(input) {
             Ok(reader) => drive(reader, batch_rows, tx),
             Err(e) => {
-                let _ = tx.blocking_send(Err(ParseError::Unreadable(e)));
+                let _ = tx.blocking_send(Err(e));
             }
         },
         Format::Jsonl => drive(JsonlReader::new(input), batch_rows, tx),
@@ -72,14 +63,14 @@ fn flush(batch: &mut Batch, bytes: u64, tx: &Tx) -> bool {
 
 /// A parser seen as a stream of lines, each already sorted into a batch by `add`.
 trait LineSource {
-    /// Reads the next record into `batch`; `None` at the end, an I/O error to stop.
-    fn add_next(&mut self, batch: &mut Batch) -> Option<std::io::Result<()>>;
+    /// Reads the next record into `batch`; `None` at the end, an error to stop.
+    fn add_next(&mut self, batch: &mut Batch) -> Option<Result<(), HeaderError>>;
     /// Bytes consumed so far.
     fn bytes_read(&self) -> u64;
 }
 
 impl<R: BufRead> LineSource for UsageCsvReader<R> {
-    fn add_next(&mut self, batch: &mut Batch) -> Option<std::io::Result<()>> {
+    fn add_next(&mut self, batch: &mut Batch) -> Option<Result<(), HeaderError>> {
         Some(match self.next()? {
             Ok(Row::Call { line, call }) => {
                 batch.note(line);
@@ -92,7 +83,7 @@ impl<R: BufRead> LineSource for UsageCsvReader<R> {
                 batch.rejects.push(RejectedRow { line, reason, raw });
                 Ok(())
             }
-            Err(e) => Err(std::io::Error::other(e.to_string())),
+            Err(e) => Err(e),
         })
     }
 
@@ -102,8 +93,12 @@ impl<R: BufRead> LineSource for UsageCsvReader<R> {
 }
 
 impl<R: BufRead> LineSource for JsonlReader<R> {
-    fn add_next(&mut self, batch: &mut Batch) -> Option<std::io::Result<()>> {
-        Some(self.next()?.map(|line| match line {
+    fn add_next(&mut self, batch: &mut Batch) -> Option<Result<(), HeaderError>> {
+        let line = match self.next()? {
+            Ok(line) => line,
+            Err(e) => return Some(Err(HeaderError::from_io(&e))),
+        };
+        Some(Ok(match line {
             Line::Record { line, record } => {
                 batch.note(line);
                 match record {
@@ -143,7 +138,7 @@ fn drive(mut source: impl LineSource, batch_rows: usize, tx: Tx) {
             None => break,
             Some(Ok(())) => {}
             Some(Err(e)) => {
-                let _ = tx.blocking_send(Err(ParseError::Io(e.to_string())));
+                let _ = tx.blocking_send(Err(e));
                 return;
             }
         }

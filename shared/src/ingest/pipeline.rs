@@ -8,7 +8,7 @@ use std::io::Read;
 use tokio::sync::mpsc;
 
 use super::format::{FileKind, Format};
-use super::parse::{parse_into, Batch, ParseError};
+use super::parse::{parse_into, Batch};
 use super::{IngestError, IngestReport, RejectedRow};
 use crate::csv::HeaderError;
 use crate::db::{DbError, Pool};
@@ -93,7 +93,7 @@ pub async fn ingest_file<R: Read + Send + 'static>(
     .await?;
 
     let batch_rows = opts.batch_rows.max(1);
-    let (tx, mut rx) = mpsc::channel::<Result<Batch, ParseError>>(CHANNEL_DEPTH);
+    let (tx, mut rx) = mpsc::channel::<Result<Batch, HeaderError>>(CHANNEL_DEPTH);
     let parser = tokio::task::spawn_blocking(move || {
         parse_into(kind.format, kind.reader(input), batch_rows, tx)
     });
@@ -107,12 +107,8 @@ pub async fn ingest_file<R: Read + Send + 'static>(
     while let Some(msg) = rx.recv().await {
         let batch = match msg {
             Ok(b) => b,
-            Err(ParseError::Unreadable(e)) => {
+            Err(e) => {
                 failure = Some(e.into());
-                break;
-            }
-            Err(ParseError::Io(e)) => {
-                failure = Some(IngestError::Unreadable(HeaderError::Io(e)));
                 break;
             }
         };
