@@ -98,7 +98,7 @@ impl<R: BufRead> LineSource for JsonlReader<R> {
             Ok(line) => line,
             Err(e) => return Some(Err(HeaderError::from_io(&e))),
         };
-        Some(Ok(match line {
+        match line {
             Line::Record { line, record } => {
                 batch.note(line);
                 match record {
@@ -122,7 +122,8 @@ impl<R: BufRead> LineSource for JsonlReader<R> {
                     raw: Some(raw),
                 });
             }
-        }))
+        }
+        Some(Ok(()))
     }
 
     fn bytes_read(&self) -> u64 {
