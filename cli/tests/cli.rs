@@ -90,6 +90,10 @@ async fn ingest_csv_prints_a_json_report_whose_counts_add_up_and_stats_show_it()
         "{text}"
     );
     assert!(text.contains("2026-11-02"), "{text}");
+    assert!(
+        text.contains("(none yet: run `telemetry ingest github`)"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(dir);
     db.drop_db().await;
 }

@@ -56,9 +56,9 @@ pub struct WorkflowStats {
     pub completed: i64,
     /// Successful share of completed runs.
     pub success_rate: Option<f64>,
-    /// Median duration of completed runs (s).
+    /// Median duration of completed runs (s, to 0.1 s).
     pub p50_seconds: Option<f64>,
-    /// 95th percentile duration of completed runs (s).
+    /// 95th percentile duration of completed runs (s, to 0.1 s).
     pub p95_seconds: Option<f64>,
 }
 
@@ -140,10 +140,10 @@ pub async fn compute(client: &impl GenericClient, since: DateTime<Utc>) -> Resul
                     count(*) FILTER (WHERE status = 'completed'),
                     (count(*) FILTER (WHERE conclusion = 'success'))::float8
                         / nullif(count(*) FILTER (WHERE status = 'completed'), 0),
-                    percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_seconds)
-                        FILTER (WHERE status = 'completed'),
-                    percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_seconds)
-                        FILTER (WHERE status = 'completed')
+                    round((percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_seconds)
+                        FILTER (WHERE status = 'completed'))::numeric, 1)::float8,
+                    round((percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_seconds)
+                        FILTER (WHERE status = 'completed'))::numeric, 1)::float8
              FROM workflow_runs WHERE coalesce(started_at, created_at) >= $1
              GROUP BY 1, 2 ORDER BY 1, 2",
             &[&since],
