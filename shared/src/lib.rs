@@ -5,6 +5,7 @@
 pub mod config;
 pub mod csv;
 pub mod db;
+pub mod github;
 pub mod ingest;
 pub mod jsonl;
 pub mod model;

@@ -7,8 +7,10 @@ mod llm_calls;
 mod llm_calls_columns;
 mod llm_calls_copy;
 mod numeric;
+mod workflow_runs;
 
 pub use agent::upsert_agent_records;
 pub use ingest_runs::{finish_ingest_run, start_ingest_run, IngestRunOutcome};
 pub use llm_calls::{upsert_llm_calls, upsert_llm_calls_on_conflict, UpsertCounts};
 pub use numeric::Usd;
+pub use workflow_runs::{upsert_workflow_runs, RunCounts};

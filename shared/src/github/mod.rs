@@ -1,0 +1,6 @@
+//! GitHub Actions: workflow runs as the REST API describes them. (The sync itself, with
+//! pagination, windows and rate limits, is github-sync's; this is the model it stores.)
+
+mod run;
+
+pub use run::WorkflowRun;

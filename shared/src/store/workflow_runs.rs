@@ -1,0 +1,88 @@
+//! Upsert of workflow run attempts: one row per (run id, attempt), overwritten only by a
+//! version with a newer GitHub `updated_at`, so a late or repeated fetch never rolls a run
+//! back (an in-progress copy cannot replace the completed one).
+
+use tokio_postgres::GenericClient;
+
+use crate::db::DbError;
+use crate::github::WorkflowRun;
+
+/// What one upsert did; the three add up to the runs passed in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RunCounts {
+    /// New attempts.
+    pub inserted: u64,
+    /// Attempts GitHub changed since they were stored.
+    pub updated: u64,
+    /// Attempts already stored at this version or a newer one.
+    pub unchanged: u64,
+}
+
+/// Upserts `runs` in one statement.
+pub async fn upsert_workflow_runs(
+    client: &impl GenericClient,
+    runs: &[WorkflowRun],
+) -> Result<RunCounts, DbError> {
+    if runs.is_empty() {
+        return Ok(RunCounts::default());
+    }
+    // A key twice in one statement is refused by PostgreSQL: keep the newest copy.
+    let mut latest: Vec<&WorkflowRun> = Vec::with_capacity(runs.len());
+    for r in runs {
+        match latest
+            .iter_mut()
+            .find(|l| (l.github_run_id, l.run_attempt) == (r.github_run_id, r.run_attempt))
+        {
+            Some(l) if r.github_updated_at > l.github_updated_at => *l = r,
+            Some(_) => {}
+            None => latest.push(r),
+        }
+    }
+    let ids: Vec<i64> = latest.iter().map(|r| r.github_run_id).collect();
+    let attempts: Vec<i32> = latest.iter().map(|r| r.run_attempt).collect();
+    let repos: Vec<&str> = latest.iter().map(|r| r.repository.as_str()).collect();
+    let names: Vec<&str> = latest.iter().map(|r| r.workflow_name.as_str()).collect();
+    let branches: Vec<Option<&str>> = latest.iter().map(|r| r.branch.as_deref()).collect();
+    let shas: Vec<Option<&str>> = latest.iter().map(|r| r.commit_sha.as_deref()).collect();
+    let events: Vec<Option<&str>> = latest.iter().map(|r| r.event_type.as_deref()).collect();
+    let statuses: Vec<&str> = latest.iter().map(|r| r.status.as_str()).collect();
+    let conclusions: Vec<Option<&str>> = latest.iter().map(|r| r.conclusion.as_deref()).collect();
+    let started: Vec<_> = latest.iter().map(|r| r.started_at).collect();
+    let completed: Vec<_> = latest.iter().map(|r| r.completed_at).collect();
+    let durations: Vec<Option<i32>> = latest.iter().map(|r| r.duration_seconds).collect();
+    let urls: Vec<Option<&str>> = latest.iter().map(|r| r.html_url.as_deref()).collect();
+    let updated: Vec<_> = latest.iter().map(|r| r.github_updated_at).collect();
+    let row = client
+        .query_one(
+            "WITH up AS (
+                INSERT INTO workflow_runs AS t (github_run_id, run_attempt, repository, workflow_name,
+                    branch, commit_sha, event_type, status, conclusion, started_at, completed_at,
+                    duration_seconds, html_url, github_updated_at)
+                SELECT * FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::text[],
+                    $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[],
+                    $11::timestamptz[], $12::int4[], $13::text[], $14::timestamptz[])
+                ON CONFLICT (github_run_id, run_attempt) DO UPDATE SET
+                    repository = EXCLUDED.repository, workflow_name = EXCLUDED.workflow_name,
+                    branch = EXCLUDED.branch, commit_sha = EXCLUDED.commit_sha,
+                    event_type = EXCLUDED.event_type, status = EXCLUDED.status,
+                    conclusion = EXCLUDED.conclusion, started_at = EXCLUDED.started_at,
+                    completed_at = EXCLUDED.completed_at, duration_seconds = EXCLUDED.duration_seconds,
+                    html_url = EXCLUDED.html_url, github_updated_at = EXCLUDED.github_updated_at,
+                    updated_at = now()
+                WHERE t.github_updated_at IS NULL OR EXCLUDED.github_updated_at > t.github_updated_at
+                RETURNING (xmax = 0) AS inserted)
+             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up",
+            &[
+                &ids, &attempts, &repos, &names, &branches, &shas, &events, &statuses, &conclusions,
+                &started, &completed, &durations, &urls, &updated,
+            ],
+        )
+        .await?;
+    let inserted = row.get::<_, i64>(0) as u64;
+    let changed = row.get::<_, i64>(1) as u64;
+    Ok(RunCounts {
+        inserted,
+        updated: changed,
+        unchanged: runs.len() as u64 - inserted - changed,
+    })
+}
