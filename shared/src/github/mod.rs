@@ -1,6 +1,7 @@
 //! GitHub Actions: workflow runs as the REST API describes them. (The sync itself, with
 //! pagination, windows and rate limits, is github-sync's; this is the model it stores.)
 
+pub mod limits;
 mod run;
 
 pub use run::WorkflowRun;
