@@ -4,6 +4,7 @@
 //! local `postgres://postgres@127.0.0.1:5432/postgres`. Tests never share a database.
 
 mod moto;
+pub mod s3;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

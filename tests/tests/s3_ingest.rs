@@ -1,108 +1,14 @@
 //! s3-ingest logic against a real S3 API (moto_server with the real aws-sdk-s3 client) and
 //! real PostgreSQL: notifications in both shapes, awkward keys, gzip, edge-case files,
-//! re-delivery, grown re-uploads, rejects files, and which failures are retried.
+//! re-delivery, grown re-uploads and rejects files. Failures: `s3_failures.rs`.
 
 use std::io::Write;
 
-use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
-use telemetry_shared::s3::{EventReport, S3Ingest, S3IngestConfig, S3ObjectStore};
-use telemetry_tests::{Moto, TestDb};
+use telemetry_tests::s3::{encode, get, put, record, s3_env as env, s3_event, statuses};
 
 const HEADER: &str =
     "timestamp,model,prompt_tokens,completion_tokens,task_success,task_type,duration_ms,notes\n";
-
-struct Env {
-    db: TestDb,
-    s3: aws_sdk_s3::Client,
-    ingest: S3Ingest<S3ObjectStore>,
-    _moto: Moto,
-}
-
-async fn env(label: &str) -> Env {
-    let moto = Moto::start();
-    let s3 = moto.s3();
-    s3.create_bucket()
-        .bucket("telemetry-uploads")
-        .send()
-        .await
-        .expect("bucket");
-    let db = TestDb::new(label).await;
-    let cfg = S3IngestConfig {
-        rejects_prefix: "rejected/".into(),
-        batch_rows: 2,
-    };
-    let ingest = S3Ingest::new(db.pool.clone(), S3ObjectStore::new(s3.clone()), cfg);
-    Env {
-        db,
-        s3,
-        ingest,
-        _moto: moto,
-    }
-}
-
-/// Uploads `body` and returns its ETag.
-async fn put(s3: &aws_sdk_s3::Client, key: &str, body: Vec<u8>) -> String {
-    let out = s3
-        .put_object()
-        .bucket("telemetry-uploads")
-        .key(key)
-        .body(ByteStream::from(body))
-        .send()
-        .await
-        .expect("put");
-    out.e_tag()
-        .unwrap_or_default()
-        .trim_matches('"')
-        .to_string()
-}
-
-async fn get(s3: &aws_sdk_s3::Client, key: &str) -> Option<String> {
-    let out = s3
-        .get_object()
-        .bucket("telemetry-uploads")
-        .key(key)
-        .send()
-        .await
-        .ok()?;
-    let bytes = out.body.collect().await.ok()?.into_bytes();
-    Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// Form-URL-encodes a key the way S3 notifications carry it.
-fn encode(key: &str) -> String {
-    key.bytes()
-        .map(|b| match b {
-            b' ' => "+".to_string(),
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// An S3 event notification record, shaped as AWS sends it.
-fn record(event_name: &str, key: &str, etag: &str, size: usize) -> Value {
-    json!({
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-        "eventTime": "2026-11-22T05:00:00.000Z", "eventName": event_name,
-        "userIdentity": {"principalId": "EXAMPLE"},
-        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-        "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},
-        "s3": {"s3SchemaVersion": "1.0", "configurationId": "ingest",
-               "bucket": {"name": "telemetry-uploads", "ownerIdentity": {"principalId": "EXAMPLE"}, "arn": "arn:aws:s3:::telemetry-uploads"},
-               "object": {"key": encode(key), "size": size, "eTag": etag, "sequencer": "0A1B2C3D4E5F678901"}}
-    })
-}
-
-fn s3_event(records: Vec<Value>) -> Value {
-    json!({ "Records": records })
-}
-
-fn statuses(r: &EventReport) -> Vec<&str> {
-    r.objects.iter().map(|o| o.status).collect()
-}
 
 #[tokio::test]
 async fn csv_with_an_awkward_key_lands_and_its_rejects_are_written_back() {
@@ -336,73 +242,5 @@ async fn gzip_jsonl_through_eventbridge_and_mixed_records_in_one_event() {
         rejected, 3,
         "permanent failures are recorded, so a retry does not loop on them"
     );
-    e.db.drop_db().await;
-}
-
-#[tokio::test]
-async fn a_database_outage_fails_the_invocation_for_a_retry() {
-    let moto = Moto::start();
-    let s3 = moto.s3();
-    s3.create_bucket()
-        .bucket("telemetry-uploads")
-        .send()
-        .await
-        .expect("bucket");
-    let body = format!("{HEADER}2026-11-21T10:00:00Z,gpt-4o,1,1,,,,\n");
-    let etag = put(&s3, "usage.csv", body.clone().into_bytes()).await;
-    let down =
-        telemetry_shared::db::make_pool("postgres://postgres@127.0.0.1:1/x?sslmode=disable", 1)
-            .expect("pool");
-    let ingest = S3Ingest::new(
-        down,
-        S3ObjectStore::new(s3),
-        S3IngestConfig {
-            rejects_prefix: "rejected/".into(),
-            batch_rows: 10,
-        },
-    );
-    let err = ingest
-        .handle(&s3_event(vec![record(
-            "ObjectCreated:Put",
-            "usage.csv",
-            &etag,
-            body.len(),
-        )]))
-        .await
-        .expect_err("retryable failure");
-    assert_eq!((err.failed, err.total), (1, 1));
-    assert!(err.to_string().contains("cannot connect"), "{err}");
-}
-
-#[tokio::test]
-async fn a_truncated_gzip_is_rejected_for_good_not_retried() {
-    let e = env("s3_truncated").await;
-    let transcript = std::fs::read(format!(
-        "{}/fixtures/codex.jsonl",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("fixture");
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&transcript).expect("gzip");
-    let mut bytes = gz.finish().expect("gzip");
-    bytes.truncate(bytes.len() / 2);
-    let etag = put(&e.s3, "logs/cut.jsonl.gz", bytes.clone()).await;
-    let event = s3_event(vec![record(
-        "ObjectCreated:Put",
-        "logs/cut.jsonl.gz",
-        &etag,
-        bytes.len(),
-    )]);
-    let report = e
-        .ingest
-        .handle(&event)
-        .await
-        .expect("a corrupt file does not fail the invocation");
-    assert_eq!(statuses(&report), vec!["rejected"]);
-    let reason = report.objects[0].reason.as_deref().unwrap_or("");
-    assert!(reason.contains("corrupt or truncated"), "{reason}");
-    // Recorded: a re-delivery does not read it again.
-    let again = e.ingest.handle(&event).await.expect("again");
-    assert_eq!(statuses(&again), vec!["already_ingested"]);
     e.db.drop_db().await;
 }

@@ -1,0 +1,79 @@
+//! Which s3-ingest failures are retried and which are recorded for good: a database outage
+//! fails the invocation (Lambda retries); a truncated gzip is rejected once and not re-read.
+
+use std::io::Write;
+
+use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
+use telemetry_tests::s3::{put, record, s3_env as env, s3_event, statuses, BUCKET};
+use telemetry_tests::Moto;
+
+const HEADER: &str =
+    "timestamp,model,prompt_tokens,completion_tokens,task_success,task_type,duration_ms,notes\n";
+
+#[tokio::test]
+async fn a_database_outage_fails_the_invocation_for_a_retry() {
+    let moto = Moto::start();
+    let s3 = moto.s3();
+    s3.create_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("bucket");
+    let body = format!("{HEADER}2026-11-21T10:00:00Z,gpt-4o,1,1,,,,\n");
+    let etag = put(&s3, "usage.csv", body.clone().into_bytes()).await;
+    let down =
+        telemetry_shared::db::make_pool("postgres://postgres@127.0.0.1:1/x?sslmode=disable", 1)
+            .expect("pool");
+    let ingest = S3Ingest::new(
+        down,
+        S3ObjectStore::new(s3),
+        S3IngestConfig {
+            rejects_prefix: "rejected/".into(),
+            batch_rows: 10,
+        },
+    );
+    let err = ingest
+        .handle(&s3_event(vec![record(
+            "ObjectCreated:Put",
+            "usage.csv",
+            &etag,
+            body.len(),
+        )]))
+        .await
+        .expect_err("retryable failure");
+    assert_eq!((err.failed, err.total), (1, 1));
+    assert!(err.to_string().contains("cannot connect"), "{err}");
+}
+
+#[tokio::test]
+async fn a_truncated_gzip_is_rejected_for_good_not_retried() {
+    let e = env("s3_truncated").await;
+    let transcript = std::fs::read(format!(
+        "{}/fixtures/codex.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&transcript).expect("gzip");
+    let mut bytes = gz.finish().expect("gzip");
+    bytes.truncate(bytes.len() / 2);
+    let etag = put(&e.s3, "logs/cut.jsonl.gz", bytes.clone()).await;
+    let event = s3_event(vec![record(
+        "ObjectCreated:Put",
+        "logs/cut.jsonl.gz",
+        &etag,
+        bytes.len(),
+    )]);
+    let report = e
+        .ingest
+        .handle(&event)
+        .await
+        .expect("a corrupt file does not fail the invocation");
+    assert_eq!(statuses(&report), vec!["rejected"]);
+    let reason = report.objects[0].reason.as_deref().unwrap_or("");
+    assert!(reason.contains("corrupt or truncated"), "{reason}");
+    // Recorded: a re-delivery does not read it again.
+    let again = e.ingest.handle(&event).await.expect("again");
+    assert_eq!(statuses(&again), vec!["already_ingested"]);
+    e.db.drop_db().await;
+}
