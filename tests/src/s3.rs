@@ -21,15 +21,31 @@ pub struct S3Env {
     _moto: Moto,
 }
 
-/// Starts everything for one test.
-pub async fn s3_env(label: &str) -> S3Env {
-    let moto = Moto::start();
+/// A real S3 client on `moto`, with [`BUCKET`] created.
+pub async fn bucket_on(moto: &Moto) -> aws_sdk_s3::Client {
     let s3 = moto.s3();
     s3.create_bucket()
         .bucket(BUCKET)
         .send()
         .await
         .expect("bucket");
+    s3
+}
+
+/// The gzip compression of `tests/fixtures/<name>`.
+pub fn gzipped_fixture(name: &str) -> Vec<u8> {
+    use std::io::Write;
+    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&raw).expect("gzip");
+    gz.finish().expect("gzip")
+}
+
+/// Starts everything for one test.
+pub async fn s3_env(label: &str) -> S3Env {
+    let moto = Moto::start();
+    let s3 = bucket_on(&moto).await;
     let db = TestDb::new(label).await;
     let cfg = S3IngestConfig {
         rejects_prefix: "rejected/".into(),

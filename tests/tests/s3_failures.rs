@@ -1,10 +1,10 @@
 //! Which s3-ingest failures are retried and which are recorded for good: a database outage
 //! fails the invocation (Lambda retries); a truncated gzip is rejected once and not re-read.
 
-use std::io::Write;
-
 use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
-use telemetry_tests::s3::{put, record, s3_env as env, s3_event, statuses, BUCKET};
+use telemetry_tests::s3::{
+    bucket_on, gzipped_fixture, put, record, s3_env as env, s3_event, statuses,
+};
 use telemetry_tests::Moto;
 
 const HEADER: &str =
@@ -13,12 +13,7 @@ const HEADER: &str =
 #[tokio::test]
 async fn a_database_outage_fails_the_invocation_for_a_retry() {
     let moto = Moto::start();
-    let s3 = moto.s3();
-    s3.create_bucket()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("bucket");
+    let s3 = bucket_on(&moto).await;
     let body = format!("{HEADER}2026-11-21T10:00:00Z,gpt-4o,1,1,,,,\n");
     let etag = put(&s3, "usage.csv", body.clone().into_bytes()).await;
     let down =
@@ -48,14 +43,7 @@ async fn a_database_outage_fails_the_invocation_for_a_retry() {
 #[tokio::test]
 async fn a_truncated_gzip_is_rejected_for_good_not_retried() {
     let e = env("s3_truncated").await;
-    let transcript = std::fs::read(format!(
-        "{}/fixtures/codex.jsonl",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("fixture");
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&transcript).expect("gzip");
-    let mut bytes = gz.finish().expect("gzip");
+    let mut bytes = gzipped_fixture("codex.jsonl");
     bytes.truncate(bytes.len() / 2);
     let etag = put(&e.s3, "logs/cut.jsonl.gz", bytes.clone()).await;
     let event = s3_event(vec![record(

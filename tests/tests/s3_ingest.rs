@@ -2,10 +2,10 @@
 //! real PostgreSQL: notifications in both shapes, awkward keys, gzip, edge-case files,
 //! re-delivery, grown re-uploads and rejects files. Failures: `s3_failures.rs`.
 
-use std::io::Write;
-
 use serde_json::{json, Value};
-use telemetry_tests::s3::{encode, get, put, record, s3_env as env, s3_event, statuses};
+use telemetry_tests::s3::{
+    encode, get, gzipped_fixture, put, record, s3_env as env, s3_event, statuses,
+};
 
 const HEADER: &str =
     "timestamp,model,prompt_tokens,completion_tokens,task_success,task_type,duration_ms,notes\n";
@@ -130,15 +130,8 @@ async fn redelivery_is_a_noop_and_a_grown_reupload_adds_only_new_rows() {
 #[tokio::test]
 async fn gzip_jsonl_through_eventbridge_and_mixed_records_in_one_event() {
     let e = env("s3_gzip").await;
-    let transcript = std::fs::read(format!(
-        "{}/fixtures/claude_code.jsonl",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("fixture");
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&transcript).expect("gzip");
     let key = "logs/session 1.jsonl.gz";
-    let etag = put(&e.s3, key, gz.finish().expect("gzip")).await;
+    let etag = put(&e.s3, key, gzipped_fixture("claude_code.jsonl")).await;
     let eventbridge = json!({
         "version": "0", "id": "f5f1e65c-dc3a-93ca-6c1e-b1647eac7963", "detail-type": "Object Created",
         "source": "aws.s3", "account": "123456789012", "time": "2026-11-22T05:00:00Z", "region": "us-east-1",
