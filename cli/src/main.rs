@@ -26,6 +26,9 @@ enum Command {
     /// Ingest telemetry from a source.
     #[command(subcommand)]
     Ingest(IngestCommand),
+    /// Repositories synced from GitHub (in addition to GITHUB_REPOSITORIES).
+    #[command(subcommand)]
+    Github(GithubCommand),
     /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
     Stats {
         /// Start of the period (YYYY-MM-DD or RFC 3339); default: 30 days ago.
@@ -38,7 +41,43 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum GithubCommand {
+    /// Add a repository to the sync (stored in the database).
+    Add {
+        /// owner/name
+        repository: String,
+    },
+    /// Stop syncing a repository; its stored runs are kept.
+    Remove {
+        /// owner/name
+        repository: String,
+    },
+    /// The repositories a sync covers, with their last sync.
+    List {
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum IngestCommand {
+    /// Sync GitHub Actions workflow runs, as the github-sync function does (token from
+    /// GITHUB_TOKEN, else GITHUB_PERSONAL_TOKEN).
+    Github {
+        /// First day to fetch (YYYY-MM-DD); default: GITHUB_SYNC_DAYS (30) days ago.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only this repository (owner/name); repeatable. Default: every configured one.
+        #[arg(long = "repo")]
+        repos: Vec<String>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Stop cleanly after this many seconds (the next run resumes).
+        #[arg(long, default_value_t = 900)]
+        time_limit: u64,
+    },
     /// Ingest a usage.csv file (default: $TELEMETRY_CSV_PATH, else .telemetry/usage.csv).
     Csv {
         /// Path to the CSV file.
@@ -121,6 +160,19 @@ async fn main() -> ExitCode {
             json,
             batch_rows,
         }) => commands::ingest::file(&db, path, json, batch_rows).await,
+        Command::Ingest(IngestCommand::Github {
+            since,
+            repos,
+            json,
+            time_limit,
+        }) => commands::github::ingest(&db, since.as_deref(), &repos, json, time_limit).await,
+        Command::Github(GithubCommand::Add { repository }) => {
+            commands::github::add(&db, &repository).await
+        }
+        Command::Github(GithubCommand::Remove { repository }) => {
+            commands::github::remove(&db, &repository).await
+        }
+        Command::Github(GithubCommand::List { json }) => commands::github::list(&db, json).await,
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
     };
     match result {

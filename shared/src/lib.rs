@@ -11,5 +11,6 @@ pub mod jsonl;
 pub mod model;
 pub mod pricing;
 pub mod s3;
+pub mod secrets;
 pub mod stats;
 pub mod store;

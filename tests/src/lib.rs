@@ -3,6 +3,7 @@
 //! The server comes from `DATABASE_URL` (what `scripts/test` exports), defaulting to the
 //! local `postgres://postgres@127.0.0.1:5432/postgres`. Tests never share a database.
 
+pub mod github;
 mod moto;
 pub mod s3;
 

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the database plumbing they share.
 
+pub mod github;
 pub mod ingest;
 pub mod migrate;
 pub mod s3;

@@ -14,6 +14,8 @@ use super::limits::{classify, Verdict};
 const API_VERSION: &str = "2022-11-28";
 /// Attempts per request for server errors and timeouts.
 const MAX_ATTEMPTS: u32 = 5;
+/// Longest wait for one response.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// First backoff; doubled each attempt, with up to 50% jitter.
 const BASE_BACKOFF: Duration = Duration::from_millis(500);
 
@@ -90,7 +92,6 @@ impl ReqwestGitHub {
     pub fn new(token: &str) -> Result<Self, GitHubError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("telemetry-github-sync/", env!("CARGO_PKG_VERSION")))
-            .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| GitHubError::Failed(e.to_string()))?;
         Ok(Self {
@@ -143,9 +144,15 @@ impl GitHubApi for ReqwestGitHub {
         let mut waits = 0;
         let mut attempt = 0;
         loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(GitHubError::Deadline(format!("requesting {url}")));
+            }
             let mut req = self
                 .http
                 .get(url)
+                // A slow answer must not carry the caller past its deadline either.
+                .timeout(remaining.min(REQUEST_TIMEOUT))
                 .bearer_auth(&self.token)
                 .header("Accept", "application/vnd.github+json")
                 .header("X-GitHub-Api-Version", API_VERSION);

@@ -1,9 +1,21 @@
-//! GitHub Actions: workflow runs as the REST API describes them. (The sync itself, with
-//! pagination, windows and rate limits, is github-sync's; this is the model it stores.)
+//! GitHub Actions: workflow runs as the REST API describes them, the REST client port, and
+//! the sync that github-sync and `telemetry ingest github` run.
 
 mod client;
+mod config;
+mod job;
 pub mod limits;
+mod report;
 mod run;
+mod sync;
+mod window;
 
 pub use client::{next_link, GitHubApi, GitHubError, Page, ReqwestGitHub};
+pub use config::{
+    parse_repositories, GitHubConfig, Repository, Token, TokenSource, DEFAULT_SYNC_DAYS,
+};
+pub use job::{deadline_from_epoch_ms, repositories, run_sync, SyncRequest};
+pub use report::{record_report, RepoReport, SyncReport};
 pub use run::WorkflowRun;
+pub use sync::{sync, SyncError, SyncPlan, DEADLINE_MARGIN};
+pub use window::{days, Window, PER_PAGE, RESULT_CAP};

@@ -36,6 +36,8 @@ pub struct WorkflowRun {
     pub html_url: Option<String>,
     /// GitHub's `updated_at`: a stored row is only overwritten by a newer one.
     pub github_updated_at: DateTime<Utc>,
+    /// GitHub's `created_at` of the run (shared by its attempts; the list filters on it).
+    pub github_created_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +53,7 @@ struct ApiRun {
     conclusion: Option<String>,
     run_started_at: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
+    created_at: Option<DateTime<Utc>>,
     html_url: Option<String>,
 }
 
@@ -85,6 +88,7 @@ impl WorkflowRun {
             duration_seconds,
             html_url: r.html_url,
             github_updated_at: r.updated_at,
+            github_created_at: r.created_at,
         })
     }
 }

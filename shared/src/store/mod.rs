@@ -2,6 +2,7 @@
 //! a client so callers choose the connection (pooled, single, or inside a transaction).
 
 mod agent;
+pub mod github_sync;
 mod ingest_runs;
 mod llm_calls;
 mod llm_calls_columns;

@@ -52,15 +52,17 @@ pub async fn upsert_workflow_runs(
     let durations: Vec<Option<i32>> = latest.iter().map(|r| r.duration_seconds).collect();
     let urls: Vec<Option<&str>> = latest.iter().map(|r| r.html_url.as_deref()).collect();
     let updated: Vec<_> = latest.iter().map(|r| r.github_updated_at).collect();
+    let created: Vec<_> = latest.iter().map(|r| r.github_created_at).collect();
     let row = client
         .query_one(
             "WITH up AS (
                 INSERT INTO workflow_runs AS t (github_run_id, run_attempt, repository, workflow_name,
                     branch, commit_sha, event_type, status, conclusion, started_at, completed_at,
-                    duration_seconds, html_url, github_updated_at)
+                    duration_seconds, html_url, github_updated_at, github_created_at)
                 SELECT * FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::text[],
                     $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[],
-                    $11::timestamptz[], $12::int4[], $13::text[], $14::timestamptz[])
+                    $11::timestamptz[], $12::int4[], $13::text[], $14::timestamptz[],
+                    $15::timestamptz[])
                 ON CONFLICT (github_run_id, run_attempt) DO UPDATE SET
                     repository = EXCLUDED.repository, workflow_name = EXCLUDED.workflow_name,
                     branch = EXCLUDED.branch, commit_sha = EXCLUDED.commit_sha,
@@ -68,13 +70,14 @@ pub async fn upsert_workflow_runs(
                     conclusion = EXCLUDED.conclusion, started_at = EXCLUDED.started_at,
                     completed_at = EXCLUDED.completed_at, duration_seconds = EXCLUDED.duration_seconds,
                     html_url = EXCLUDED.html_url, github_updated_at = EXCLUDED.github_updated_at,
+                    github_created_at = coalesce(EXCLUDED.github_created_at, t.github_created_at),
                     updated_at = now()
                 WHERE t.github_updated_at IS NULL OR EXCLUDED.github_updated_at > t.github_updated_at
                 RETURNING (xmax = 0) AS inserted)
              SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up",
             &[
                 &ids, &attempts, &repos, &names, &branches, &shas, &events, &statuses, &conclusions,
-                &started, &completed, &durations, &urls, &updated,
+                &started, &completed, &durations, &urls, &updated, &created,
             ],
         )
         .await?;

@@ -1,0 +1,54 @@
+//! github-sync: the scheduled Lambda (EventBridge, every 6 hours) that brings GitHub Actions
+//! workflow runs into `workflow_runs`. Wiring only: configuration, the token (from the
+//! environment or Secrets Manager), the pool and the GitHub client are built once at cold
+//! start; each invocation runs `telemetry_shared::github::run_sync` until its deadline.
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+use telemetry_shared::config::Config;
+use telemetry_shared::db::make_pool;
+use telemetry_shared::github::{
+    deadline_from_epoch_ms, run_sync, GitHubConfig, ReqwestGitHub, SyncRequest,
+};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_current_span(false)
+        .init();
+
+    let config = Config::from_env()?;
+    let github = GitHubConfig::from_env()?;
+    let token = github.token.resolve().await?;
+    let api = ReqwestGitHub::new(token.expose())?;
+    let pool = make_pool(&config.database_url, config.db_pool_size)?;
+    let (pool, api, github) = (&pool, &api, &github);
+
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let request = SyncRequest::from_event(&event.payload)?;
+        let deadline = deadline_from_epoch_ms(event.context.deadline);
+        let only = &request.repositories;
+        match run_sync(pool, api, github, only, request.since, deadline).await {
+            // A sync stopped by the deadline or the rate limit resumes at the next schedule;
+            // a repository that failed on its own fails the invocation, so the alarm fires.
+            Ok(report) => match report.failures().first() {
+                None => Ok::<Value, Error>(serde_json::to_value(&report)?),
+                Some(r) => Err(format!(
+                    "{}: {}",
+                    r.repository,
+                    r.error.as_deref().unwrap_or_default()
+                )
+                .into()),
+            },
+            Err(e) => {
+                tracing::error!(error = %e, retryable = e.is_retryable(), "github sync failed");
+                Err(e.into())
+            }
+        }
+    }))
+    .await
+}

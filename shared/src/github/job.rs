@@ -1,0 +1,133 @@
+//! One scheduled or by-hand sync: which repositories (configuration plus the
+//! `github_repositories` table, or an explicit list), which period, and until when.
+
+use chrono::{Duration, NaiveDate, Utc};
+use tokio::time::Instant;
+
+use super::{sync, GitHubApi, GitHubConfig, Repository, SyncError, SyncPlan, SyncReport};
+use crate::db::{DbError, Pool};
+use crate::store::github_sync::listed_repositories;
+
+/// Turns a Lambda deadline (milliseconds since the Unix epoch) into an [`Instant`].
+pub fn deadline_from_epoch_ms(deadline_ms: u64) -> Instant {
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+    Instant::now() + std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
+/// Repositories to sync: `only` when given, else `configured` (`GITHUB_REPOSITORIES`)
+/// then the table's.
+pub async fn repositories(
+    pool: &Pool,
+    configured: &[Repository],
+    only: &[Repository],
+) -> Result<Vec<Repository>, DbError> {
+    if !only.is_empty() {
+        return Ok(only.to_vec());
+    }
+    let client = pool.get().await?;
+    let mut repos = configured.to_vec();
+    for r in listed_repositories(&**client).await? {
+        if !repos.contains(&r) {
+            repos.push(r);
+        }
+    }
+    Ok(repos)
+}
+
+/// Syncs `only` (or every configured repository) from `since` (default: the configured
+/// number of days back) through today, stopping cleanly before `deadline`.
+pub async fn run_sync(
+    pool: &Pool,
+    api: &impl GitHubApi,
+    cfg: &GitHubConfig,
+    only: &[Repository],
+    since: Option<NaiveDate>,
+    deadline: Instant,
+) -> Result<SyncReport, SyncError> {
+    let today = Utc::now().date_naive();
+    let plan = SyncPlan {
+        api_url: cfg.api_url.clone(),
+        repositories: repositories(pool, &cfg.repositories, only).await?,
+        since: since.unwrap_or(today - Duration::days(i64::from(cfg.sync_days))),
+        until: today,
+        deadline,
+    };
+    sync(pool, api, &plan).await
+}
+
+/// What an invocation asks for. A scheduled event (`"detail": {}`) asks for the default; a
+/// by-hand invocation may give `since` and `repositories`, at the top level or in `detail`.
+#[derive(Debug, Default, PartialEq)]
+pub struct SyncRequest {
+    /// First day to fetch.
+    pub since: Option<NaiveDate>,
+    /// Only these repositories.
+    pub repositories: Vec<Repository>,
+}
+
+impl SyncRequest {
+    /// Reads an invocation payload; the error names the bad field.
+    pub fn from_event(payload: &serde_json::Value) -> Result<Self, String> {
+        let field = |name: &str| {
+            payload
+                .get(name)
+                .or_else(|| payload.get("detail").and_then(|d| d.get(name)))
+        };
+        let since = match field("since") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => {
+                let s = v.as_str().unwrap_or_default();
+                Some(
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .map_err(|_| format!("since: {v} is not a YYYY-MM-DD date"))?,
+                )
+            }
+        };
+        let repositories = match field("repositories") {
+            None | Some(serde_json::Value::Null) => Vec::new(),
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .map(|i| Repository::parse(i.as_str().unwrap_or_default()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("repositories: {e}"))?,
+            Some(other) => return Err(format!("repositories: expected a list, got {other}")),
+        };
+        Ok(Self {
+            since,
+            repositories,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scheduled_event_asks_for_the_default_sync() {
+        let event = serde_json::json!({
+            "version": "0", "id": "5d5c1c2e-0c5e-4b61-9a3b-1f1d0a2b6c7d",
+            "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-11-22T06:00:00Z", "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/github-sync"],
+            "detail": {}
+        });
+        assert_eq!(SyncRequest::from_event(&event), Ok(SyncRequest::default()));
+    }
+
+    #[test]
+    fn a_by_hand_invocation_can_narrow_the_sync() {
+        let req = SyncRequest::from_event(&serde_json::json!({
+            "since": "2026-10-01", "repositories": ["acme/api"]
+        }))
+        .expect("valid");
+        assert_eq!(
+            req.since.map(|d| d.to_string()).as_deref(),
+            Some("2026-10-01")
+        );
+        assert_eq!(req.repositories[0].as_str(), "acme/api");
+        let err = SyncRequest::from_event(&serde_json::json!({"detail": {"since": "yesterday"}}))
+            .expect_err("bad date");
+        assert!(err.starts_with("since:"), "{err}");
+    }
+}

@@ -1,0 +1,134 @@
+//! What a sync did, per repository: the report logged by github-sync, printed by the CLI and
+//! kept in `github_sync_runs`.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_postgres::GenericClient;
+
+use crate::db::DbError;
+use crate::store::RunCounts;
+
+/// One repository's part of a sync. `runs_seen = inserted + updated + unchanged + rejected`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct RepoReport {
+    /// owner/name.
+    pub repository: String,
+    /// Run objects received (list items, earlier attempts, refreshed runs).
+    pub runs_seen: u64,
+    /// Attempts stored for the first time.
+    pub inserted: u64,
+    /// Attempts GitHub changed since they were stored.
+    pub updated: u64,
+    /// Attempts received again with no change.
+    pub unchanged: u64,
+    /// Run objects that did not parse.
+    pub rejected: u64,
+    /// Earlier attempts fetched from `/attempts/{n}` because they were not stored.
+    pub attempts_backfilled: u64,
+    /// Unfinished runs outside the re-scanned period fetched one by one.
+    pub refreshed: u64,
+    /// HTTP requests made (including 304s).
+    pub requests: u64,
+    /// 304 Not Modified answers (not counted by GitHub's rate limit).
+    pub not_modified: u64,
+    /// Rate-limit waits sat through.
+    pub rate_limit_waits: u64,
+    /// `created=` windows synced to their last page.
+    pub windows_done: u32,
+    /// Windows in the period.
+    pub windows_total: u32,
+    /// Every window synced (and unfinished runs refreshed).
+    pub complete: bool,
+    /// Why the repository stopped early, if it did.
+    pub error: Option<String>,
+}
+
+impl RepoReport {
+    /// An empty report for `repository`.
+    pub fn new(repository: &str) -> Self {
+        Self {
+            repository: repository.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds an upsert's counts.
+    pub fn add(&mut self, c: RunCounts) {
+        self.inserted += c.inserted;
+        self.updated += c.updated;
+        self.unchanged += c.unchanged;
+    }
+
+    /// Requests GitHub counted against the quota.
+    pub fn counted_requests(&self) -> u64 {
+        self.requests - self.not_modified
+    }
+}
+
+/// The whole sync.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    /// One entry per repository attempted, in the order synced.
+    pub repositories: Vec<RepoReport>,
+    /// Every repository complete.
+    pub complete: bool,
+    /// Why the sync stopped before the end (deadline, rate limit); it resumes next time.
+    pub stopped: Option<String>,
+}
+
+impl SyncReport {
+    /// Repositories that failed on their own (not stopped by the deadline or rate limit,
+    /// which the next sync resumes from): a bad repository name, a 404, a refused request.
+    pub fn failures(&self) -> Vec<&RepoReport> {
+        self.repositories
+            .iter()
+            .filter(|r| r.error.is_some() && r.error != self.stopped)
+            .collect()
+    }
+
+    /// Sum over repositories of requests made, and of those counted by GitHub.
+    pub fn requests(&self) -> (u64, u64) {
+        self.repositories.iter().fold((0, 0), |(a, b), r| {
+            (a + r.requests, b + r.counted_requests())
+        })
+    }
+}
+
+fn n(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Keeps `report` in `github_sync_runs`.
+pub async fn record_report(
+    client: &impl GenericClient,
+    started_at: DateTime<Utc>,
+    r: &RepoReport,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            "INSERT INTO github_sync_runs (repository, started_at, runs_seen, inserted, updated,
+                 unchanged, rejected, attempts_backfilled, refreshed, requests, not_modified,
+                 rate_limit_waits, windows_done, windows_total, complete, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            &[
+                &r.repository,
+                &started_at,
+                &n(r.runs_seen),
+                &n(r.inserted),
+                &n(r.updated),
+                &n(r.unchanged),
+                &n(r.rejected),
+                &n(r.attempts_backfilled),
+                &n(r.refreshed),
+                &n(r.requests),
+                &n(r.not_modified),
+                &n(r.rate_limit_waits),
+                &i32::try_from(r.windows_done).unwrap_or(i32::MAX),
+                &i32::try_from(r.windows_total).unwrap_or(i32::MAX),
+                &r.complete,
+                &r.error,
+            ],
+        )
+        .await?;
+    Ok(())
+}

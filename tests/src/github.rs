@@ -1,0 +1,482 @@
+//! A local GitHub for tests and the request-count benchmark: a wiremock server whose
+//! responder keeps a repository's workflow runs and answers the Actions REST routes the way
+//! api.github.com does (bodies and headers shaped like the recorded exchanges): `created=`
+//! filters, `per_page`/`page`, `Link` URLs under `/repositories/{id}/`, weak ETags with 304s
+//! that do not spend the quota, `x-ratelimit-*` headers, `/attempts/{n}`, 401 for a wrong
+//! token, 404 for an unknown repository, and scripted failures for the next requests.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
+use serde_json::{json, Value};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// The token the fake accepts.
+pub const TOKEN: &str = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
+/// Repository id used in `Link` URLs.
+const REPO_ID: u64 = 708_123_456;
+/// Results GitHub returns at most for a filtered list.
+const CAP: usize = 1_000;
+
+/// One run as GitHub keeps it: the latest attempt plus the earlier ones.
+#[derive(Debug, Clone)]
+struct FakeRun {
+    id: i64,
+    created_at: DateTime<Utc>,
+    attempts: Vec<Value>,
+}
+
+#[derive(Default)]
+struct State {
+    repo: String,
+    base: String,
+    runs: Vec<FakeRun>,
+    scripted: VecDeque<(u16, ResponseTemplate)>,
+    log: Vec<(String, u16)>,
+    remaining: u32,
+    /// Counted requests left before the quota is spent (None: 5,000 as usual).
+    budget: Option<u32>,
+    delay: std::time::Duration,
+}
+
+/// The fake GitHub; clones share state.
+#[derive(Clone)]
+pub struct FakeGitHub {
+    state: Arc<Mutex<State>>,
+    /// Base URL (`GITHUB_API_URL`).
+    pub url: String,
+    _server: Arc<MockServer>,
+}
+
+/// When an attempt was created (the run's creation), started and last updated.
+#[derive(Clone, Copy)]
+struct Times {
+    created: DateTime<Utc>,
+    started: DateTime<Utc>,
+    updated: DateTime<Utc>,
+}
+
+/// A run object shaped like `GET /repos/{owner}/{repo}/actions/runs/{id}` returns it.
+fn run_object(
+    repo: &str,
+    id: i64,
+    attempt: i32,
+    t: Times,
+    status: &str,
+    conclusion: Option<&str>,
+) -> Value {
+    let Times {
+        created,
+        started,
+        updated,
+    } = t;
+    let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let api = format!("https://api.github.com/repos/{repo}/actions/runs/{id}");
+    json!({
+        "id": id, "name": "CI", "node_id": format!("WFR_kwLOKjQ5aM8AAAAB{id}"),
+        "head_branch": "main", "head_sha": format!("{:040x}", id),
+        "path": ".github/workflows/ci.yml", "display_title": "Bump dependencies",
+        "run_number": id % 10_000, "event": "push", "status": status, "conclusion": conclusion,
+        "workflow_id": 66_612_345, "check_suite_id": id * 3, "check_suite_node_id": "CS_kwDOKjQ5aM8AAAAC",
+        "url": api, "html_url": format!("https://github.com/{repo}/actions/runs/{id}"),
+        "pull_requests": [], "created_at": ts(created), "updated_at": ts(updated),
+        "actor": {"login": "octocat", "id": 583_231, "type": "User", "site_admin": false},
+        "run_attempt": attempt, "referenced_workflows": [], "run_started_at": ts(started),
+        "triggering_actor": {"login": "octocat", "id": 583_231, "type": "User", "site_admin": false},
+        "jobs_url": format!("{api}/jobs"), "logs_url": format!("{api}/logs"),
+        "check_suite_url": "https://api.github.com/repos/acme/api/check-suites/1",
+        "artifacts_url": format!("{api}/artifacts"), "cancel_url": format!("{api}/cancel"),
+        "rerun_url": format!("{api}/rerun"), "previous_attempt_url": if attempt > 1 {
+            Value::String(format!("{api}/attempts/{}", attempt - 1)) } else { Value::Null },
+        "workflow_url": "https://api.github.com/repos/acme/api/actions/workflows/66612345",
+        "head_commit": {"id": format!("{:040x}", id), "message": "Bump dependencies",
+            "timestamp": ts(created), "author": {"name": "Octo Cat", "email": "octocat@github.com"}},
+        "repository": {"id": REPO_ID, "name": repo.split('/').nth(1), "full_name": repo, "private": false},
+        "head_repository": {"id": REPO_ID, "name": repo.split('/').nth(1), "full_name": repo}
+    })
+}
+
+fn etag_of(body: &str) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut h);
+    format!("W/\"{:016x}{:016x}\"", h.finish(), body.len())
+}
+
+impl FakeGitHub {
+    /// Starts a fake GitHub holding repository `repo` (owner/name), with no runs.
+    pub async fn start(repo: &str) -> Self {
+        let server = MockServer::start().await;
+        let state = Arc::new(Mutex::new(State {
+            repo: repo.into(),
+            base: server.uri(),
+            remaining: 5_000,
+            ..State::default()
+        }));
+        let fake = FakeGitHub {
+            state,
+            url: server.uri(),
+            _server: Arc::new(server),
+        };
+        Mock::given(any())
+            .respond_with(fake.clone())
+            .mount(&fake._server)
+            .await;
+        fake
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a completed run (attempt 1) created at `created`, lasting `secs` seconds.
+    pub fn add_run(&self, id: i64, created: DateTime<Utc>, secs: i64, conclusion: &str) {
+        let mut s = self.lock();
+        let repo = s.repo.clone();
+        let end = created + Duration::seconds(secs);
+        s.runs.push(FakeRun {
+            id,
+            created_at: created,
+            attempts: vec![run_object(
+                &repo,
+                id,
+                1,
+                Times {
+                    created,
+                    started: created,
+                    updated: end,
+                },
+                "completed",
+                Some(conclusion),
+            )],
+        });
+    }
+
+    /// Adds a run still `status` (queued, in_progress) created at `created`.
+    pub fn add_unfinished_run(&self, id: i64, created: DateTime<Utc>, status: &str) {
+        let mut s = self.lock();
+        let repo = s.repo.clone();
+        s.runs.push(FakeRun {
+            id,
+            created_at: created,
+            attempts: vec![run_object(
+                &repo,
+                id,
+                1,
+                Times {
+                    created,
+                    started: created,
+                    updated: created,
+                },
+                status,
+                None,
+            )],
+        });
+    }
+
+    /// Adds `n` completed runs spread over day `day` (ids from `first_id`).
+    pub fn add_day(&self, day: NaiveDate, n: i64, first_id: i64) {
+        let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        for i in 0..n {
+            let at = start + Duration::seconds(i * 86_399 / n.max(1));
+            let conclusion = if i % 7 == 3 { "failure" } else { "success" };
+            self.add_run(first_id + i, at, 60 + i % 300, conclusion);
+        }
+    }
+
+    /// Re-runs run `id` at `at`: a new attempt, in progress.
+    pub fn rerun(&self, id: i64, at: DateTime<Utc>) {
+        let mut s = self.lock();
+        let repo = s.repo.clone();
+        let run = s.runs.iter_mut().find(|r| r.id == id).expect("known run");
+        let attempt = run.attempts.len() as i32 + 1;
+        let created = run.created_at;
+        run.attempts.push(run_object(
+            &repo,
+            id,
+            attempt,
+            Times {
+                created,
+                started: at,
+                updated: at,
+            },
+            "in_progress",
+            None,
+        ));
+    }
+
+    /// Completes the latest attempt of run `id` at `at` with `conclusion`.
+    pub fn complete(&self, id: i64, at: DateTime<Utc>, conclusion: &str) {
+        let mut s = self.lock();
+        let run = s.runs.iter_mut().find(|r| r.id == id).expect("known run");
+        let latest = run.attempts.last_mut().expect("an attempt");
+        latest["status"] = json!("completed");
+        latest["conclusion"] = json!(conclusion);
+        latest["updated_at"] = json!(at.to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+
+    /// The next requests get these (status, response) pairs instead, whatever they ask for.
+    pub fn script(&self, responses: impl IntoIterator<Item = (u16, ResponseTemplate)>) {
+        self.lock().scripted.extend(responses);
+    }
+
+    /// A secondary rate limit as GitHub sends it: 403, `Retry-After`, no x-ratelimit headers.
+    pub fn secondary_limit(retry_after_secs: u64) -> (u16, ResponseTemplate) {
+        (
+            403,
+            ResponseTemplate::new(403)
+                .insert_header("content-type", "application/json; charset=utf-8")
+                .insert_header("retry-after", retry_after_secs.to_string().as_str())
+                .set_body_json(json!({
+                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID B622:2C9777:B82985F:BA03798:65BB8A06.",
+                    "documentation_url": "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+                    "status": "403"})),
+        )
+    }
+
+    /// The primary rate limit spent: 403, `x-ratelimit-remaining: 0`, reset in `reset_in_secs`.
+    pub fn primary_limit(reset_in_secs: i64) -> (u16, ResponseTemplate) {
+        let reset = Utc::now().timestamp() + reset_in_secs;
+        (
+            403,
+            ResponseTemplate::new(403)
+                .insert_header("content-type", "application/json; charset=utf-8")
+                .insert_header("x-ratelimit-limit", "5000")
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+                .insert_header("x-ratelimit-used", "5000")
+                .insert_header("x-ratelimit-resource", "core")
+                .set_body_json(json!({
+                    "message": "API rate limit exceeded for installation ID 41234567.",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                    "status": "403"})),
+        )
+    }
+
+    /// A server error page as GitHub's front end serves it.
+    pub fn server_error(status: u16) -> (u16, ResponseTemplate) {
+        (
+            status,
+            ResponseTemplate::new(status)
+                .insert_header("content-type", "text/html")
+                .set_body_string("<html><body><h1>502 Bad Gateway</h1></body></html>"),
+        )
+    }
+
+    /// Answers after `delay` from now on.
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.lock().delay = delay;
+    }
+
+    /// Lets `n` more counted requests through, then answers with the primary rate limit
+    /// (quota spent, reset in an hour) until [`FakeGitHub::restore_quota`].
+    pub fn spend_quota_after(&self, n: u32) {
+        self.lock().budget = Some(n);
+    }
+
+    /// Ends [`FakeGitHub::spend_quota_after`].
+    pub fn restore_quota(&self) {
+        self.lock().budget = None;
+    }
+
+    /// Requests seen so far: (path and query, status answered).
+    pub fn log(&self) -> Vec<(String, u16)> {
+        self.lock().log.clone()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_log(&self) {
+        self.lock().log.clear();
+    }
+
+    fn headers(t: ResponseTemplate, remaining: u32) -> ResponseTemplate {
+        t.insert_header("content-type", "application/json; charset=utf-8")
+            .insert_header("cache-control", "private, max-age=60, s-maxage=60")
+            .insert_header("x-github-media-type", "github.v3; format=json")
+            .insert_header("x-github-api-version-selected", "2022-11-28")
+            .insert_header("x-ratelimit-limit", "5000")
+            .insert_header("x-ratelimit-remaining", remaining.to_string().as_str())
+            .insert_header(
+                "x-ratelimit-reset",
+                (Utc::now().timestamp() + 3600).to_string().as_str(),
+            )
+            .insert_header("x-ratelimit-used", (5000 - remaining).to_string().as_str())
+            .insert_header("x-ratelimit-resource", "core")
+            .insert_header(
+                "x-github-request-id",
+                "B622:2C9777:B82985F:BA03798:65BB8A06",
+            )
+    }
+
+    fn answer(s: &mut State, req: &Request) -> (u16, ResponseTemplate) {
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if auth != format!("Bearer {TOKEN}") {
+            return (
+                401,
+                ResponseTemplate::new(401)
+                    .insert_header("content-type", "application/json; charset=utf-8")
+                    .set_body_json(json!({"message": "Bad credentials",
+                        "documentation_url": "https://docs.github.com/rest", "status": "401"})),
+            );
+        }
+        let path = req.url.path().to_string();
+        let query: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+        let by_name = format!("/repos/{}/actions/runs", s.repo);
+        let by_id = format!("/repositories/{REPO_ID}/actions/runs");
+        let body = if path == by_name || path == by_id {
+            Self::list(s, &query)
+        } else if let Some(rest) = path.strip_prefix(&format!("{by_name}/")) {
+            match Self::attempt(s, rest) {
+                Some(v) => (v, None),
+                None => return (404, Self::not_found()),
+            }
+        } else {
+            return (404, Self::not_found());
+        };
+        let (body, link) = body;
+        let text = body.to_string();
+        let etag = etag_of(&text);
+        let inm = req
+            .headers
+            .get("if-none-match")
+            .and_then(|v| v.to_str().ok());
+        if inm == Some(etag.as_str()) {
+            return (
+                304,
+                Self::headers(ResponseTemplate::new(304), s.remaining)
+                    .insert_header("etag", etag.as_str()),
+            );
+        }
+        match s.budget {
+            Some(0) => return Self::primary_limit(3600),
+            Some(n) => s.budget = Some(n - 1),
+            None => {}
+        }
+        s.remaining = s.remaining.saturating_sub(1);
+        let mut t = Self::headers(ResponseTemplate::new(200), s.remaining)
+            .insert_header("etag", etag.as_str())
+            .set_body_raw(text, "application/json; charset=utf-8");
+        if let Some(link) = link {
+            t = t.insert_header("link", link.replace("{BASE}", &s.base).as_str());
+        }
+        (200, t)
+    }
+
+    fn not_found() -> ResponseTemplate {
+        ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest/actions/workflow-runs", "status": "404"}))
+    }
+
+    fn attempt(s: &State, rest: &str) -> Option<Value> {
+        let mut parts = rest.split('/');
+        let id: i64 = parts.next()?.parse().ok()?;
+        let run = s.runs.iter().find(|r| r.id == id)?;
+        match (parts.next(), parts.next()) {
+            (None, _) => run.attempts.last().cloned(),
+            (Some("attempts"), Some(n)) => {
+                let n: usize = n.parse().ok()?;
+                run.attempts.get(n.checked_sub(1)?).cloned()
+            }
+            _ => None,
+        }
+    }
+
+    fn list(s: &State, q: &HashMap<String, String>) -> (Value, Option<String>) {
+        let (from, to) = match q.get("created").map(String::as_str) {
+            None => (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC),
+            Some(c) => match c.split_once("..") {
+                Some((a, b)) => (parse_instant(a), parse_instant(b) + Duration::seconds(1)),
+                None => {
+                    let start = parse_instant(c);
+                    (start, start + Duration::days(1))
+                }
+            },
+        };
+        let mut matching: Vec<&FakeRun> = s
+            .runs
+            .iter()
+            .filter(|r| r.created_at >= from && r.created_at < to)
+            .collect();
+        matching.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+        let total = matching.len();
+        let per_page: usize = q
+            .get("per_page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(30)
+            .min(100);
+        let page: usize = q
+            .get("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1)
+            .max(1);
+        let listed = total.min(CAP);
+        let items: Vec<Value> = matching
+            .iter()
+            .take(listed)
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .filter_map(|r| r.attempts.last().cloned())
+            .collect();
+        let pages = listed.div_ceil(per_page).max(1);
+        let link = (page < pages).then(|| {
+            let mut params: Vec<(String, String)> = q
+                .iter()
+                .filter(|(k, _)| k.as_str() != "page")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            params.sort();
+            let url = |p: usize| {
+                let mut all = params.clone();
+                all.push(("page".into(), p.to_string()));
+                reqwest_like_url(&format!("/repositories/{REPO_ID}/actions/runs"), &all)
+            };
+            format!(
+                r#"<{}>; rel="next", <{}>; rel="last""#,
+                url(page + 1),
+                url(pages)
+            )
+        });
+        (json!({"total_count": total, "workflow_runs": items}), link)
+    }
+}
+
+fn parse_instant(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        })
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// `https://api.github.com`-style absolute URL; the host is filled in by the responder.
+fn reqwest_like_url(path: &str, params: &[(String, String)]) -> String {
+    let q: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace(':', "%3A")))
+        .collect();
+    format!("{{BASE}}{path}?{}", q.join("&"))
+}
+
+impl Respond for FakeGitHub {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let mut s = self.lock();
+        let target = match req.url.query() {
+            Some(q) => format!("{}?{q}", req.url.path()),
+            None => req.url.path().to_string(),
+        };
+        let (status, t) = match s.scripted.pop_front() {
+            Some(scripted) => scripted,
+            None => Self::answer(&mut s, req),
+        };
+        s.log.push((target, status));
+        t.set_delay(s.delay)
+    }
+}
