@@ -4,6 +4,7 @@
 //! local `postgres://postgres@127.0.0.1:5432/postgres`. Tests never share a database.
 
 pub mod github;
+pub mod lambda;
 mod moto;
 pub mod s3;
 

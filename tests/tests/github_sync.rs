@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
 use telemetry_shared::github::{
-    sync, GitHubError, Repository, ReqwestGitHub, SyncError, SyncPlan, SyncReport, DEADLINE_MARGIN,
+    sync, GitHubError, Repository, ReqwestGitHub, SyncError, SyncPlan, SyncReport,
 };
 use telemetry_tests::github::{FakeGitHub, TOKEN};
 use telemetry_tests::TestDb;
@@ -262,7 +262,7 @@ async fn a_deadline_reached_mid_sync_stops_cleanly_and_the_next_run_resumes() {
     let api = ReqwestGitHub::new(TOKEN).expect("client");
     // Every answer is slow, and the invocation has little time left.
     gh.set_delay(Duration::from_millis(250));
-    let short = Instant::now() + DEADLINE_MARGIN + Duration::from_millis(1500);
+    let short = Instant::now() + Duration::from_millis(1700);
     let first = sync(&db.pool, &api, &plan(&gh, 9, short))
         .await
         .expect("report");

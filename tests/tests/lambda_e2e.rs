@@ -2,49 +2,15 @@
 //! function binary, `cargo lambda invoke` delivers an S3 notification, the function reads the
 //! object from moto_server with the real SDK and writes to a fresh PostgreSQL database.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
-use telemetry_tests::{free_port, wait_for_port, Moto, TestDb};
+use telemetry_tests::lambda::Watch;
+use telemetry_tests::{Moto, TestDb};
 
-/// `cargo-lambda watch` and the function instances it started (each in a session of its
-/// own, so not in our process group), all killed on drop: the emulator ignores SIGTERM.
-struct Watch(Child);
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let pid = self.0.id().to_string();
-        let _ = Command::new("pkill").args(["-KILL", "-P", &pid]).status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn invoke(port: u16, event: &Value) -> Value {
-    let file = std::env::temp_dir().join(format!("s3-event-{}-{port}.json", std::process::id()));
-    std::fs::write(&file, event.to_string()).expect("event file");
-    let out = Command::new("cargo")
-        .args([
-            "lambda",
-            "invoke",
-            "s3-ingest",
-            "-A",
-            "127.0.0.1",
-            "-P",
-            &port.to_string(),
-            "--data-file",
-        ])
-        .arg(&file)
-        .output()
-        .expect("cargo lambda invoke (scripts/test installs cargo-lambda)");
-    assert!(
-        out.status.success(),
-        "invoke failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the function's JSON report")
+fn invoke(watch: &Watch, event: &Value) -> Value {
+    watch
+        .invoke("s3-ingest", event)
+        .expect("invocation succeeds")
 }
 
 #[tokio::test]
@@ -77,34 +43,15 @@ async fn s3_notification_through_the_lambda_runtime_api() {
         .to_string();
     let db = TestDb::new("lambda_e2e").await;
 
-    let port = free_port();
-    let log_path = std::env::temp_dir().join(format!("cargo-lambda-watch-{port}.log"));
-    let log = std::fs::File::create(&log_path).expect("log file");
-    let workspace = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
-    let child = Command::new("cargo-lambda")
-        .args([
-            "lambda",
-            "watch",
-            "-A",
-            "127.0.0.1",
-            "-P",
-            &port.to_string(),
-            "--ignore-changes",
-        ])
-        .current_dir(&workspace)
-        .env("DATABASE_URL", &db.url)
-        .env("AWS_ENDPOINT_URL", &moto.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("S3_FORCE_PATH_STYLE", "true")
-        .env("REJECTS_PREFIX", "rejected/")
-        .stdout(Stdio::from(log.try_clone().expect("log")))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .expect("cargo lambda watch (scripts/test installs cargo-lambda)");
-    let watch = Watch(child);
-    wait_for_port(port, Duration::from_secs(60), "cargo lambda watch");
+    let watch = Watch::start(&[
+        ("DATABASE_URL", &db.url),
+        ("AWS_ENDPOINT_URL", &moto.endpoint),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("S3_FORCE_PATH_STYLE", "true"),
+        ("REJECTS_PREFIX", "rejected/"),
+    ]);
 
     // The key as S3 sends it: form-URL-encoded.
     let event = json!({"Records": [{
@@ -116,7 +63,7 @@ async fn s3_notification_through_the_lambda_runtime_api() {
                "bucket": {"name": "uploads-e2e", "ownerIdentity": {"principalId": "EXAMPLE"}, "arn": "arn:aws:s3:::uploads-e2e"},
                "object": {"key": "uploads/run+42/agent%2Blog.jsonl", "size": body.len(), "eTag": etag, "sequencer": "0A1B2C3D4E5F678901"}}
     }]});
-    let first = invoke(port, &event);
+    let first = invoke(&watch, &event);
     assert_eq!(first["objects"][0]["status"], "ingested", "{first}");
     assert_eq!(first["objects"][0]["key"], key);
     assert_eq!(first["objects"][0]["report"]["rejected"], 1);
@@ -132,7 +79,7 @@ async fn s3_notification_through_the_lambda_runtime_api() {
     let text = rejects.body.collect().await.expect("body").into_bytes();
     assert!(String::from_utf8_lossy(&text).contains("\"line\":11"));
 
-    let second = invoke(port, &event);
+    let second = invoke(&watch, &event);
     assert_eq!(
         second["objects"][0]["status"], "already_ingested",
         "{second}"

@@ -31,6 +31,8 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let request = SyncRequest::from_event(&event.payload)?;
         let deadline = deadline_from_epoch_ms(event.context.deadline);
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        tracing::info!(seconds_left = left.as_secs_f32(), "github sync starts");
         let only = &request.repositories;
         match run_sync(pool, api, github, only, request.since, deadline).await {
             // A sync stopped by the deadline or the rate limit resumes at the next schedule;

@@ -8,10 +8,18 @@ use super::{sync, GitHubApi, GitHubConfig, Repository, SyncError, SyncPlan, Sync
 use crate::db::{DbError, Pool};
 use crate::store::github_sync::listed_repositories;
 
-/// Turns a Lambda deadline (milliseconds since the Unix epoch) into an [`Instant`].
+/// Turns a Lambda deadline (milliseconds since the Unix epoch) into an [`Instant`]. A value
+/// too small to be a date after 2001 is read as milliseconds from now: `cargo lambda watch`
+/// sends the time left (its timeout) rather than an epoch time.
 pub fn deadline_from_epoch_ms(deadline_ms: u64) -> Instant {
+    const YEAR_2001_MS: u64 = 978_307_200_000;
     let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
-    Instant::now() + std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+    let left_ms = if deadline_ms < YEAR_2001_MS {
+        deadline_ms
+    } else {
+        deadline_ms.saturating_sub(now_ms)
+    };
+    Instant::now() + std::time::Duration::from_millis(left_ms)
 }
 
 /// Repositories to sync: `only` when given, else `configured` (`GITHUB_REPOSITORIES`)
@@ -102,6 +110,15 @@ impl SyncRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_are_read_as_epoch_times_or_as_time_left() {
+        let now_ms = u64::try_from(Utc::now().timestamp_millis()).expect("after 1970");
+        let left = |d: Instant| d.saturating_duration_since(Instant::now()).as_secs();
+        assert!((898..=900).contains(&left(deadline_from_epoch_ms(now_ms + 900_000))));
+        assert!((598..=600).contains(&left(deadline_from_epoch_ms(600_000))));
+        assert_eq!(left(deadline_from_epoch_ms(now_ms - 1_000)), 0);
+    }
 
     #[test]
     fn a_scheduled_event_asks_for_the_default_sync() {

@@ -18,7 +18,8 @@ use crate::db::{DbError, Pool};
 use crate::store::github_sync::{self as state, PageState, StoredWindow};
 use crate::store::upsert_workflow_runs;
 
-/// Time kept back from the deadline to commit the last page and write the report.
+/// Time kept back from the deadline to commit the last page and write the report (at most a
+/// tenth of the time the sync was given).
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
 /// Unfinished runs older than the period refreshed per repository and sync.
 const REFRESH_LIMIT: i64 = 100;
@@ -101,6 +102,8 @@ pub async fn sync(
         return Err(SyncError::NoRepositories);
     }
     let days = super::window::days(plan.since, plan.until);
+    let given = plan.deadline.saturating_duration_since(Instant::now());
+    let stop_at = plan.deadline - DEADLINE_MARGIN.min(given / 10);
     let mut report = SyncReport::default();
     for repo in &plan.repositories {
         let started = Utc::now();
@@ -111,6 +114,7 @@ pub async fn sync(
             plan,
             repo,
             rep: &mut rep,
+            stop_at,
         };
         let outcome = sync.run(&days).await;
         let stop = match outcome {
@@ -158,14 +162,12 @@ struct RepoSync<'a, A> {
     plan: &'a SyncPlan,
     repo: &'a Repository,
     rep: &'a mut RepoReport,
+    stop_at: Instant,
 }
 
 impl<A: GitHubApi> RepoSync<'_, A> {
     fn stop_at(&self) -> Instant {
-        self.plan
-            .deadline
-            .checked_sub(DEADLINE_MARGIN)
-            .unwrap_or(self.plan.deadline)
+        self.stop_at
     }
 
     async fn get(&mut self, url: &str, etag: Option<&str>) -> Result<super::Page, Stop> {

@@ -1,0 +1,86 @@
+//! The real Lambda Runtime API for end-to-end tests: `cargo lambda watch` runs the
+//! workspace's function binaries, `cargo lambda invoke` delivers an event to one of them.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::{free_port, wait_for_port};
+
+/// `cargo-lambda watch` and the function instances it started (each in a session of its
+/// own, so not in our process group), all killed on drop: the emulator ignores SIGTERM.
+pub struct Watch {
+    child: Child,
+    /// Port of the Runtime API emulator.
+    pub port: u16,
+}
+
+impl Watch {
+    /// Starts the emulator at the workspace root with `env` added to the functions' environment.
+    pub fn start(env: &[(&str, &str)]) -> Watch {
+        let port = free_port();
+        let log_path = std::env::temp_dir().join(format!("cargo-lambda-watch-{port}.log"));
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let workspace = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
+        let mut cmd = Command::new("cargo-lambda");
+        cmd.args([
+            "lambda",
+            "watch",
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &port.to_string(),
+            "--ignore-changes",
+        ])
+        .current_dir(&workspace)
+        .stdout(Stdio::from(log.try_clone().expect("log")))
+        .stderr(Stdio::from(log));
+        // A token in the caller's environment (CI runners have one) must not mask the test's.
+        cmd.env_remove("GITHUB_TOKEN")
+            .env_remove("GITHUB_PERSONAL_TOKEN");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .expect("cargo lambda watch (scripts/test installs cargo-lambda)");
+        let watch = Watch { child, port };
+        wait_for_port(port, Duration::from_secs(60), "cargo lambda watch");
+        watch
+    }
+
+    /// Invokes `function` with `event`: its JSON response, or the error it reported.
+    pub fn invoke(&self, function: &str, event: &Value) -> Result<Value, String> {
+        let file = std::env::temp_dir().join(format!(
+            "{function}-event-{}-{}.json",
+            std::process::id(),
+            self.port
+        ));
+        std::fs::write(&file, event.to_string()).expect("event file");
+        let out = Command::new("cargo")
+            .args(["lambda", "invoke", function, "-A", "127.0.0.1", "-P"])
+            .arg(self.port.to_string())
+            .arg("--data-file")
+            .arg(&file)
+            .output()
+            .expect("cargo lambda invoke (scripts/test installs cargo-lambda)");
+        if !out.status.success() {
+            return Err(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("not JSON: {e}"))
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("pkill").args(["-KILL", "-P", &pid]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,96 @@
+//! github-sync end to end through the real Lambda Runtime API: `cargo lambda watch` runs the
+//! function, which reads its token at cold start from a Secrets Manager secret through the
+//! Parameters and Secrets extension's local endpoint (played by a local HTTP server, as the
+//! layer is not available outside Lambda), then `cargo lambda invoke` delivers the scheduled
+//! event and the function syncs a local GitHub into a fresh PostgreSQL database.
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+use telemetry_tests::github::{FakeGitHub, TOKEN};
+use telemetry_tests::lambda::Watch;
+use telemetry_tests::TestDb;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECRET_ARN: &str =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:telemetry/github-token-AbCdEf";
+
+fn scheduled_event() -> Value {
+    let path = format!(
+        "{}/fixtures/events/github_sync_schedule.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
+}
+
+/// The extension's answer: GetSecretValue's shape.
+async fn secrets_extension() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/secretsmanager/get"))
+        .and(query_param("secretId", SECRET_ARN))
+        .and(header(
+            "x-aws-parameters-secrets-token",
+            "session-token-e2e",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ARN": SECRET_ARN, "Name": "telemetry/github-token",
+            "SecretString": json!({"token": TOKEN}).to_string(),
+            "VersionId": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
+            "VersionStages": ["AWSCURRENT"], "CreatedDate": "2026-11-01T09:00:00.000Z"
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn scheduled_event_syncs_runs_through_the_lambda_runtime_api() {
+    let db = TestDb::new("gh_lambda").await;
+    let gh = FakeGitHub::start("acme/api").await;
+    let day = Utc::now().date_naive() - Duration::days(2);
+    gh.add_day(day, 150, 1);
+    gh.add_unfinished_run(900, Utc::now() - Duration::minutes(3), "in_progress");
+    let ext = secrets_extension().await;
+    let ext_port = ext.address().port().to_string();
+
+    let watch = Watch::start(&[
+        ("DATABASE_URL", &db.url),
+        ("GITHUB_API_URL", &gh.url),
+        ("GITHUB_REPOSITORIES", "acme/api"),
+        ("GITHUB_TOKEN_SECRET_ARN", SECRET_ARN),
+        ("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", &ext_port),
+        ("AWS_SESSION_TOKEN", "session-token-e2e"),
+    ]);
+    // A by-hand invocation with a bad repository name is refused with the reason. Being
+    // first, it also waits out the emulator's build of the function, which would otherwise
+    // eat into the scheduled invocation's deadline.
+    let err = watch
+        .invoke("github-sync", &json!({"repositories": ["not a repo"]}))
+        .expect_err("refused");
+    assert!(err.contains("repositories"), "{err}");
+
+    let first = watch
+        .invoke("github-sync", &scheduled_event())
+        .expect("the sync succeeds");
+    let repo = &first["repositories"][0];
+    assert_eq!(first["complete"], true, "{first}");
+    assert_eq!(repo["repository"], "acme/api");
+    assert_eq!(repo["inserted"], 151, "{first}");
+    assert_eq!(db.count("workflow_runs").await, 151);
+
+    gh.complete(900, Utc::now(), "success");
+    let second = watch
+        .invoke("github-sync", &scheduled_event())
+        .expect("the second sync succeeds");
+    let repo = &second["repositories"][0];
+    assert_eq!(repo["updated"], 1, "{second}");
+    assert_eq!(repo["inserted"], 0);
+    // Only today's window changed: one counted request, everything else 304.
+    let requests = repo["requests"].as_u64().unwrap_or_default();
+    let not_modified = repo["not_modified"].as_u64().unwrap_or_default();
+    assert_eq!(requests - not_modified, 1, "{second}");
+
+    drop(watch);
+    db.drop_db().await;
+}
