@@ -29,6 +29,9 @@ enum Command {
     /// Repositories synced from GitHub (in addition to GITHUB_REPOSITORIES).
     #[command(subcommand)]
     Github(GithubCommand),
+    /// Write keys and public ingest tokens of the HTTP API.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
     Stats {
         /// Start of the period (YYYY-MM-DD or RFC 3339); default: 30 days ago.
@@ -37,6 +40,43 @@ enum Command {
         /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key (printed once; only its hash is stored).
+    Create {
+        /// Project id (repo_name__8hex), or a repository name together with --remote.
+        #[arg(long)]
+        project: String,
+        /// The repository's git remote URL: derives the project id from --project as a name.
+        #[arg(long)]
+        remote: Option<String>,
+        /// A public ingest token for the URL path (append-only, rate limited) instead of a
+        /// secret bearer key.
+        #[arg(long)]
+        public: bool,
+        /// A note shown by `keys list`.
+        #[arg(long)]
+        label: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List keys (never the keys themselves).
+    List {
+        /// Only this project.
+        #[arg(long)]
+        project: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key or token by its prefix; it stops working at once.
+    Revoke {
+        /// The prefix shown by `keys list` (tk_... or tp_...).
+        prefix: String,
     },
 }
 
@@ -173,6 +213,27 @@ async fn main() -> ExitCode {
             commands::github::remove(&db, &repository).await
         }
         Command::Github(GithubCommand::List { json }) => commands::github::list(&db, json).await,
+        Command::Keys(KeysCommand::Create {
+            project,
+            remote,
+            public,
+            label,
+            json,
+        }) => {
+            commands::keys::create(
+                &db,
+                &project,
+                remote.as_deref(),
+                public,
+                label.as_deref(),
+                json,
+            )
+            .await
+        }
+        Command::Keys(KeysCommand::List { project, json }) => {
+            commands::keys::list(&db, project.as_deref(), json).await
+        }
+        Command::Keys(KeysCommand::Revoke { prefix }) => commands::keys::revoke(&db, &prefix).await,
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
     };
     match result {

@@ -6,6 +6,7 @@ pub mod config;
 pub mod csv;
 pub mod db;
 pub mod github;
+pub mod http;
 pub mod ingest;
 pub mod jsonl;
 pub mod model;

@@ -3,9 +3,11 @@
 //! The server comes from `DATABASE_URL` (what `scripts/test` exports), defaulting to the
 //! local `postgres://postgres@127.0.0.1:5432/postgres`. Tests never share a database.
 
+pub mod apigw;
 pub mod github;
 pub mod lambda;
 mod moto;
+pub mod openapi;
 pub mod s3;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -2,6 +2,7 @@
 
 pub mod github;
 pub mod ingest;
+pub mod keys;
 pub mod migrate;
 pub mod s3;
 pub mod stats;

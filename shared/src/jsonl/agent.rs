@@ -301,3 +301,22 @@ impl AgentState {
 fn canonical(v: &Value) -> String {
     v.to_string()
 }
+
+/// Parses agent-format `api_call` objects one at a time (the HTTP API's LLM-call route):
+/// identical calls within one parser stay distinct, and the same list parsed again gives the
+/// same keys.
+#[derive(Default)]
+pub struct ApiCallParser(AgentState);
+
+impl ApiCallParser {
+    /// One call; the error names the bad field.
+    pub fn parse(&mut self, v: &Value) -> Result<LlmCall, String> {
+        if !v.is_object() {
+            return Err(format!("a call must be an object, found {v}"));
+        }
+        match self.0.parse("api_call", v)? {
+            Parsed::Record(Record::Call(c)) => Ok(c),
+            _ => Err("not an LLM call".into()),
+        }
+    }
+}

@@ -7,7 +7,7 @@ mod claude;
 mod codex;
 mod reader;
 
-pub use agent::{AgentRecord, EventRecord, SessionRecord, TaskRecord, WorkerRecord};
+pub use agent::{AgentRecord, ApiCallParser, EventRecord, SessionRecord, TaskRecord, WorkerRecord};
 pub use reader::{JsonlReader, Line, Record, MAX_LINE_BYTES};
 
 use chrono::{DateTime, Utc};

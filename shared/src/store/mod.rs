@@ -2,8 +2,10 @@
 //! a client so callers choose the connection (pooled, single, or inside a transaction).
 
 mod agent;
+pub mod events;
 pub mod github_sync;
 mod ingest_runs;
+pub mod keys;
 mod llm_calls;
 mod llm_calls_columns;
 mod llm_calls_copy;

@@ -1,0 +1,39 @@
+//! http-ingest: the API Gateway HTTP API (payload v2.0) Lambda. Wiring only: configuration,
+//! the webhook secret (environment or Secrets Manager) and the database pool are built once
+//! at cold start; every request goes to `telemetry_shared::http::HttpIngest`.
+
+use lambda_http::{service_fn, Body, Error, Request, Response};
+use telemetry_shared::config::Config;
+use telemetry_shared::db::make_pool;
+use telemetry_shared::http::{HttpConfig, HttpIngest};
+use telemetry_shared::secrets::{extension_url, read_secret};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_current_span(false)
+        .init();
+
+    let config = Config::from_env()?;
+    let mut http = HttpConfig::from_env()?;
+    if let Ok(id) = std::env::var("GITHUB_WEBHOOK_SECRET_ARN") {
+        if !id.is_empty() {
+            http.webhook_secret = Some(read_secret(&extension_url(), &id, "webhook_secret").await?);
+        }
+    }
+    // Connections are opened on first use, not here: a cold start does not wait for them.
+    let pool = make_pool(&config.database_url, config.db_pool_size)?;
+    let api = HttpIngest::new(pool, http);
+    let api = &api;
+
+    lambda_http::run(service_fn(move |req: Request| async move {
+        let (parts, body) = req.into_parts();
+        let req = lambda_http::http::Request::from_parts(parts, body.to_vec());
+        Ok::<Response<Body>, Error>(api.handle(req).await.map(Body::from))
+    }))
+    .await
+}

@@ -1,0 +1,97 @@
+//! http-ingest settings from the environment: request limits, the public tokens' rate
+//! limit, and the GitHub webhook secret (never logged).
+
+use std::fmt;
+
+use crate::config::ConfigError;
+
+/// Size and count limits of one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Body as received (`HTTP_MAX_BODY_BYTES`, default 1 MiB).
+    pub max_body_bytes: usize,
+    /// Body after gzip decompression (`HTTP_MAX_DECOMPRESSED_BYTES`, default 5 MiB).
+    pub max_decompressed_bytes: usize,
+    /// Decompressed / compressed size (`HTTP_MAX_GZIP_RATIO`, default 100).
+    pub max_ratio: usize,
+    /// Events per batch (`HTTP_MAX_EVENTS`, default 100; the seed's client sends up to 25).
+    pub max_events: usize,
+    /// One event, serialised (`HTTP_MAX_EVENT_BYTES`, default 64 KiB).
+    pub max_event_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1 << 20,
+            max_decompressed_bytes: 5 << 20,
+            max_ratio: 100,
+            max_events: 100,
+            max_event_bytes: 64 << 10,
+        }
+    }
+}
+
+/// Everything http-ingest reads from the environment besides the database.
+#[derive(Clone)]
+pub struct HttpConfig {
+    /// Request limits.
+    pub limits: Limits,
+    /// Events a public token may post per minute (`PUBLIC_TOKEN_EVENTS_PER_MINUTE`, default 600).
+    pub public_events_per_minute: u32,
+    /// `GITHUB_WEBHOOK_SECRET`; without it the webhook route answers 404.
+    pub webhook_secret: Option<String>,
+}
+
+impl HttpConfig {
+    /// Loads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Same, reading variables through `get`.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let d = Limits::default();
+        let num = |name: &'static str, default: usize| -> Result<usize, ConfigError> {
+            match get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<usize>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(ConfigError::Invalid {
+                        name,
+                        value: v,
+                        reason: "expected a positive integer",
+                    }),
+                },
+            }
+        };
+        Ok(Self {
+            limits: Limits {
+                max_body_bytes: num("HTTP_MAX_BODY_BYTES", d.max_body_bytes)?,
+                max_decompressed_bytes: num(
+                    "HTTP_MAX_DECOMPRESSED_BYTES",
+                    d.max_decompressed_bytes,
+                )?,
+                max_ratio: num("HTTP_MAX_GZIP_RATIO", d.max_ratio)?,
+                max_events: num("HTTP_MAX_EVENTS", d.max_events)?,
+                max_event_bytes: num("HTTP_MAX_EVENT_BYTES", d.max_event_bytes)?,
+            },
+            public_events_per_minute: u32::try_from(num("PUBLIC_TOKEN_EVENTS_PER_MINUTE", 600)?)
+                .unwrap_or(u32::MAX),
+            webhook_secret: get("GITHUB_WEBHOOK_SECRET").filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+impl fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("limits", &self.limits)
+            .field("public_events_per_minute", &self.public_events_per_minute)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}

@@ -1,0 +1,375 @@
+//! Routing and the write paths: `POST /ingest` (bearer key), `POST /p/{token}/ingest`
+//! (public token), `POST /ingest/llm-calls`, `POST /github/webhook`, `GET /healthz`,
+//! `GET /openapi.json`.
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use http::{Method, Request, StatusCode};
+use serde_json::{json, Value};
+
+use super::body::{decode, parse_json};
+use super::events::validate;
+use super::keys::{hash_matches, parse_key, KeyKind};
+use super::response::{json_response, ApiError, HttpResponse};
+use super::webhook::{self, Delivery};
+use super::HttpConfig;
+use crate::db::{DbError, Pool};
+use crate::github::WorkflowRun;
+use crate::jsonl::ApiCallParser;
+use crate::store::events::insert_events;
+use crate::store::keys::{count_usage, find_key};
+use crate::store::{upsert_llm_calls, upsert_workflow_runs};
+
+/// The OpenAPI 3.1 description served at `/openapi.json`.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// The API: a pool and settings, built once per cold start.
+pub struct HttpIngest {
+    pool: Pool,
+    config: HttpConfig,
+}
+
+/// The project a request may write to, and how it proved it.
+struct Caller {
+    project_id: String,
+    key_id: i64,
+}
+
+impl HttpIngest {
+    /// The API over `pool`.
+    pub fn new(pool: Pool, config: HttpConfig) -> Self {
+        Self { pool, config }
+    }
+
+    /// Answers one request; every failure is a JSON error response.
+    pub async fn handle(&self, req: Request<Vec<u8>>) -> HttpResponse {
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+        let resp = match self.route(req).await {
+            Ok(r) => r,
+            Err(e) => e.into_response(),
+        };
+        tracing::info!(%method, %path, status = resp.status().as_u16(), "request");
+        resp
+    }
+
+    async fn route(&self, req: Request<Vec<u8>>) -> Result<HttpResponse, ApiError> {
+        let path = req.uri().path().trim_end_matches('/').to_string();
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let allowed = match segments.as_slice() {
+            ["healthz"] | ["openapi.json"] => Method::GET,
+            ["ingest"] | ["ingest", "llm-calls"] | ["github", "webhook"] | ["p", _, "ingest"] => {
+                Method::POST
+            }
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    format!("no route {path}; see GET /openapi.json"),
+                ))
+            }
+        };
+        if req.method() != allowed {
+            let mut resp = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{path} accepts {allowed} only"),
+            )
+            .into_response();
+            resp.headers_mut().insert(
+                http::header::ALLOW,
+                http::HeaderValue::from_static(if allowed == Method::GET {
+                    "GET"
+                } else {
+                    "POST"
+                }),
+            );
+            return Ok(resp);
+        }
+        match segments.as_slice() {
+            ["healthz"] => self.health().await,
+            ["openapi.json"] => {
+                let spec: Value = serde_json::from_str(OPENAPI).unwrap_or_default();
+                Ok(json_response(StatusCode::OK, &spec))
+            }
+            ["ingest"] => {
+                let caller = self.bearer(&req).await?;
+                self.ingest_events(&caller, &req).await
+            }
+            ["ingest", "llm-calls"] => {
+                let caller = self.bearer(&req).await?;
+                self.ingest_calls(&caller, &req).await
+            }
+            ["p", token, "ingest"] => {
+                let caller = self.key(KeyKind::Public, token).await?;
+                self.ingest_public(&caller, &req).await
+            }
+            _ => self.webhook(&req).await,
+        }
+    }
+
+    async fn health(&self) -> Result<HttpResponse, ApiError> {
+        let client = self.pool.get().await.map_err(DbError::from)?;
+        client
+            .query_one("SELECT 1", &[])
+            .await
+            .map_err(DbError::from)?;
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({"status": "ok", "database": "ok"}),
+        ))
+    }
+
+    async fn bearer(&self, req: &Request<Vec<u8>>) -> Result<Caller, ApiError> {
+        let header = req
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "Authorization: Bearer <key> is missing (or post to /p/<public token>/ingest)",
+                )
+            })?;
+        let key = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| ApiError::unauthorized("Authorization must be Bearer <key>"))?;
+        self.key(KeyKind::Secret, key.trim()).await
+    }
+
+    async fn key(&self, kind: KeyKind, presented: &str) -> Result<Caller, ApiError> {
+        let what = match kind {
+            KeyKind::Secret => "key",
+            KeyKind::Public => "public token",
+        };
+        let (found_kind, prefix) = parse_key(presented)
+            .ok_or_else(|| ApiError::unauthorized(format!("the {what} is not valid")))?;
+        if found_kind != kind {
+            return Err(ApiError::unauthorized(format!("the {what} is not valid")));
+        }
+        let client = self.pool.get().await.map_err(DbError::from)?;
+        let stored = find_key(&**client, kind, prefix)
+            .await?
+            .filter(|k| hash_matches(presented, &k.hash))
+            .ok_or_else(|| ApiError::unauthorized(format!("the {what} is not valid")))?;
+        if stored.revoked_at.is_some() {
+            return Err(ApiError::unauthorized(format!("the {what} was revoked")));
+        }
+        Ok(Caller {
+            project_id: stored.project_id,
+            key_id: stored.id,
+        })
+    }
+
+    fn json_body(&self, req: &Request<Vec<u8>>) -> Result<Value, ApiError> {
+        let bytes = decode(req.headers(), req.body(), &self.config.limits)?;
+        parse_json(&bytes)
+    }
+
+    async fn ingest_public(
+        &self,
+        caller: &Caller,
+        req: &Request<Vec<u8>>,
+    ) -> Result<HttpResponse, ApiError> {
+        let body = self.json_body(req)?;
+        let n = body
+            .get("batch")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        let now = Utc::now();
+        let window = now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now);
+        let client = self.pool.get().await.map_err(DbError::from)?;
+        let used = count_usage(
+            &**client,
+            caller.key_id,
+            window,
+            i32::try_from(n).unwrap_or(i32::MAX),
+        )
+        .await?;
+        drop(client);
+        let limit = self.config.public_events_per_minute;
+        if u32::try_from(used).unwrap_or(u32::MAX) > limit {
+            let wait = (window + TimeDelta::minutes(1) - now).num_seconds().max(1);
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("this public token may post {limit} events per minute"),
+            )
+            .details(json!({"limit_per_minute": limit}))
+            .retry_after(u64::try_from(wait).unwrap_or(60)));
+        }
+        self.store_events(caller, body, now).await
+    }
+
+    async fn ingest_events(
+        &self,
+        caller: &Caller,
+        req: &Request<Vec<u8>>,
+    ) -> Result<HttpResponse, ApiError> {
+        let body = self.json_body(req)?;
+        self.store_events(caller, body, Utc::now()).await
+    }
+
+    async fn store_events(
+        &self,
+        caller: &Caller,
+        body: Value,
+        received_at: DateTime<Utc>,
+    ) -> Result<HttpResponse, ApiError> {
+        let batch = validate(&body, received_at, &self.config.limits).map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_batch", e.reason)
+                .details(json!({"path": e.path}))
+        })?;
+        if batch.events.is_empty() {
+            return Err(every_item_rejected(&batch.rejected.iter().map(|r| json!({
+                "index": r.index, "status": "rejected", "reason": r.reason, "path": r.path,
+            })).collect::<Vec<_>>()));
+        }
+        let client = self.pool.get().await.map_err(DbError::from)?;
+        let events: Vec<_> = batch.events.iter().map(|(_, e)| e.clone()).collect();
+        let stored = insert_events(&**client, &caller.project_id, &events).await?;
+        let total = batch.events.len() + batch.rejected.len();
+        let mut results = vec![Value::Null; total];
+        let mut accepted = 0;
+        for ((i, e), new) in batch.events.iter().zip(&stored) {
+            accepted += usize::from(*new);
+            results[*i] = json!({
+                "index": i,
+                "status": if *new { "accepted" } else { "duplicate" },
+                "insert_id": e.insert_id,
+            });
+        }
+        for r in &batch.rejected {
+            results[r.index] = json!({
+                "index": r.index, "status": "rejected", "reason": r.reason, "path": r.path,
+            });
+        }
+        let summary = json!({
+            "accepted": accepted,
+            "duplicate": batch.events.len() - accepted,
+            "rejected": batch.rejected.len(),
+            "results": results,
+        });
+        Ok(json_response(
+            outcome_status(batch.events.len(), batch.rejected.len()),
+            &summary,
+        ))
+    }
+
+    async fn ingest_calls(
+        &self,
+        _caller: &Caller,
+        req: &Request<Vec<u8>>,
+    ) -> Result<HttpResponse, ApiError> {
+        let body = self.json_body(req)?;
+        let items = body
+            .get("calls")
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_batch",
+                    "\"calls\" must be a non-empty array of LLM calls",
+                )
+                .details(json!({"path": "$.calls"}))
+            })?;
+        if items.len() > self.config.limits.max_events {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_calls",
+                format!(
+                    "at most {} calls per request",
+                    self.config.limits.max_events
+                ),
+            ));
+        }
+        let mut parser = ApiCallParser::default();
+        let mut calls = Vec::new();
+        let mut rejected = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match parser.parse(item) {
+                Ok(c) => calls.push(c),
+                Err(reason) => {
+                    let field = reason.split(':').next().unwrap_or_default();
+                    let path = if field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        format!("$.calls[{i}].{field}")
+                    } else {
+                        format!("$.calls[{i}]")
+                    };
+                    rejected.push(
+                        json!({"index": i, "status": "rejected", "reason": reason, "path": path}),
+                    );
+                }
+            }
+        }
+        if calls.is_empty() {
+            return Err(every_item_rejected(&rejected));
+        }
+        let mut client = self.pool.get().await.map_err(DbError::from)?;
+        let counts = upsert_llm_calls(&mut **client, &calls).await?;
+        let summary = json!({
+            "inserted": counts.inserted,
+            "updated": counts.updated,
+            "duplicate": counts.duplicates,
+            "rejected": rejected.len(),
+            "results": rejected,
+        });
+        Ok(json_response(
+            outcome_status(calls.len(), rejected.len()),
+            &summary,
+        ))
+    }
+
+    async fn webhook(&self, req: &Request<Vec<u8>>) -> Result<HttpResponse, ApiError> {
+        let secret = self.config.webhook_secret.as_deref().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_configured",
+                "the GitHub webhook is not configured (GITHUB_WEBHOOK_SECRET)",
+            )
+        })?;
+        match webhook::read(secret.as_bytes(), req.headers(), req.body())? {
+            Delivery::Ping => Ok(json_response(StatusCode::OK, &json!({"ok": true}))),
+            Delivery::Ignored(event) => Ok(json_response(
+                StatusCode::ACCEPTED,
+                &json!({"ignored": event}),
+            )),
+            Delivery::WorkflowRun { repository, run } => {
+                let run = WorkflowRun::from_api(&repository, &run)
+                    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_webhook", e))?;
+                let client = self.pool.get().await.map_err(DbError::from)?;
+                let counts = upsert_workflow_runs(&**client, std::slice::from_ref(&run)).await?;
+                Ok(json_response(
+                    StatusCode::ACCEPTED,
+                    &json!({
+                        "github_run_id": run.github_run_id, "run_attempt": run.run_attempt,
+                        "inserted": counts.inserted, "updated": counts.updated,
+                        "unchanged": counts.unchanged,
+                    }),
+                ))
+            }
+        }
+    }
+}
+
+/// 202 when nothing was rejected, 207 when some items landed and some did not.
+fn outcome_status(stored: usize, rejected: usize) -> StatusCode {
+    if rejected == 0 || stored == 0 {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::MULTI_STATUS
+    }
+}
+
+/// 400 when no item of the request could be stored, with each one's reason.
+fn every_item_rejected(results: &[Value]) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_batch",
+        format!(
+            "all {} items were rejected; nothing was stored",
+            results.len()
+        ),
+    )
+    .details(json!({"results": results}))
+}

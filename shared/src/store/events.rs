@@ -1,0 +1,66 @@
+//! Telemetry events posted to `POST /ingest`: inserted once per (project, insert_id).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tokio_postgres::GenericClient;
+
+use crate::db::DbError;
+
+/// One validated event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TelemetryEvent {
+    /// The client's id, or a digest of the content.
+    pub insert_id: String,
+    /// Event name.
+    pub event: String,
+    /// Who sent it (the seed: the repository's UUID).
+    pub distinct_id: String,
+    /// Free-form properties.
+    pub properties: Value,
+    /// The client's timestamp as sent.
+    pub client_timestamp: Option<DateTime<Utc>>,
+    /// Skew-corrected time (received time when the client gave none).
+    pub timestamp: DateTime<Utc>,
+    /// The batch's `sent_at`.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When the server received the batch.
+    pub received_at: DateTime<Utc>,
+}
+
+/// Inserts `events` for `project`; for each, true when stored now, false when it was
+/// already stored (or appeared earlier in the same batch).
+pub async fn insert_events(
+    client: &impl GenericClient,
+    project: &str,
+    events: &[TelemetryEvent],
+) -> Result<Vec<bool>, DbError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = events.iter().map(|e| e.insert_id.as_str()).collect();
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    let distinct: Vec<&str> = events.iter().map(|e| e.distinct_id.as_str()).collect();
+    let props: Vec<&Value> = events.iter().map(|e| &e.properties).collect();
+    let client_ts: Vec<Option<DateTime<Utc>>> = events.iter().map(|e| e.client_timestamp).collect();
+    let ts: Vec<DateTime<Utc>> = events.iter().map(|e| e.timestamp).collect();
+    let sent: Vec<Option<DateTime<Utc>>> = events.iter().map(|e| e.sent_at).collect();
+    let received: Vec<DateTime<Utc>> = events.iter().map(|e| e.received_at).collect();
+    let rows = client
+        .query(
+            "INSERT INTO telemetry_events (project_id, insert_id, event, distinct_id, properties,
+                 client_timestamp, timestamp, sent_at, received_at)
+             SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::jsonb[],
+                 $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
+             ON CONFLICT (project_id, insert_id) DO NOTHING
+             RETURNING insert_id",
+            &[
+                &project, &ids, &names, &distinct, &props, &client_ts, &ts, &sent, &received,
+            ],
+        )
+        .await?;
+    let mut stored: HashSet<String> = rows.iter().map(|r| r.get(0)).collect();
+    // The first copy of an id in the batch is the one stored; later copies are duplicates.
+    Ok(events.iter().map(|e| stored.remove(&e.insert_id)).collect())
+}

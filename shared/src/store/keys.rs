@@ -1,0 +1,160 @@
+//! Projects, their keys and the public tokens' per-minute counters.
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::GenericClient;
+
+use crate::db::DbError;
+use crate::http::{KeyKind, NewKey, ProjectId};
+
+/// A stored key, as the API looks it up.
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    /// Row id.
+    pub id: i64,
+    /// Owning project.
+    pub project_id: String,
+    /// `secret` or `public`.
+    pub kind: String,
+    /// SHA-256 of the key.
+    pub hash: Vec<u8>,
+    /// Set once revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A key as `telemetry keys list` shows it (never the key itself).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KeyInfo {
+    /// Project.
+    pub project_id: String,
+    /// Kind.
+    pub kind: String,
+    /// Prefix (identifies the key; not secret).
+    pub prefix: String,
+    /// Label given at creation.
+    pub label: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Last accepted request.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Creates the project if it does not exist.
+pub async fn ensure_project(
+    client: &impl GenericClient,
+    project: &ProjectId,
+    git_remote: Option<&str>,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            "INSERT INTO projects (project_id, repo_name, git_remote) VALUES ($1, $2, $3)
+             ON CONFLICT (project_id) DO NOTHING",
+            &[&project.as_str(), &project.repo_name(), &git_remote],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Stores a new key's hash for `project`.
+pub async fn insert_key(
+    client: &impl GenericClient,
+    project: &ProjectId,
+    key: &NewKey,
+    label: Option<&str>,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            "INSERT INTO api_keys (project_id, kind, prefix, key_hash, label)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &project.as_str(),
+                &key.kind.as_str(),
+                &key.prefix,
+                &key.hash.as_slice(),
+                &label,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Revokes the key with `prefix`; false when no live key has it.
+pub async fn revoke_key(client: &impl GenericClient, prefix: &str) -> Result<bool, DbError> {
+    Ok(client
+        .execute(
+            "UPDATE api_keys SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL",
+            &[&prefix],
+        )
+        .await?
+        == 1)
+}
+
+/// Keys, of one project or all, newest first.
+pub async fn list_keys(
+    client: &impl GenericClient,
+    project: Option<&str>,
+) -> Result<Vec<KeyInfo>, DbError> {
+    let rows = client
+        .query(
+            "SELECT project_id, kind, prefix, label, created_at, revoked_at, last_used_at
+             FROM api_keys WHERE $1::text IS NULL OR project_id = $1 ORDER BY id DESC",
+            &[&project],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| KeyInfo {
+            project_id: r.get(0),
+            kind: r.get(1),
+            prefix: r.get(2),
+            label: r.get(3),
+            created_at: r.get(4),
+            revoked_at: r.get(5),
+            last_used_at: r.get(6),
+        })
+        .collect())
+}
+
+/// The key with `prefix` of `kind`, revoked or not.
+pub async fn find_key(
+    client: &impl GenericClient,
+    kind: KeyKind,
+    prefix: &str,
+) -> Result<Option<StoredKey>, DbError> {
+    Ok(client
+        .query_opt(
+            "SELECT id, project_id, kind, key_hash, revoked_at FROM api_keys
+             WHERE prefix = $1 AND kind = $2",
+            &[&prefix, &kind.as_str()],
+        )
+        .await?
+        .map(|r| StoredKey {
+            id: r.get(0),
+            project_id: r.get(1),
+            kind: r.get(2),
+            hash: r.get(3),
+            revoked_at: r.get(4),
+        }))
+}
+
+/// Adds `events` to the key's counter for the minute starting at `window` and returns the
+/// new total (the key's `last_used_at` is refreshed too).
+pub async fn count_usage(
+    client: &impl GenericClient,
+    key_id: i64,
+    window: DateTime<Utc>,
+    events: i32,
+) -> Result<i32, DbError> {
+    let row = client
+        .query_one(
+            "WITH used AS (UPDATE api_keys SET last_used_at = now() WHERE id = $1)
+             INSERT INTO api_key_usage (key_id, window_start, events) VALUES ($1, $2, $3)
+             ON CONFLICT (key_id, window_start)
+             DO UPDATE SET events = api_key_usage.events + EXCLUDED.events
+             RETURNING events",
+            &[&key_id, &window, &events],
+        )
+        .await?;
+    Ok(row.get(0))
+}
