@@ -1,4 +1,5 @@
-# Sourced by scripts/*: a virtualenv with the Python stand-ins (requirements-dev.txt) on PATH.
+# Sourced by scripts/*: a virtualenv with the Python stand-ins (requirements-dev.txt) on PATH,
+# and Node.js for the seed client's end-to-end test.
 
 ensure_tools() {
   local venv=${TELEMETRY_VENV:-$HOME/.cache/telemetry-venv}
@@ -11,4 +12,11 @@ ensure_tools() {
     "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" && cp "$req" "$venv/.requirements"
   fi
   export PATH="$venv/bin:$PATH"
+  # The seed's TypeScript client is exercised as a Node script (fetch needs Node 18+).
+  if ! command -v node >/dev/null 2>&1; then
+    echo "installing nodejs from the Debian registry" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs >&2
+  fi
 }

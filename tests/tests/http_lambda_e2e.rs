@@ -1,0 +1,84 @@
+//! http-ingest end to end through the real Lambda Runtime API: `cargo lambda watch` runs the
+//! function and serves it at its function-URL emulation; the seed's client (ported to a Node
+//! script, unchanged in behaviour) posts a batch with a public token in the endpoint path.
+
+use std::process::Command;
+
+use serde_json::{json, Value};
+use telemetry_shared::http::{generate, KeyKind, ProjectId};
+use telemetry_shared::store::keys::{ensure_project, insert_key};
+use telemetry_tests::lambda::Watch;
+use telemetry_tests::TestDb;
+
+fn seed_client(endpoint: &str, entries: &Value) -> String {
+    let script = format!("{}/fixtures/seed_client.mjs", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("node")
+        .arg(script)
+        .arg(endpoint)
+        .arg("550e8400-e29b-41d4-a716-446655440000")
+        .arg(entries.to_string())
+        .output()
+        .expect("node (scripts/test installs it when missing)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[tokio::test]
+async fn the_seeds_client_posts_through_the_lambda_runtime_api() {
+    let db = TestDb::new("http_lambda").await;
+    let project = ProjectId::parse("swamp__1a2b3c4d").expect("id");
+    let token = generate(KeyKind::Public).expect("token");
+    {
+        let client = db.client().await;
+        ensure_project(&**client, &project, None)
+            .await
+            .expect("project");
+        insert_key(&**client, &project, &token, Some("e2e"))
+            .await
+            .expect("token");
+    }
+    let watch = Watch::start(&[("DATABASE_URL", &db.url)]);
+    let base = format!("http://127.0.0.1:{}/lambda-url/http-ingest", watch.port);
+
+    let health = reqwest::get(format!("{base}/healthz"))
+        .await
+        .expect("healthz");
+    assert_eq!(health.status().as_u16(), 200);
+
+    let entries = json!([
+        {"id": "e1", "command": "init", "exitCode": 0, "startedAt": "2026-11-22T08:00:00.000Z"},
+        {"id": "e2", "command": "model method run", "exitCode": 1, "startedAt": "2026-11-22T08:00:05.000Z"}
+    ]);
+    let endpoint = format!("{base}/p/{}", token.key);
+    assert_eq!(seed_client(&endpoint, &entries), "true");
+    assert_eq!(db.count("telemetry_events").await, 2);
+    // Sent twice (a retry after a lost answer): still 202, still two rows.
+    assert_eq!(seed_client(&endpoint, &entries), "true");
+    assert_eq!(db.count("telemetry_events").await, 2);
+
+    // Without a valid token the client's send fails, and nothing is stored.
+    assert_eq!(
+        seed_client(
+            &format!("{base}/p/tp_000000000000_{}", "0".repeat(48)),
+            &entries
+        ),
+        "false"
+    );
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/ingest"))
+        .body("{}")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 401);
+    let body: Value = resp.json().await.expect("json error");
+    assert_eq!(body["error"], "unauthorized");
+    assert_eq!(db.count("telemetry_events").await, 2);
+
+    drop(watch);
+    db.drop_db().await;
+}
