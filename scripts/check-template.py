@@ -1,7 +1,9 @@
 """Checks on template.yaml that cfn-lint does not make (run by scripts/test):
 every schedule expression is valid, every function's CodeUri is a workspace crate whose
-binary matches BuildProperties.Binary, and every function has a log group and an errors alarm."""
+binary matches BuildProperties.Binary, every function has a log group and an errors alarm,
+and the HTTP API's routes use real methods and are exactly the routes of the OpenAPI file."""
 
+import json
 import re
 import sys
 import tomllib
@@ -45,6 +47,22 @@ for name, fn in functions.items():
     )
     if not alarmed:
         problems.append(f"{name}: no alarm on its Errors metric")
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}
+routes = set()
+for name, fn in functions.items():
+    for ev_name, ev in fn["Properties"].get("Events", {}).items():
+        if ev["Type"] == "HttpApi":
+            method, path = ev["Properties"]["Method"], ev["Properties"]["Path"]
+            if method.upper() not in METHODS:
+                problems.append(f"{name}.{ev_name}: unknown HTTP method {method!r}")
+            routes.add((method.lower(), path))
+spec = json.loads((ROOT / "shared/src/http/openapi.json").read_text())
+documented = {(m, p) for p, ops in spec["paths"].items() for m in ops}
+if routes and routes != documented:
+    problems.append(
+        f"HTTP routes and openapi.json differ: only in the template {sorted(routes - documented)}, "
+        f"only in the spec {sorted(documented - routes)}"
+    )
 if problems:
     sys.exit("template.yaml:\n  " + "\n  ".join(problems))
 print(f"template.yaml: {len(functions)} functions checked")
