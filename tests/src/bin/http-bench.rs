@@ -1,0 +1,189 @@
+//! http-ingest benchmark (`scripts/bench http`): warm handler throughput and latency for
+//! batches of 25 events on real PostgreSQL over loopback, against the bare database write of
+//! the same batches measured in the same run; the release binary's cold-start initialisation
+//! (process start to its first call to the Runtime API, no database connection made); and
+//! the binary's size, raw and zipped.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use serde_json::{json, Value};
+use telemetry_shared::http::{generate, HttpConfig, HttpIngest, KeyKind, ProjectId};
+use telemetry_shared::store::events::{insert_events, TelemetryEvent};
+use telemetry_shared::store::keys::{ensure_project, insert_key};
+use telemetry_tests::{apigw, TestDb};
+
+const BATCH: usize = 25;
+
+fn batch(n: usize, run: &str) -> Value {
+    let events: Vec<Value> = (0..BATCH)
+        .map(|i| json!({"event": "cli_invocation", "distinct_id": "550e8400-e29b-41d4-a716-446655440000",
+            "properties": {"id": format!("{run}-{n}-{i}"), "command": "model method run", "exitCode": 0,
+                           "durationMs": 1200 + i, "os": "linux", "arch": "x86_64"}}))
+        .collect();
+    json!({"batch": events, "sent_at": Utc::now().to_rfc3339()})
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(format!("{}/../target", env!("CARGO_MANIFEST_DIR"))))
+}
+
+/// Spawns the binary against a fake Runtime API and times its first `invocation/next` call.
+fn cold_start(bin: &PathBuf) -> Duration {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
+    let addr = listener.local_addr().expect("addr");
+    let start = Instant::now();
+    let mut child = Command::new(bin)
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "http-ingest")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/http-ingest")
+        .env(
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/none?sslmode=disable",
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the release binary");
+    let (mut conn, _) = listener.accept().expect("the runtime calls in");
+    let mut buf = [0u8; 512];
+    let n = conn.read(&mut buf).unwrap_or(0);
+    let took = start.elapsed();
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("/runtime/invocation/next"));
+    let _ = conn.write_all(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n");
+    let _ = child.kill();
+    let _ = child.wait();
+    took
+}
+
+#[tokio::main]
+async fn main() {
+    let requests: usize = std::env::args()
+        .skip_while(|a| a != "--requests")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
+    let db = TestDb::new("http_bench").await;
+    let project = ProjectId::parse("bench__0a1b2c3d").expect("id");
+    let key = generate(KeyKind::Secret).expect("key");
+    {
+        let c = db.client().await;
+        ensure_project(&**c, &project, None).await.expect("project");
+        insert_key(&**c, &project, &key, None).await.expect("key");
+    }
+    let api = HttpIngest::new(
+        db.pool.clone(),
+        HttpConfig::from_lookup(|_| None).expect("config"),
+    );
+    let auth = format!("Bearer {}", key.key);
+
+    // Warm-up, then the measured handler run.
+    for n in 0..50 {
+        let e = apigw::event(
+            "POST",
+            "/ingest",
+            &[("authorization", &auth)],
+            batch(n, "warm").to_string().as_bytes(),
+        );
+        assert_eq!(api.handle(apigw::request(&e)).await.status().as_u16(), 202);
+    }
+    let bodies: Vec<Vec<u8>> = (0..requests)
+        .map(|n| batch(n, "run").to_string().into_bytes())
+        .collect();
+    let mut lat = Vec::with_capacity(requests);
+    let t = Instant::now();
+    for body in &bodies {
+        let s = Instant::now();
+        let e = apigw::event("POST", "/ingest", &[("authorization", &auth)], body);
+        let resp = api.handle(apigw::request(&e)).await;
+        lat.push(s.elapsed());
+        assert_eq!(resp.status().as_u16(), 202);
+    }
+    let handler_secs = t.elapsed().as_secs_f64();
+    lat.sort();
+
+    // Baseline: the same batches written straight to the table, no HTTP, auth or validation.
+    let c = db.client().await;
+    let mut base = Vec::with_capacity(requests);
+    let t = Instant::now();
+    for n in 0..requests {
+        let s = Instant::now();
+        let events: Vec<TelemetryEvent> = (0..BATCH)
+            .map(|i| TelemetryEvent {
+                insert_id: format!("base-{n}-{i}"),
+                event: "cli_invocation".into(),
+                distinct_id: "550e8400-e29b-41d4-a716-446655440000".into(),
+                properties: json!({"id": format!("base-{n}-{i}"), "command": "model method run"}),
+                client_timestamp: None,
+                timestamp: Utc::now(),
+                sent_at: None,
+                received_at: Utc::now(),
+            })
+            .collect();
+        insert_events(&**c, project.as_str(), &events)
+            .await
+            .expect("insert");
+        base.push(s.elapsed());
+    }
+    let base_secs = t.elapsed().as_secs_f64();
+    base.sort();
+    drop(c);
+    db.drop_db().await;
+
+    let events = (requests * BATCH) as f64;
+    println!("http-ingest: {requests} requests of {BATCH} events, sequential, PostgreSQL over loopback\n");
+    println!("| run | events/s | p50 ms | p99 ms | max ms | vs baseline |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| baseline: INSERT of the batch only | {:.0} | {:.2} | {:.2} | {:.2} | 1.00x |",
+        events / base_secs,
+        pct(&base, 0.5),
+        pct(&base, 0.99),
+        pct(&base, 1.0)
+    );
+    println!(
+        "| handler: API Gateway v2 event to response | {:.0} | {:.2} | {:.2} | {:.2} | {:.2}x |",
+        events / handler_secs,
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        pct(&lat, 1.0),
+        base_secs / handler_secs
+    );
+
+    let bin = target_dir().join("release/http-ingest");
+    let mut starts: Vec<Duration> = (0..20).map(|_| cold_start(&bin)).collect();
+    starts.sort();
+    let size = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
+    let zipped = Command::new("python3")
+        .args(["-c", "import io,sys,zipfile;b=io.BytesIO();z=zipfile.ZipFile(b,'w',zipfile.ZIP_DEFLATED);z.write(sys.argv[1],'bootstrap');z.close();print(len(b.getvalue()))"])
+        .arg(&bin)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    println!(
+        "\ncold start (release binary, process start to first Runtime API call, 20 runs): p50 {:.1} ms, max {:.1} ms",
+        pct(&starts, 0.5),
+        pct(&starts, 1.0)
+    );
+    println!(
+        "binary {} (host build): {:.1} MB, zipped as bootstrap {:.1} MB",
+        bin.display(),
+        size as f64 / 1e6,
+        zipped as f64 / 1e6
+    );
+}
