@@ -65,6 +65,7 @@ async fn keys_are_shown_once_listed_without_secrets_and_revoked() {
         "{listing}"
     );
     assert!(!listing.contains(&key), "a key is never listed");
+    assert!(listing.contains(&project));
 
     let prefix = created["prefix"].as_str().expect("prefix");
     let out = telemetry(&db, &["keys", "revoke", prefix]);

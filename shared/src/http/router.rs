@@ -16,7 +16,7 @@ use crate::db::{DbError, Pool};
 use crate::github::WorkflowRun;
 use crate::jsonl::ApiCallParser;
 use crate::store::events::insert_events;
-use crate::store::keys::{count_usage, find_key};
+use crate::store::keys::{count_usage, find_key, touch_key};
 use crate::store::{upsert_llm_calls, upsert_workflow_runs};
 
 /// The OpenAPI 3.1 description served at `/openapi.json`.
@@ -153,6 +153,9 @@ impl HttpIngest {
             .ok_or_else(|| ApiError::unauthorized(format!("the {what} is not valid")))?;
         if stored.revoked_at.is_some() {
             return Err(ApiError::unauthorized(format!("the {what} was revoked")));
+        }
+        if kind == KeyKind::Secret {
+            touch_key(&**client, stored.id).await?;
         }
         Ok(Caller {
             project_id: stored.project_id,

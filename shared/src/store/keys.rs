@@ -158,3 +158,15 @@ pub async fn count_usage(
         .await?;
     Ok(row.get(0))
 }
+
+/// Records that key `id` was used, at most once a minute (so a busy key is not a hot row).
+pub async fn touch_key(client: &impl GenericClient, id: i64) -> Result<(), DbError> {
+    client
+        .execute(
+            "UPDATE api_keys SET last_used_at = now() WHERE id = $1
+               AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+            &[&id],
+        )
+        .await?;
+    Ok(())
+}
