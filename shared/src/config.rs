@@ -54,7 +54,8 @@ impl Config {
     }
 }
 
-fn parse_positive(
+/// `name` as a positive integer, `default` when unset; the error names the variable.
+pub(crate) fn parse_positive(
     get: &impl Fn(&str) -> Option<String>,
     name: &'static str,
     default: usize,

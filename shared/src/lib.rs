@@ -9,6 +9,7 @@ pub mod github;
 pub mod http;
 pub mod ingest;
 pub mod jsonl;
+pub mod logging;
 pub mod model;
 pub mod pricing;
 pub mod s3;

@@ -5,6 +5,7 @@
 
 pub mod apigw;
 pub mod github;
+pub mod http_api;
 pub mod lambda;
 mod moto;
 pub mod openapi;

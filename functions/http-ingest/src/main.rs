@@ -10,13 +10,7 @@ use telemetry_shared::secrets::{extension_url, read_secret};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_current_span(false)
-        .init();
+    telemetry_shared::logging::init_lambda();
 
     let config = Config::from_env()?;
     let mut http = HttpConfig::from_env()?;

@@ -11,13 +11,7 @@ use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_current_span(false)
-        .init();
+    telemetry_shared::logging::init_lambda();
 
     let config = Config::from_env()?;
     let pool = make_pool(&config.database_url, config.db_pool_size)?;

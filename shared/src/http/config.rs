@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::config::ConfigError;
+use crate::config::{parse_positive, ConfigError};
 
 /// Size and count limits of one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,19 +52,7 @@ impl HttpConfig {
     /// Same, reading variables through `get`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let d = Limits::default();
-        let num = |name: &'static str, default: usize| -> Result<usize, ConfigError> {
-            match get(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(default),
-                Some(v) => match v.trim().parse::<usize>() {
-                    Ok(n) if n > 0 => Ok(n),
-                    _ => Err(ConfigError::Invalid {
-                        name,
-                        value: v,
-                        reason: "expected a positive integer",
-                    }),
-                },
-            }
-        };
+        let num = |name: &'static str, default: usize| parse_positive(&get, name, default);
         Ok(Self {
             limits: Limits {
                 max_body_bytes: num("HTTP_MAX_BODY_BYTES", d.max_body_bytes)?,
