@@ -130,6 +130,13 @@ async fn gzip_is_accepted_within_limits_and_bombs_and_oversize_bodies_are_413() 
         .unwrap_or_default()
         .contains("expands beyond"));
 
+    let a = t.post("/ingest", &key, &seed_batch(101)).await;
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert!(a.body["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("limit is 100"));
+
     let huge = vec![b' '; (1 << 20) + 1];
     let a = t
         .call("POST", "/ingest", &[("authorization", &auth)], &huge)

@@ -34,13 +34,15 @@ pub struct Batch {
     pub rejected: Vec<Rejection>,
 }
 
-/// A problem with the whole batch (400).
+/// A problem with the whole batch: 400, or 413 when it has too many events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchError {
     /// Why.
     pub reason: String,
     /// JSON path.
     pub path: String,
+    /// More events than the limit allows.
+    pub too_many: bool,
 }
 
 fn parse_time(v: &Value, path: &str) -> Result<Option<DateTime<Utc>>, (String, String)> {
@@ -70,6 +72,7 @@ pub fn validate(
     let obj = body.as_object().ok_or_else(|| BatchError {
         reason: "expected a JSON object with a \"batch\" array".into(),
         path: "$".into(),
+        too_many: false,
     })?;
     let items = obj
         .get("batch")
@@ -77,11 +80,13 @@ pub fn validate(
         .ok_or_else(|| BatchError {
             reason: "\"batch\" must be an array of events".into(),
             path: "$.batch".into(),
+            too_many: false,
         })?;
     if items.is_empty() {
         return Err(BatchError {
             reason: "the batch is empty".into(),
             path: "$.batch".into(),
+            too_many: false,
         });
     }
     if items.len() > limits.max_events {
@@ -92,10 +97,16 @@ pub fn validate(
                 limits.max_events
             ),
             path: "$.batch".into(),
+            too_many: true,
         });
     }
-    let sent_at = parse_time(obj.get("sent_at").unwrap_or(&Value::Null), "$.sent_at")
-        .map_err(|(reason, path)| BatchError { reason, path })?;
+    let sent_at = parse_time(obj.get("sent_at").unwrap_or(&Value::Null), "$.sent_at").map_err(
+        |(reason, path)| BatchError {
+            reason,
+            path,
+            too_many: false,
+        },
+    )?;
     // Clock skew: the client's clock ran (sent_at - received_at) ahead of ours.
     let skew = sent_at.map(|s| received_at - s);
     let mut batch = Batch {

@@ -219,8 +219,12 @@ impl HttpIngest {
         received_at: DateTime<Utc>,
     ) -> Result<HttpResponse, ApiError> {
         let batch = validate(&body, received_at, &self.config.limits).map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_batch", e.reason)
-                .details(json!({"path": e.path}))
+            let (status, code) = if e.too_many {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            } else {
+                (StatusCode::BAD_REQUEST, "invalid_batch")
+            };
+            ApiError::new(status, code, e.reason).details(json!({"path": e.path}))
         })?;
         if batch.events.is_empty() {
             return Err(every_item_rejected(&batch.rejected.iter().map(|r| json!({
