@@ -32,6 +32,41 @@ enum Command {
     /// Write keys and public ingest tokens of the HTTP API.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// LLM cost over a period, in total or by model, task or session.
+    Cost {
+        /// Since midnight UTC today.
+        #[arg(long, conflicts_with = "since")]
+        today: bool,
+        /// Since this day (YYYY-MM-DD) or time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Group by model, task or session.
+        #[arg(long)]
+        by: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One agent task: status, workers with their calls and cost, and its timeline.
+    Task {
+        /// Task id (e.g. gh-450).
+        id: String,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Agent events of the last period, optionally of one type.
+    Events {
+        /// Event type (trigger, decision, ...).
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Period: 90m, 24h, 7d.
+        #[arg(long, default_value = "24h")]
+        last: String,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
     Stats {
         /// Start of the period (YYYY-MM-DD or RFC 3339); default: 30 days ago.
@@ -234,6 +269,18 @@ async fn main() -> ExitCode {
             commands::keys::list(&db, project.as_deref(), json).await
         }
         Command::Keys(KeysCommand::Revoke { prefix }) => commands::keys::revoke(&db, &prefix).await,
+        Command::Cost {
+            today,
+            since,
+            by,
+            json,
+        } => commands::query::cost(&db, today, since.as_deref(), by.as_deref(), json).await,
+        Command::Task { id, json } => commands::query::task(&db, &id, json).await,
+        Command::Events {
+            event_type,
+            last,
+            json,
+        } => commands::query::events(&db, event_type.as_deref(), &last, json).await,
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
     };
     match result {

@@ -12,6 +12,7 @@ pub mod jsonl;
 pub mod logging;
 pub mod model;
 pub mod pricing;
+pub mod query;
 pub mod s3;
 pub mod secrets;
 pub mod stats;

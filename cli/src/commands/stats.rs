@@ -25,14 +25,16 @@ pub async fn run(db: &DbArgs, since: Option<&str>, json: bool) -> anyhow::Result
     }
 }
 
-fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
+/// A `--since` value: `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
+pub fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     }
     parse_timestamp(s).map_err(|e| anyhow::anyhow!("--since: {e}"))
 }
 
-fn usd(v: f64) -> String {
+/// Dollars with four decimals.
+pub fn usd(v: f64) -> String {
     format!("${v:.4}")
 }
 

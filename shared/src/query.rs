@@ -1,0 +1,292 @@
+//! The operator's questions about agent runs (seed 002's query tool): cost over a period,
+//! grouped by model, task or session; one task's timeline; recent events by type.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_postgres::GenericClient;
+
+use crate::db::DbError;
+
+/// How `cost` groups calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostBy {
+    /// Model as recorded.
+    Model,
+    /// The call's task (or its worker's task).
+    Task,
+    /// Session.
+    Session,
+}
+
+impl CostBy {
+    fn column(self) -> &'static str {
+        match self {
+            CostBy::Model => "c.model",
+            CostBy::Task => "coalesce(c.task_id, w.task_id, '(no task)')",
+            CostBy::Session => "coalesce(c.session_id, w.session_id, '(no session)')",
+        }
+    }
+}
+
+/// Calls, tokens and cost of one group (or of everything).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CostLine {
+    /// Group key (`None` for the total).
+    pub key: Option<String>,
+    /// Calls.
+    pub calls: i64,
+    /// Calls whose model has no price (their cost is unknown, not $0).
+    pub unpriced_calls: i64,
+    /// All tokens.
+    pub tokens: i64,
+    /// Estimated USD of the priced calls.
+    pub cost_usd: f64,
+}
+
+/// Cost of calls from `since` until `until`, in total and by `by`, largest first.
+pub async fn cost(
+    client: &impl GenericClient,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    by: Option<CostBy>,
+) -> Result<(CostLine, Vec<CostLine>), DbError> {
+    let sql = |key: &str, group: &str| {
+        format!(
+            "SELECT {key}, count(*), count(*) FILTER (WHERE c.estimated_cost IS NULL),
+                    coalesce(sum(c.total_tokens), 0)::int8,
+                    coalesce(sum(c.estimated_cost), 0)::float8
+             FROM llm_calls c LEFT JOIN workers w ON w.worker_id = c.worker_id
+             WHERE c.timestamp >= $1 AND c.timestamp < $2 {group}"
+        )
+    };
+    let line = |r: &tokio_postgres::Row| CostLine {
+        key: r.get(0),
+        calls: r.get(1),
+        unpriced_calls: r.get(2),
+        tokens: r.get(3),
+        cost_usd: r.get(4),
+    };
+    let total = line(
+        &client
+            .query_one(&sql("NULL::text", ""), &[&since, &until])
+            .await?,
+    );
+    let lines = match by {
+        None => Vec::new(),
+        Some(by) => client
+            .query(
+                &sql(by.column(), "GROUP BY 1 ORDER BY 5 DESC, 2 DESC, 1"),
+                &[&since, &until],
+            )
+            .await?
+            .iter()
+            .map(line)
+            .collect(),
+    };
+    Ok((total, lines))
+}
+
+/// One worker of a task.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkerLine {
+    /// Worker id.
+    pub worker_id: String,
+    /// spawned, completed, failed.
+    pub status: String,
+    /// When spawned.
+    pub spawned_at: DateTime<Utc>,
+    /// When it finished.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Its conversation log.
+    pub log_file: Option<String>,
+    /// LLM calls it made.
+    pub calls: i64,
+    /// Their tokens.
+    pub tokens: i64,
+    /// Their priced cost.
+    pub cost_usd: f64,
+}
+
+/// One line of a task's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What kind of entry (`task`, `worker`, or an event type).
+    pub kind: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// A task with its workers, calls, cost and timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    /// Task id.
+    pub task_id: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Current status.
+    pub status: String,
+    /// Started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Completed.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Pull request.
+    pub pr_number: Option<i32>,
+    /// Workers, in spawn order.
+    pub workers: Vec<WorkerLine>,
+    /// All calls of the task (by the call's task or its worker's).
+    pub total: CostLine,
+    /// Lifecycle and events, in time order.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// The task `task_id`, or `None`.
+pub async fn task(client: &impl GenericClient, task_id: &str) -> Result<Option<TaskView>, DbError> {
+    let Some(t) = client
+        .query_opt(
+            "SELECT title, status, started_at, completed_at, pr_number, detected_at, failed_at
+             FROM tasks WHERE task_id = $1",
+            &[&task_id],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let calls_of = "FROM llm_calls c LEFT JOIN workers cw ON cw.worker_id = c.worker_id
+                    WHERE coalesce(c.task_id, cw.task_id) = $1";
+    let workers = client
+        .query(
+            "SELECT w.worker_id, w.status, w.spawned_at, w.completed_at, w.log_file,
+                    count(c.id), coalesce(sum(c.total_tokens), 0)::int8,
+                    coalesce(sum(c.estimated_cost), 0)::float8
+             FROM workers w LEFT JOIN llm_calls c ON c.worker_id = w.worker_id
+             WHERE w.task_id = $1 GROUP BY w.worker_id ORDER BY w.spawned_at",
+            &[&task_id],
+        )
+        .await?
+        .iter()
+        .map(|r| WorkerLine {
+            worker_id: r.get(0),
+            status: r.get(1),
+            spawned_at: r.get(2),
+            completed_at: r.get(3),
+            log_file: r.get(4),
+            calls: r.get(5),
+            tokens: r.get(6),
+            cost_usd: r.get(7),
+        })
+        .collect::<Vec<_>>();
+    let r = client
+        .query_one(
+            &format!(
+                "SELECT count(*), count(*) FILTER (WHERE c.estimated_cost IS NULL),
+                        coalesce(sum(c.total_tokens), 0)::int8,
+                        coalesce(sum(c.estimated_cost), 0)::float8 {calls_of}"
+            ),
+            &[&task_id],
+        )
+        .await?;
+    let total = CostLine {
+        key: Some(task_id.to_string()),
+        calls: r.get(0),
+        unpriced_calls: r.get(1),
+        tokens: r.get(2),
+        cost_usd: r.get(3),
+    };
+    let mut timeline = Vec::new();
+    for (at, what) in [
+        (5, "detected"),
+        (2, "started"),
+        (3, "completed"),
+        (6, "failed"),
+    ] {
+        if let Some(at) = t.get::<_, Option<DateTime<Utc>>>(at) {
+            timeline.push(TimelineEntry {
+                at,
+                kind: "task".into(),
+                message: format!("task {what}"),
+            });
+        }
+    }
+    for w in &workers {
+        timeline.push(TimelineEntry {
+            at: w.spawned_at,
+            kind: "worker".into(),
+            message: format!("worker {} spawned", w.worker_id),
+        });
+        if let Some(at) = w.completed_at {
+            timeline.push(TimelineEntry {
+                at,
+                kind: "worker".into(),
+                message: format!("worker {} {}", w.worker_id, w.status),
+            });
+        }
+    }
+    for r in client
+        .query(
+            "SELECT timestamp, event_type, message FROM events
+             WHERE context_id = $1 OR message LIKE '%' || $1 || '%' ORDER BY timestamp",
+            &[&task_id],
+        )
+        .await?
+    {
+        timeline.push(TimelineEntry {
+            at: r.get(0),
+            kind: r.get(1),
+            message: r.get(2),
+        });
+    }
+    timeline.sort_by_key(|e| e.at);
+    Ok(Some(TaskView {
+        task_id: task_id.to_string(),
+        title: t.get(0),
+        status: t.get(1),
+        started_at: t.get(2),
+        completed_at: t.get(3),
+        pr_number: t.get(4),
+        workers,
+        total,
+        timeline,
+    }))
+}
+
+/// One agent event.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventLine {
+    /// When.
+    pub timestamp: DateTime<Utc>,
+    /// Type (trigger, decision, ...).
+    pub event_type: String,
+    /// Severity.
+    pub severity: Option<String>,
+    /// What it is about.
+    pub context_id: Option<String>,
+    /// Message.
+    pub message: String,
+}
+
+/// Agent events since `since`, of `event_type` when given, oldest first.
+pub async fn events(
+    client: &impl GenericClient,
+    event_type: Option<&str>,
+    since: DateTime<Utc>,
+) -> Result<Vec<EventLine>, DbError> {
+    Ok(client
+        .query(
+            "SELECT timestamp, event_type, severity, context_id, message FROM events
+             WHERE timestamp >= $1 AND ($2::text IS NULL OR event_type = $2)
+             ORDER BY timestamp, event_id",
+            &[&since, &event_type],
+        )
+        .await?
+        .iter()
+        .map(|r| EventLine {
+            timestamp: r.get(0),
+            event_type: r.get(1),
+            severity: r.get(2),
+            context_id: r.get(3),
+            message: r.get(4),
+        })
+        .collect())
+}
