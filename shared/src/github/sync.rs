@@ -103,7 +103,10 @@ pub async fn sync(
     }
     let days = super::window::days(plan.since, plan.until);
     let given = plan.deadline.saturating_duration_since(Instant::now());
-    let stop_at = plan.deadline - DEADLINE_MARGIN.min(given / 10);
+    let stop_at = plan
+        .deadline
+        .checked_sub(DEADLINE_MARGIN.min(given / 10))
+        .unwrap_or(plan.deadline);
     let mut report = SyncReport::default();
     for repo in &plan.repositories {
         let started = Utc::now();
@@ -166,18 +169,14 @@ struct RepoSync<'a, A> {
 }
 
 impl<A: GitHubApi> RepoSync<'_, A> {
-    fn stop_at(&self) -> Instant {
-        self.stop_at
-    }
-
     async fn get(&mut self, url: &str, etag: Option<&str>) -> Result<super::Page, Stop> {
-        if Instant::now() >= self.stop_at() {
+        if Instant::now() >= self.stop_at {
             return Err(Stop::Halt(format!(
                 "deadline reached; {} resumes at the next sync",
                 self.repo
             )));
         }
-        let page = self.api.get(url, etag, self.stop_at()).await?;
+        let page = self.api.get(url, etag, self.stop_at).await?;
         self.rep.requests += 1;
         self.rep.rate_limit_waits += u64::from(page.waits);
         if !page.counted {
