@@ -1,16 +1,9 @@
 //! `telemetry keys create|list|revoke` as a user runs them, on a fresh database.
 
-use std::process::{Command, Output};
+mod common;
 
+use common::telemetry;
 use telemetry_tests::TestDb;
-
-fn telemetry(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_telemetry"))
-        .args(args)
-        .env("DATABASE_URL", &db.url)
-        .output()
-        .expect("run telemetry")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -1,16 +1,11 @@
 //! `telemetry cost`, `task` and `events` on an agent log ingested into a fresh database.
 
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::telemetry;
 use telemetry_tests::TestDb;
-
-fn telemetry(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_telemetry"))
-        .args(args)
-        .env("DATABASE_URL", &db.url)
-        .output()
-        .expect("run telemetry")
-}
 
 fn json(out: &Output) -> serde_json::Value {
     assert!(

@@ -82,46 +82,34 @@ impl FakeGitHub {
 
     /// Adds a completed run (attempt 1) created at `created`, lasting `secs` seconds.
     pub fn add_run(&self, id: i64, created: DateTime<Utc>, secs: i64, conclusion: &str) {
-        let mut s = self.lock();
-        let repo = s.repo.clone();
         let end = created + Duration::seconds(secs);
-        s.runs.push(FakeRun {
-            id,
-            created_at: created,
-            attempts: vec![run_object(
-                &repo,
-                id,
-                1,
-                Times {
-                    created,
-                    started: created,
-                    updated: end,
-                },
-                "completed",
-                Some(conclusion),
-            )],
-        });
+        self.add_first_attempt(id, created, end, "completed", Some(conclusion));
     }
 
     /// Adds a run still `status` (queued, in_progress) created at `created`.
     pub fn add_unfinished_run(&self, id: i64, created: DateTime<Utc>, status: &str) {
+        self.add_first_attempt(id, created, created, status, None);
+    }
+
+    fn add_first_attempt(
+        &self,
+        id: i64,
+        created: DateTime<Utc>,
+        updated: DateTime<Utc>,
+        status: &str,
+        conclusion: Option<&str>,
+    ) {
         let mut s = self.lock();
-        let repo = s.repo.clone();
+        let times = Times {
+            created,
+            started: created,
+            updated,
+        };
+        let attempt = run_object(&s.repo, id, 1, times, status, conclusion);
         s.runs.push(FakeRun {
             id,
             created_at: created,
-            attempts: vec![run_object(
-                &repo,
-                id,
-                1,
-                Times {
-                    created,
-                    started: created,
-                    updated: created,
-                },
-                status,
-                None,
-            )],
+            attempts: vec![attempt],
         });
     }
 

@@ -1,0 +1,14 @@
+//! Running the `telemetry` binary against a test database, shared by the CLI test files.
+
+use std::process::{Command, Output};
+
+use telemetry_tests::TestDb;
+
+/// Runs `telemetry args...` with `DATABASE_URL` pointing at `db`.
+pub fn telemetry(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_telemetry"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .expect("run telemetry")
+}
