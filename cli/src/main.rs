@@ -55,17 +55,58 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Agent events of the last period, optionally of one type.
+    /// Agent events of the last period, optionally of one type; or, with --after, the
+    /// outbox events (the facts published to EventBridge) after a cursor.
     Events {
         /// Event type (trigger, decision, ...).
         #[arg(long = "type")]
         event_type: Option<String>,
-        /// Period: 90m, 24h, 7d.
-        #[arg(long, default_value = "24h")]
-        last: String,
+        /// Period: 90m, 24h, 7d (default 24h).
+        #[arg(long)]
+        last: Option<String>,
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Outbox events after this cursor (0 for all), instead of agent events.
+        #[arg(long, conflicts_with_all = ["event_type", "last"])]
+        after: Option<i64>,
+        /// With --after: only this project's events.
+        #[arg(long, requires = "after")]
+        project: Option<String>,
+        /// With --after: at most this many events.
+        #[arg(long, default_value_t = 100, requires = "after")]
+        limit: i64,
+    },
+    /// Retention: archive rows past their table's retention to ARCHIVE_BUCKET, then delete
+    /// them in batches; a report per table.
+    Prune {
+        /// Report what would be archived and deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Override a table's retention, e.g. --retain llm_calls=12mo (repeatable).
+        #[arg(long = "retain")]
+        retain: Vec<String>,
+        /// Stop after this many seconds (the next prune resumes).
+        #[arg(long, default_value_t = 3600)]
+        time_limit: u64,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish undelivered outbox events to the EventBridge bus EVENT_BUS_NAME.
+    Relay {
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or set the daily LLM cost budget (crossing it writes an llm_budget_exceeded event).
+    Budget {
+        /// Daily budget in USD.
+        #[arg(long, conflicts_with = "clear")]
+        daily: Option<f64>,
+        /// Remove the budget.
+        #[arg(long)]
+        clear: bool,
     },
     /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
     Stats {
@@ -277,10 +318,29 @@ async fn main() -> ExitCode {
         } => commands::query::cost(&db, today, since.as_deref(), by.as_deref(), json).await,
         Command::Task { id, json } => commands::query::task(&db, &id, json).await,
         Command::Events {
+            after: Some(after),
+            project,
+            limit,
+            json,
+            ..
+        } => commands::query::outbox(&db, after, project.as_deref(), limit, json).await,
+        Command::Events {
             event_type,
             last,
             json,
-        } => commands::query::events(&db, event_type.as_deref(), &last, json).await,
+            ..
+        } => {
+            let last = last.as_deref().unwrap_or("24h");
+            commands::query::events(&db, event_type.as_deref(), last, json).await
+        }
+        Command::Prune {
+            dry_run,
+            retain,
+            time_limit,
+            json,
+        } => commands::prune::run(&db, dry_run, &retain, time_limit, json).await,
+        Command::Relay { json } => commands::prune::relay(&db, json).await,
+        Command::Budget { daily, clear } => commands::prune::budget(&db, daily, clear).await,
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
     };
     match result {

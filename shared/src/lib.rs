@@ -5,13 +5,16 @@
 pub mod config;
 pub mod csv;
 pub mod db;
+pub mod fleet;
 pub mod github;
 pub mod http;
 pub mod ingest;
 pub mod jsonl;
 pub mod logging;
 pub mod model;
+pub mod outbox;
 pub mod pricing;
+pub mod prune;
 pub mod query;
 pub mod s3;
 pub mod secrets;

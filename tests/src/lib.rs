@@ -4,11 +4,13 @@
 //! local `postgres://postgres@127.0.0.1:5432/postgres`. Tests never share a database.
 
 pub mod apigw;
+pub mod bus;
 pub mod github;
 pub mod http_api;
 pub mod lambda;
 mod moto;
 pub mod openapi;
+pub mod prune;
 pub mod s3;
 
 use std::sync::atomic::{AtomicU32, Ordering};

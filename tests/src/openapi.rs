@@ -27,19 +27,23 @@ fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
 
 fn check(spec: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
     let s = resolve(spec, schema);
-    if let Some(t) = s.get("type").and_then(Value::as_str) {
-        let ok = match t {
-            "object" => v.is_object(),
-            "array" => v.is_array(),
-            "string" => v.is_string(),
-            "integer" => v.is_i64() || v.is_u64(),
-            "number" => v.is_number(),
-            "boolean" => v.is_boolean(),
-            _ => true,
-        };
-        if !ok {
-            return Err(format!("{at}: expected {t}, found {v}"));
-        }
+    let types: Vec<&str> = match s.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let is = |t: &str| match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        _ => true,
+    };
+    if !types.is_empty() && !types.iter().any(|t| is(t)) {
+        return Err(format!("{at}: expected {}, found {v}", types.join(" or ")));
     }
     if let Some(c) = s.get("const") {
         if c != v {
@@ -114,6 +118,7 @@ pub fn validate_response(
     status: u16,
     body: &Value,
 ) -> Result<(), String> {
+    let path = path.split('?').next().unwrap_or(path);
     let Some(route) = spec.pointer(&format!(
         "/paths/{}/{}",
         template(path).replace('~', "~0").replace('/', "~1"),

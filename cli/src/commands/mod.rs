@@ -4,6 +4,7 @@ pub mod github;
 pub mod ingest;
 pub mod keys;
 pub mod migrate;
+pub mod prune;
 pub mod query;
 pub mod s3;
 pub mod stats;

@@ -182,6 +182,53 @@ pub async fn events(
     Ok(())
 }
 
+/// `events --after N [--project P] [--limit N] [--json]`: outbox events after cursor `N`.
+pub async fn outbox(
+    db: &DbArgs,
+    after: i64,
+    project: Option<&str>,
+    limit: i64,
+    json: bool,
+) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    let client = pool.get().await.context("database")?;
+    let events = telemetry_shared::outbox::after(&**client, after, project, limit)
+        .await
+        .map_err(hint_migrate)?;
+    if json {
+        return write_json(&events);
+    }
+    let rows: Vec<Vec<String>> = events
+        .iter()
+        .map(|e| {
+            vec![
+                e.id.to_string(),
+                e.ts.format("%Y-%m-%d %H:%M:%S").to_string(),
+                e.kind.clone(),
+                e.project_id.clone().unwrap_or_default(),
+                if e.delivered_at.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .into(),
+                e.payload.to_string().chars().take(100).collect(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(
+            &["id", "time", "type", "project", "published", "payload"],
+            &rows
+        )
+    );
+    if let Some(last) = events.last() {
+        println!("next: telemetry events --after {}", last.id);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_last;

@@ -1,7 +1,6 @@
 //! `telemetry ingest s3 s3://BUCKET/KEY`: one object through the s3-ingest code path.
 
 use anyhow::{anyhow, bail};
-use aws_config::BehaviorVersion;
 use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
 
 use super::DbArgs;
@@ -23,18 +22,9 @@ fn parse_uri(uri: &str) -> anyhow::Result<(&str, &str)> {
 pub async fn run(db: &DbArgs, uri: &str, json: bool, batch_rows: usize) -> anyhow::Result<()> {
     let (bucket, key) = parse_uri(uri)?;
     let pool = db.pool().await?;
-    let aws = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
-    let s3 = aws_sdk_s3::config::Builder::from(&aws)
-        .force_path_style(path_style)
-        .build();
     let mut cfg = S3IngestConfig::from_env();
     cfg.batch_rows = batch_rows;
-    let ingest = S3Ingest::new(
-        pool,
-        S3ObjectStore::new(aws_sdk_s3::Client::from_conf(s3)),
-        cfg,
-    );
+    let ingest = S3Ingest::new(pool, S3ObjectStore::from_env().await, cfg);
     let outcome = ingest.ingest_key(bucket, key).await?;
     match &outcome.report {
         Some(r) => eprintln!(

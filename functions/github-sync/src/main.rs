@@ -3,6 +3,8 @@
 //! environment or Secrets Manager), the pool and the GitHub client are built once at cold
 //! start; each invocation runs `telemetry_shared::github::run_sync` until its deadline.
 
+use std::time::Duration;
+
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use telemetry_shared::config::Config;
@@ -10,6 +12,7 @@ use telemetry_shared::db::make_pool;
 use telemetry_shared::github::{
     deadline_from_epoch_ms, run_sync, GitHubConfig, ReqwestGitHub, SyncRequest,
 };
+use telemetry_shared::outbox::Relayer;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -20,7 +23,8 @@ async fn main() -> Result<(), Error> {
     let token = github.token.resolve().await?;
     let api = ReqwestGitHub::new(token.expose())?;
     let pool = make_pool(&config.database_url, config.db_pool_size)?;
-    let (pool, api, github) = (&pool, &api, &github);
+    let relayer = Relayer::from_env(pool.clone()).await;
+    let (pool, api, github, relayer) = (&pool, &api, &github, &relayer);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let request = SyncRequest::from_event(&event.payload)?;
@@ -28,7 +32,10 @@ async fn main() -> Result<(), Error> {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         tracing::info!(seconds_left = left.as_secs_f32(), "github sync starts");
         let only = &request.repositories;
-        match run_sync(pool, api, github, only, request.since, deadline).await {
+        let outcome = run_sync(pool, api, github, only, request.since, deadline).await;
+        // `workflow_run_failed` events were committed with their runs: publish them now.
+        relayer.run(Duration::from_secs(30), Some(deadline)).await;
+        match outcome {
             // A sync stopped by the deadline or the rate limit resumes at the next schedule;
             // a repository that failed on its own fails the invocation, so the alarm fires.
             Ok(report) => match report.failures().first() {

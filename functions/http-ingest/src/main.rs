@@ -2,10 +2,14 @@
 //! the webhook secret (environment or Secrets Manager) and the database pool are built once
 //! at cold start; every request goes to `telemetry_shared::http::HttpIngest`.
 
+use std::time::Duration;
+
+use lambda_http::http::Method;
 use lambda_http::{service_fn, Body, Error, Request, Response};
 use telemetry_shared::config::Config;
 use telemetry_shared::db::make_pool;
 use telemetry_shared::http::{HttpConfig, HttpIngest};
+use telemetry_shared::outbox::Relayer;
 use telemetry_shared::secrets::{extension_url, read_secret};
 
 #[tokio::main]
@@ -21,13 +25,20 @@ async fn main() -> Result<(), Error> {
     }
     // Connections are opened on first use, not here: a cold start does not wait for them.
     let pool = make_pool(&config.database_url, config.db_pool_size)?;
+    let relayer = Relayer::from_env(pool.clone()).await;
     let api = HttpIngest::new(pool, http);
-    let api = &api;
+    let (api, relayer) = (&api, &relayer);
 
     lambda_http::run(service_fn(move |req: Request| async move {
         let (parts, body) = req.into_parts();
         let req = lambda_http::http::Request::from_parts(parts, body.to_vec());
-        Ok::<Response<Body>, Error>(api.handle(req).await.map(Body::from))
+        let write = req.method() == Method::POST;
+        let resp = api.handle(req).await;
+        // A stored write committed its outbox event: publish it before answering.
+        if write && resp.status().is_success() {
+            relayer.run(Duration::from_secs(2), None).await;
+        }
+        Ok::<Response<Body>, Error>(resp.map(Body::from))
     }))
     .await
 }

@@ -5,6 +5,7 @@ mod body;
 mod config;
 mod events;
 mod keys;
+mod records;
 mod response;
 mod router;
 mod webhook;

@@ -1,6 +1,6 @@
 //! Routing and the write paths: `POST /ingest` (bearer key), `POST /p/{token}/ingest`
-//! (public token), `POST /ingest/llm-calls`, `POST /github/webhook`, `GET /healthz`,
-//! `GET /openapi.json`.
+//! (public token; `briefings`/`jobs` bodies go to `records`), `POST /ingest/llm-calls`,
+//! `POST /github/webhook`, `GET /events` (replay), `GET /healthz`, `GET /openapi.json`.
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use http::{Method, Request, StatusCode};
@@ -9,12 +9,14 @@ use serde_json::{json, Value};
 use super::body::{decode, parse_json};
 use super::events::validate;
 use super::keys::{hash_matches, parse_key, KeyKind};
+use super::records::{has_records, replay, store_records};
 use super::response::{json_response, ApiError, HttpResponse};
 use super::webhook::{self, Delivery};
 use super::HttpConfig;
 use crate::db::{DbError, Pool};
 use crate::github::WorkflowRun;
 use crate::jsonl::ApiCallParser;
+use crate::outbox::{append, NewEvent, SOURCE_INGEST};
 use crate::store::events::insert_events;
 use crate::store::keys::{count_usage, find_key, touch_key};
 use crate::store::{upsert_llm_calls, upsert_workflow_runs};
@@ -56,7 +58,7 @@ impl HttpIngest {
         let path = req.uri().path().trim_end_matches('/').to_string();
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let allowed = match segments.as_slice() {
-            ["healthz"] | ["openapi.json"] => Method::GET,
+            ["healthz"] | ["openapi.json"] | ["events"] => Method::GET,
             ["ingest"] | ["ingest", "llm-calls"] | ["github", "webhook"] | ["p", _, "ingest"] => {
                 Method::POST
             }
@@ -94,6 +96,10 @@ impl HttpIngest {
             ["ingest"] => {
                 let caller = self.bearer(&req).await?;
                 self.ingest_events(&caller, &req).await
+            }
+            ["events"] => {
+                let caller = self.bearer(&req).await?;
+                replay(&self.pool, &caller.project_id, &req).await
             }
             ["ingest", "llm-calls"] => {
                 let caller = self.bearer(&req).await?;
@@ -209,6 +215,9 @@ impl HttpIngest {
         req: &Request<Vec<u8>>,
     ) -> Result<HttpResponse, ApiError> {
         let body = self.json_body(req)?;
+        if has_records(&body) {
+            return store_records(&self.pool, &caller.project_id, &body).await;
+        }
         self.store_events(caller, body, Utc::now()).await
     }
 
@@ -231,9 +240,20 @@ impl HttpIngest {
                 "index": r.index, "status": "rejected", "reason": r.reason, "path": r.path,
             })).collect::<Vec<_>>()));
         }
-        let client = self.pool.get().await.map_err(DbError::from)?;
+        let mut client = self.pool.get().await.map_err(DbError::from)?;
         let events: Vec<_> = batch.events.iter().map(|(_, e)| e.clone()).collect();
-        let stored = insert_events(&**client, &caller.project_id, &events).await?;
+        let tx = tokio_postgres::Client::transaction(&mut client)
+            .await
+            .map_err(DbError::from)?;
+        let stored = insert_events(&tx, &caller.project_id, &events).await?;
+        let new = stored.iter().filter(|s| **s).count();
+        let rejects: Vec<Value> = batch
+            .rejected
+            .iter()
+            .map(|r| json!({"index": r.index, "reason": r.reason, "path": r.path}))
+            .collect();
+        announce_batch(&tx, caller, "events", new, events.len() - new, &rejects).await?;
+        tx.commit().await.map_err(DbError::from)?;
         let total = batch.events.len() + batch.rejected.len();
         let mut results = vec![Value::Null; total];
         let mut accepted = 0;
@@ -264,7 +284,7 @@ impl HttpIngest {
 
     async fn ingest_calls(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         req: &Request<Vec<u8>>,
     ) -> Result<HttpResponse, ApiError> {
         let body = self.json_body(req)?;
@@ -313,7 +333,21 @@ impl HttpIngest {
             return Err(every_item_rejected(&rejected));
         }
         let mut client = self.pool.get().await.map_err(DbError::from)?;
-        let counts = upsert_llm_calls(&mut **client, &calls).await?;
+        let mut tx = tokio_postgres::Client::transaction(&mut client)
+            .await
+            .map_err(DbError::from)?;
+        let counts = upsert_llm_calls(&mut tx, &calls).await?;
+        let new = (counts.inserted + counts.updated) as usize;
+        announce_batch(
+            &tx,
+            caller,
+            "llm_calls",
+            new,
+            counts.duplicates as usize,
+            &rejected,
+        )
+        .await?;
+        tx.commit().await.map_err(DbError::from)?;
         let summary = json!({
             "inserted": counts.inserted,
             "updated": counts.updated,
@@ -360,7 +394,39 @@ impl HttpIngest {
 }
 
 /// 202 when nothing was rejected, 207 when some items landed and some did not.
-fn outcome_status(stored: usize, rejected: usize) -> StatusCode {
+/// Writes the `batch_ingested` outbox event of a batch, in the batch's transaction.
+async fn announce_batch(
+    tx: &impl tokio_postgres::GenericClient,
+    caller: &Caller,
+    kind: &str,
+    stored: usize,
+    duplicates: usize,
+    rejects: &[Value],
+) -> Result<(), DbError> {
+    let payload = json!({
+        "kind": kind,
+        "accepted": stored,
+        "duplicate": duplicates,
+        "rejected": rejects.len(),
+        "rejects": rejects.iter().take(10).collect::<Vec<_>>(),
+    });
+    let level = if rejects.is_empty() {
+        "silent"
+    } else {
+        "mention"
+    };
+    let event = NewEvent {
+        kind: "batch_ingested",
+        source: SOURCE_INGEST,
+        project_id: Some(&caller.project_id),
+        broadcast_level: Some(level),
+        payload,
+        dedup_key: None,
+    };
+    append(tx, &event).await.map(|_| ())
+}
+
+pub(super) fn outcome_status(stored: usize, rejected: usize) -> StatusCode {
     if rejected == 0 || stored == 0 {
         StatusCode::ACCEPTED
     } else {
@@ -369,7 +435,7 @@ fn outcome_status(stored: usize, rejected: usize) -> StatusCode {
 }
 
 /// 400 when no item of the request could be stored, with each one's reason.
-fn every_item_rejected(results: &[Value]) -> ApiError {
+pub(super) fn every_item_rejected(results: &[Value]) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "invalid_batch",

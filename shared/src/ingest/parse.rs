@@ -8,14 +8,18 @@ use tokio::sync::mpsc;
 use super::format::Format;
 use super::RejectedRow;
 use crate::csv::{HeaderError, Row, UsageCsvReader};
+use crate::fleet::FleetRecord;
 use crate::jsonl::{AgentRecord, JsonlReader, Line, Record};
 use crate::model::LlmCall;
+use crate::prune::ArchivedRow;
 
 /// One transaction's worth of input.
 #[derive(Default)]
 pub(super) struct Batch {
     pub calls: Vec<LlmCall>,
     pub agent: Vec<AgentRecord>,
+    pub fleet: Vec<FleetRecord>,
+    pub archived: Vec<ArchivedRow>,
     pub rejects: Vec<RejectedRow>,
     pub duplicates: u64,
     pub skipped: u64,
@@ -104,6 +108,8 @@ impl<R: BufRead> LineSource for JsonlReader<R> {
                 match record {
                     Record::Call(c) => batch.calls.push(c),
                     Record::Agent(a) => batch.agent.push(a),
+                    Record::Fleet(f) => batch.fleet.push(f),
+                    Record::Archived(r) => batch.archived.push(r),
                 }
             }
             Line::Duplicate { line } => {

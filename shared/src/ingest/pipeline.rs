@@ -12,9 +12,12 @@ use super::parse::{parse_into, Batch};
 use super::{IngestError, IngestReport, RejectedRow};
 use crate::csv::HeaderError;
 use crate::db::{DbError, Pool};
+use crate::fleet::{counts, upsert_briefings, upsert_jobs, BriefingRecord, FleetRecord, JobRecord};
 use crate::model::CostStatus;
+use crate::prune::restore_rows;
 use crate::store::{
     finish_ingest_run, start_ingest_run, upsert_agent_records, upsert_llm_calls, IngestRunOutcome,
+    UpsertCounts,
 };
 
 /// Distinct unknown model names kept for the report.
@@ -57,6 +60,31 @@ impl IngestOptions {
             on_reject: None,
         }
     }
+}
+
+/// Briefings and jobs (with their outbox events) and archived rows of `batch`, in one
+/// transaction.
+async fn write_fleet_and_archived(
+    client: &mut tokio_postgres::Client,
+    batch: &Batch,
+) -> Result<UpsertCounts, DbError> {
+    if batch.fleet.is_empty() && batch.archived.is_empty() {
+        return Ok(UpsertCounts::default());
+    }
+    let mut briefings: Vec<BriefingRecord> = Vec::new();
+    let mut jobs: Vec<JobRecord> = Vec::new();
+    for record in &batch.fleet {
+        match record {
+            FleetRecord::Briefing(b) => briefings.push(b.clone()),
+            FleetRecord::Job(j) => jobs.push(j.clone()),
+        }
+    }
+    let tx = client.transaction().await?;
+    let mut counts = counts(&upsert_briefings(&tx, &briefings).await?);
+    counts += crate::fleet::counts(&upsert_jobs(&tx, &jobs).await?);
+    counts += restore_rows(&tx, &batch.archived).await?;
+    tx.commit().await?;
+    Ok(counts)
 }
 
 /// Reads `input` as usage.csv (see [`ingest_file`]).
@@ -116,14 +144,12 @@ pub async fn ingest_file<R: Read + Send + 'static>(
         let written = async {
             let calls = upsert_llm_calls(&mut **client, &batch.calls).await?;
             let agent = upsert_agent_records(&mut **client, &batch.agent).await?;
-            Ok::<_, DbError>((calls, agent))
+            let other = write_fleet_and_archived(&mut client, &batch).await?;
+            Ok::<_, DbError>([calls, agent, other])
         }
         .await;
         match written {
-            Ok((calls, agent)) => {
-                report.add_counts(calls);
-                report.add_counts(agent);
-            }
+            Ok(counts) => counts.into_iter().for_each(|c| report.add_counts(c)),
             Err(source) => {
                 failure = Some(IngestError::Database { source, lines });
                 break;

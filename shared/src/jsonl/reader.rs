@@ -8,7 +8,9 @@ use serde_json::Value;
 use super::agent::{self, AgentRecord, AgentState};
 use super::claude::ClaudeState;
 use super::codex::CodexState;
+use crate::fleet::{parse_briefing, parse_job, FleetRecord};
 use crate::model::LlmCall;
+use crate::prune::{parse_archived, ArchivedRow, ARCHIVED_KIND};
 
 /// Lines longer than this are rejected (their bytes are still consumed).
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -22,6 +24,10 @@ pub enum Record {
     Call(LlmCall),
     /// A session, task, worker or event record.
     Agent(AgentRecord),
+    /// A briefing or job record.
+    Fleet(FleetRecord),
+    /// A row from an archive object, restored as it was.
+    Archived(ArchivedRow),
 }
 
 /// What one line turned into; every non-blank line becomes exactly one of these.
@@ -105,7 +111,9 @@ impl<R: BufRead> JsonlReader<R> {
             .or_else(|| value.get("type"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        let result = if agent::KINDS.contains(&kind) {
+        let result = if let Some(r) = other_kind(kind, &value) {
+            r
+        } else if agent::KINDS.contains(&kind) {
             self.agent.parse(kind, &value)
         } else if value.get("payload").is_some() && value.get("timestamp").is_some() {
             self.codex.parse(kind, &value)
@@ -116,8 +124,9 @@ impl<R: BufRead> JsonlReader<R> {
             self.claude.parse(&value)
         } else {
             Err(format!(
-                "unknown record: expected \"kind\" (or \"type\") to be one of {}, or a Claude Code or Codex line",
-                agent::KINDS.join(", ")
+                "unknown record: expected \"kind\" (or \"type\") to be one of {}, briefing, job, {}, or a Claude Code or Codex line",
+                agent::KINDS.join(", "),
+                ARCHIVED_KIND
             ))
         };
         match result {
@@ -134,6 +143,17 @@ impl<R: BufRead> JsonlReader<R> {
             .to_string();
         Line::Reject { line, reason, raw }
     }
+}
+
+/// Briefings, jobs and archived rows.
+fn other_kind(kind: &str, value: &Value) -> Option<Result<Parsed, String>> {
+    let record = match kind {
+        "briefing" => parse_briefing(value, None).map(|b| Record::Fleet(FleetRecord::Briefing(b))),
+        "job" => parse_job(value, None).map(|j| Record::Fleet(FleetRecord::Job(j))),
+        ARCHIVED_KIND => parse_archived(value).map(Record::Archived),
+        _ => return None,
+    };
+    Some(record.map(Parsed::Record))
 }
 
 fn claude_kind(kind: &str) -> bool {

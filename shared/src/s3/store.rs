@@ -73,6 +73,18 @@ impl S3ObjectStore {
     pub fn new(client: aws_sdk_s3::Client) -> Self {
         Self { client }
     }
+
+    /// A client from the default AWS configuration (credentials, region and
+    /// `AWS_ENDPOINT_URL` from the environment); `S3_FORCE_PATH_STYLE=true` selects
+    /// path-style addressing for S3-compatible servers (local stand-ins).
+    pub async fn from_env() -> Self {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
+        let conf = aws_sdk_s3::config::Builder::from(&aws)
+            .force_path_style(path_style)
+            .build();
+        Self::new(aws_sdk_s3::Client::from_conf(conf))
+    }
 }
 
 type Response = aws_sdk_s3::config::http::HttpResponse;

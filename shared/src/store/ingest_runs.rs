@@ -31,7 +31,8 @@ pub async fn start_ingest_run(
     Ok(row.get(0))
 }
 
-/// Stores the final counts (and the first rejects) of run `id`.
+/// Stores the final counts (and the first rejects) of run `id`, and in the same statement
+/// its `file_ingested` outbox event (with the counts and the first 10 rejects).
 pub async fn finish_ingest_run(
     client: &impl GenericClient,
     id: i64,
@@ -46,10 +47,24 @@ pub async fn finish_ingest_run(
     let rejects = serde_json::to_value(&report.rejects).unwrap_or_default();
     client
         .execute(
-            "UPDATE ingest_runs SET status = $2, finished_at = now(), rows_read = $3,
-                 inserted = $4, updated = $5, duplicates = $6, rejected = $7,
-                 cost_usd = $8::float8::numeric(18, 8), rejects = $9, error = $10, skipped = $11
-             WHERE id = $1",
+            "WITH r AS (
+                UPDATE ingest_runs SET status = $2, finished_at = now(), rows_read = $3,
+                    inserted = $4, updated = $5, duplicates = $6, rejected = $7,
+                    cost_usd = $8::float8::numeric(18, 8), rejects = $9, error = $10, skipped = $11
+                WHERE id = $1 RETURNING *)
+             INSERT INTO outbox_events (type, source, broadcast_level, payload, dedup_key)
+             SELECT 'file_ingested', 'telemetry.ingest',
+                 CASE WHEN r.status = 'failed' OR r.rejected > 0 THEN 'mention' ELSE 'silent' END,
+                 jsonb_build_object('ingest_run_id', r.id, 'source_kind', r.source_kind,
+                     'uri', r.source_uri, 'version', r.source_version, 'status', r.status,
+                     'rows_read', r.rows_read, 'inserted', r.inserted, 'updated', r.updated,
+                     'duplicates', r.duplicates, 'rejected', r.rejected, 'skipped', r.skipped,
+                     'cost_usd', r.cost_usd, 'error', r.error,
+                     'rejects', (SELECT coalesce(jsonb_agg(x), '[]'::jsonb) FROM
+                         (SELECT jsonb_build_object('line', j->'line', 'reason', j->'reason') AS x
+                          FROM jsonb_array_elements(r.rejects) j LIMIT 10) s)),
+                 'ingest_run:' || r.id
+             FROM r ON CONFLICT (dedup_key) DO NOTHING",
             &[
                 &id,
                 &status,

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::GenericClient;
 
+use super::budget::check_daily_budget;
 use super::llm_calls_columns::{CallColumns, UNNEST_ARGS};
 use super::llm_calls_copy::copy_upsert;
 use crate::db::DbError;
@@ -49,7 +50,8 @@ fn last_per_key(calls: &[LlmCall]) -> (Vec<&LlmCall>, u64) {
 }
 
 /// Upserts `calls` atomically (one transaction, or a savepoint when `client` is already in
-/// one). Rows already stored with identical values are not written at all.
+/// one). Rows already stored with identical values are not written at all. A day whose cost
+/// reaches the daily budget gets its `llm_budget_exceeded` outbox event in that transaction.
 pub async fn upsert_llm_calls(
     client: &mut impl GenericClient,
     calls: &[LlmCall],
@@ -61,6 +63,7 @@ pub async fn upsert_llm_calls(
     let tx = client.transaction().await?;
     let mut counts = match copy_upsert(&tx, &batch).await {
         Ok(c) => {
+            check_daily_budget(&tx, &batch).await?;
             tx.commit().await?;
             c
         }
@@ -68,7 +71,11 @@ pub async fn upsert_llm_calls(
             // A concurrent writer inserted one of our keys after we looked: redo the batch
             // with a statement that arbitrates conflicts row by row.
             tx.rollback().await?;
-            on_conflict(client, &batch).await?
+            let tx = client.transaction().await?;
+            let c = on_conflict(&tx, &batch).await?;
+            check_daily_budget(&tx, &batch).await?;
+            tx.commit().await?;
+            c
         }
         Err(e) => return Err(e),
     };
@@ -84,6 +91,7 @@ pub async fn upsert_llm_calls_on_conflict(
 ) -> Result<UpsertCounts, DbError> {
     let (batch, in_batch_dups) = last_per_key(calls);
     let mut counts = on_conflict(client, &batch).await?;
+    check_daily_budget(client, &batch).await?;
     counts.duplicates += in_batch_dups;
     Ok(counts)
 }

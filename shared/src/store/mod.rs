@@ -2,6 +2,7 @@
 //! a client so callers choose the connection (pooled, single, or inside a transaction).
 
 mod agent;
+mod budget;
 pub mod events;
 pub mod github_sync;
 mod ingest_runs;
@@ -13,6 +14,7 @@ mod numeric;
 mod workflow_runs;
 
 pub use agent::upsert_agent_records;
+pub use budget::{daily_budget, set_daily_budget};
 pub use ingest_runs::{finish_ingest_run, start_ingest_run, IngestRunOutcome};
 pub use llm_calls::{upsert_llm_calls, upsert_llm_calls_on_conflict, UpsertCounts};
 pub use numeric::Usd;

@@ -7,6 +7,9 @@ use tokio_postgres::GenericClient;
 use crate::db::DbError;
 use crate::github::WorkflowRun;
 
+/// Conclusions announced as `workflow_run_failed` outbox events.
+pub const FAILED_CONCLUSIONS: &str = "('failure', 'startup_failure', 'timed_out')";
+
 /// What one upsert did; the three add up to the runs passed in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RunCounts {
@@ -18,7 +21,8 @@ pub struct RunCounts {
     pub unchanged: u64,
 }
 
-/// Upserts `runs` in one statement.
+/// Upserts `runs` in one statement, which also writes a `workflow_run_failed` outbox event
+/// (once per attempt) for each attempt it stores as completed with a failure.
 pub async fn upsert_workflow_runs(
     client: &impl GenericClient,
     runs: &[WorkflowRun],
@@ -55,7 +59,7 @@ pub async fn upsert_workflow_runs(
     let created: Vec<_> = latest.iter().map(|r| r.github_created_at).collect();
     let row = client
         .query_one(
-            "WITH up AS (
+            &format!("WITH up AS (
                 INSERT INTO workflow_runs AS t (github_run_id, run_attempt, repository, workflow_name,
                     branch, commit_sha, event_type, status, conclusion, started_at, completed_at,
                     duration_seconds, html_url, github_updated_at, github_created_at)
@@ -73,8 +77,24 @@ pub async fn upsert_workflow_runs(
                     github_created_at = coalesce(EXCLUDED.github_created_at, t.github_created_at),
                     updated_at = now()
                 WHERE t.github_updated_at IS NULL OR EXCLUDED.github_updated_at > t.github_updated_at
-                RETURNING (xmax = 0) AS inserted)
-             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up",
+                RETURNING (xmax = 0) AS inserted, t.*),
+             failed AS (
+                INSERT INTO outbox_events (type, source, project_id, broadcast_level, payload, dedup_key)
+                SELECT 'workflow_run_failed', 'telemetry.github',
+                    (SELECT p.project_id FROM projects p
+                     WHERE lower(regexp_replace(regexp_replace(p.git_remote, '^.*github\\.com[:/]', ''),
+                                                '\\.git$', '')) = lower(up.repository)
+                     ORDER BY p.created_at LIMIT 1),
+                    'alert',
+                    jsonb_build_object('repository', up.repository, 'workflow', up.workflow_name,
+                        'run_id', up.github_run_id, 'attempt', up.run_attempt,
+                        'branch', up.branch, 'commit', up.commit_sha, 'event', up.event_type,
+                        'conclusion', up.conclusion, 'completed_at', up.completed_at,
+                        'duration_seconds', up.duration_seconds, 'url', up.html_url),
+                    'workflow_run_failed:' || up.github_run_id || ':' || up.run_attempt
+                FROM up WHERE up.status = 'completed' AND up.conclusion IN {FAILED_CONCLUSIONS}
+                ON CONFLICT (dedup_key) DO NOTHING)
+             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"),
             &[
                 &ids, &attempts, &repos, &names, &branches, &shas, &events, &statuses, &conclusions,
                 &started, &completed, &durations, &urls, &updated, &created,

@@ -1,0 +1,165 @@
+//! `telemetry prune [--dry-run]`, `telemetry relay`, `telemetry budget`: retention, the
+//! outbox relay and the LLM cost budget, by hand.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use telemetry_shared::outbox::Relayer;
+use telemetry_shared::prune::{prune, PruneConfig, PruneReport, PruneRequest, RetentionPlan};
+use telemetry_shared::s3::S3ObjectStore;
+use telemetry_shared::store::{daily_budget, set_daily_budget};
+
+use super::{hint_migrate, DbArgs};
+use crate::output::{table, write_json};
+
+/// Prunes (or counts, with `dry_run`) every table past its retention; `retain` overrides
+/// `PRUNE_RETENTION` (`table=6mo`). Archives go to `ARCHIVE_BUCKET`.
+pub async fn run(
+    db: &DbArgs,
+    dry_run: bool,
+    retain: &[String],
+    time_limit: u64,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut cfg = PruneConfig::from_env()?;
+    if !retain.is_empty() {
+        let spec = std::env::var("PRUNE_RETENTION").unwrap_or_default() + "," + &retain.join(",");
+        cfg.plan = RetentionPlan::parse(&spec).map_err(anyhow::Error::msg)?;
+    }
+    let pool = db.pool().await?;
+    let store = S3ObjectStore::from_env().await;
+    let req = PruneRequest {
+        now: chrono::Utc::now(),
+        deadline: Some(tokio::time::Instant::now() + Duration::from_secs(time_limit)),
+        dry_run,
+    };
+    let report = prune(&pool, &store, &cfg, req)
+        .await
+        .map_err(hint_migrate)?;
+    if json {
+        write_json(&report)?;
+    } else {
+        print!("{}", render(&report));
+    }
+    if report.busy {
+        bail!("another prune is running; nothing was done");
+    }
+    if !dry_run {
+        Relayer::from_env(pool)
+            .await
+            .run(Duration::from_secs(60), None)
+            .await;
+    }
+    if let Some(e) = report.errors().first() {
+        bail!("{e}");
+    }
+    Ok(())
+}
+
+fn render(r: &PruneReport) -> String {
+    let rows: Vec<Vec<String>> = r
+        .tables
+        .iter()
+        .map(|t| {
+            vec![
+                t.table.clone(),
+                String::from(t.retention),
+                t.cutoff
+                    .map(|c| c.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "-".into()),
+                t.archived.to_string(),
+                t.deleted.to_string(),
+                t.kept.to_string(),
+                t.remaining.to_string(),
+            ]
+        })
+        .collect();
+    let mut out = if r.dry_run {
+        "dry run: nothing was changed; archived and deleted are what a prune would do now\n"
+            .to_string()
+    } else {
+        format!(
+            "prune {}: {}\n",
+            r.id.map(|i| format!("#{i}")).unwrap_or_default(),
+            if r.complete {
+                "complete"
+            } else {
+                "incomplete (the next prune resumes)"
+            }
+        )
+    };
+    out += &table(
+        &[
+            "table",
+            "retention",
+            "cut-off (UTC)",
+            "archived",
+            "deleted",
+            "kept",
+            "remaining",
+        ],
+        &rows,
+    );
+    for t in &r.tables {
+        for o in &t.objects {
+            out += &format!("  archive: {o}\n");
+        }
+        if let Some(e) = &t.error {
+            out += &format!("  {}: {e}\n", t.table);
+        }
+    }
+    out
+}
+
+/// Publishes undelivered outbox events to `EVENT_BUS_NAME`.
+pub async fn relay(db: &DbArgs, json: bool) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    let relayer = Relayer::from_env(pool).await;
+    if !relayer.enabled() {
+        bail!("EVENT_BUS_NAME is not set: no event bus to publish to");
+    }
+    let report = relayer
+        .run(Duration::from_secs(300), None)
+        .await
+        .context("the relay failed (see the log above)")?;
+    if json {
+        write_json(&report)?;
+    } else {
+        println!(
+            "published {}, pending {}{}",
+            report.published,
+            report.pending,
+            report
+                .error
+                .as_deref()
+                .map(|e| format!(" (last error: {e})"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Shows, sets (`usd`) or clears the daily LLM cost budget.
+pub async fn budget(db: &DbArgs, usd: Option<f64>, clear: bool) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    let client = pool.get().await.context("database")?;
+    if let Some(usd) = usd {
+        if !(usd > 0.0 && usd.is_finite()) {
+            bail!("the budget must be a positive amount of USD");
+        }
+        set_daily_budget(&**client, Some(usd))
+            .await
+            .map_err(hint_migrate)?;
+    } else if clear {
+        set_daily_budget(&**client, None)
+            .await
+            .map_err(hint_migrate)?;
+    }
+    match daily_budget(&**client).await.map_err(hint_migrate)? {
+        Some(usd) => println!(
+            "daily LLM budget: ${usd:.2} (an llm_budget_exceeded event once a day crosses it)"
+        ),
+        None => println!("no daily LLM budget set"),
+    }
+    Ok(())
+}

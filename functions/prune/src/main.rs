@@ -1,0 +1,52 @@
+//! prune: the nightly retention Lambda (archive to S3, then batched deletes) that also relays
+//! the outbox to EventBridge every 5 minutes. Wiring only: configuration, the pool, the S3
+//! and EventBridge clients are built once at cold start; the work is in
+//! `telemetry_shared::prune` and `telemetry_shared::outbox`.
+
+use std::time::Duration;
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::{json, Value};
+use telemetry_shared::config::Config;
+use telemetry_shared::db::make_pool;
+use telemetry_shared::github::deadline_from_epoch_ms;
+use telemetry_shared::outbox::Relayer;
+use telemetry_shared::prune::{prune, Action, PruneConfig, PruneRequest};
+use telemetry_shared::s3::S3ObjectStore;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry_shared::logging::init_lambda();
+
+    let config = Config::from_env()?;
+    let prune_cfg = PruneConfig::from_env()?;
+    let pool = make_pool(&config.database_url, config.db_pool_size)?;
+    let store = S3ObjectStore::from_env().await;
+    let relayer = Relayer::from_env(pool.clone()).await;
+    let (pool, store, prune_cfg, relayer) = (&pool, &store, &prune_cfg, &relayer);
+
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let deadline = deadline_from_epoch_ms(event.context.deadline);
+        let report = match Action::from_event(&event.payload)? {
+            Action::Relay => Value::Null,
+            Action::Prune { dry_run } => {
+                let req = PruneRequest {
+                    now: chrono::Utc::now(),
+                    deadline: Some(deadline),
+                    dry_run,
+                };
+                let report = prune(pool, store, prune_cfg, req).await?;
+                tracing::info!(report = %serde_json::to_string(&report)?, "prune finished");
+                // An archive that could not be written fails the invocation (the alarm
+                // fires); a prune stopped by its deadline resumes the next night.
+                if let Some(e) = report.errors().first() {
+                    return Err(e.clone().into());
+                }
+                serde_json::to_value(&report)?
+            }
+        };
+        let relay = relayer.run(Duration::from_secs(60), Some(deadline)).await;
+        Ok::<Value, Error>(json!({"prune": report, "relay": relay}))
+    }))
+    .await
+}

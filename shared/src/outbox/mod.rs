@@ -1,0 +1,166 @@
+//! The transactional outbox (design seed 003): facts written to `outbox_events` in the same
+//! transaction as the data they describe, published to EventBridge by [`relay`], and
+//! replayable by cursor ([`after`]).
+
+mod eventbridge;
+mod relay;
+mod relayer;
+
+pub use eventbridge::EventBridgeBus;
+pub use relay::{relay, BusEntry, BusError, EventBus, RelayReport, MAX_ENTRIES_PER_PUT};
+pub use relayer::Relayer;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use tokio_postgres::GenericClient;
+
+use crate::db::DbError;
+
+/// `Source` of events about GitHub workflow runs.
+pub const SOURCE_GITHUB: &str = "telemetry.github";
+/// `Source` of events about files and batches ingested.
+pub const SOURCE_INGEST: &str = "telemetry.ingest";
+/// `Source` of events about LLM cost.
+pub const SOURCE_LLM: &str = "telemetry.llm";
+/// `Source` of prune events.
+pub const SOURCE_PRUNE: &str = "telemetry.prune";
+/// `Source` of briefing and job events.
+pub const SOURCE_FLEET: &str = "telemetry.fleet";
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    /// Event type (the EventBridge `DetailType`), e.g. `batch_ingested`.
+    pub kind: &'a str,
+    /// Ordering domain and EventBridge `Source`.
+    pub source: &'a str,
+    /// Project the event belongs to, when it has one (replay is per project).
+    pub project_id: Option<&'a str>,
+    /// silent, mention, highlight or alert.
+    pub broadcast_level: Option<&'a str>,
+    /// Event-specific data.
+    pub payload: Value,
+    /// Set when the same fact may be observed again: a second copy is not written.
+    pub dedup_key: Option<String>,
+}
+
+/// Appends `event` with `client` (call it inside the transaction that writes the data);
+/// returns its id, or `None` when an event with the same `dedup_key` exists.
+pub async fn append(
+    client: &impl GenericClient,
+    event: &NewEvent<'_>,
+) -> Result<Option<i64>, DbError> {
+    let row = client
+        .query_opt(
+            "INSERT INTO outbox_events (type, source, project_id, broadcast_level, payload, dedup_key)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (dedup_key) DO NOTHING RETURNING event_id",
+            &[
+                &event.kind,
+                &event.source,
+                &event.project_id,
+                &event.broadcast_level,
+                &event.payload,
+                &event.dedup_key,
+            ],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// A stored event, as replayed and as published.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OutboxEvent {
+    /// The cursor and the id consumers dedup on.
+    pub id: i64,
+    /// When it was written.
+    pub ts: DateTime<Utc>,
+    /// Event type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Source.
+    pub source: String,
+    /// Project, when it has one.
+    pub project_id: Option<String>,
+    /// Briefing it announces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub briefing_id: Option<i64>,
+    /// silent, mention, highlight or alert.
+    pub broadcast_level: Option<String>,
+    /// Event-specific data.
+    pub payload: Value,
+    /// When the relay published it (not part of the published detail).
+    #[serde(skip)]
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Failed publishing attempts so far.
+    #[serde(skip)]
+    pub attempts: i32,
+}
+
+const COLUMNS: &str = "event_id, ts, type, source, project_id, briefing_id, broadcast_level, \
+                       payload, delivered_at, attempts";
+
+fn from_row(r: &tokio_postgres::Row) -> OutboxEvent {
+    OutboxEvent {
+        id: r.get(0),
+        ts: r.get(1),
+        kind: r.get(2),
+        source: r.get(3),
+        project_id: r.get(4),
+        briefing_id: r.get(5),
+        broadcast_level: r.get(6),
+        payload: r.get(7),
+        delivered_at: r.get(8),
+        attempts: r.get(9),
+    }
+}
+
+/// Events with an id greater than `cursor`, oldest first, at most `limit`; only `project`'s
+/// when given.
+pub async fn after(
+    client: &impl GenericClient,
+    cursor: i64,
+    project: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OutboxEvent>, DbError> {
+    let rows = client
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM outbox_events
+                 WHERE event_id > $1 AND ($2::text IS NULL OR project_id = $2)
+                 ORDER BY event_id LIMIT $3"
+            ),
+            &[&cursor, &project, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// Undelivered events, oldest first.
+pub(crate) async fn undelivered(
+    client: &impl GenericClient,
+    limit: i64,
+) -> Result<Vec<OutboxEvent>, DbError> {
+    let rows = client
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM outbox_events WHERE delivered_at IS NULL
+                 ORDER BY event_id LIMIT $1"
+            ),
+            &[&limit],
+        )
+        .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// How many events wait for the relay.
+pub async fn pending(client: &impl GenericClient) -> Result<i64, DbError> {
+    let row = client
+        .query_one(
+            "SELECT count(*) FROM outbox_events WHERE delivered_at IS NULL",
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
+}

@@ -1,0 +1,69 @@
+//! The relay as the functions run it at the end of an invocation: configured from
+//! `EVENT_BUS_NAME` at cold start, logged, and never failing the invocation (the data is
+//! committed; an event not published now is published by the next relay).
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{relay, EventBridgeBus, RelayReport};
+use crate::db::Pool;
+
+/// Publishes outbox events after an invocation, when a bus is configured.
+pub struct Relayer {
+    pool: Pool,
+    bus: Option<EventBridgeBus>,
+}
+
+impl Relayer {
+    /// With `EVENT_BUS_NAME` set, an EventBridge client from the default AWS configuration
+    /// (`AWS_ENDPOINT_URL` points it at a local stand-in); without it, relaying is off.
+    pub async fn from_env(pool: Pool) -> Self {
+        let bus = match std::env::var("EVENT_BUS_NAME") {
+            Ok(name) if !name.trim().is_empty() => {
+                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                Some(EventBridgeBus::new(
+                    aws_sdk_eventbridge::Client::new(&aws),
+                    name,
+                ))
+            }
+            _ => None,
+        };
+        Self { pool, bus }
+    }
+
+    /// A relayer publishing to `bus`.
+    pub fn new(pool: Pool, bus: Option<EventBridgeBus>) -> Self {
+        Self { pool, bus }
+    }
+
+    /// True when a bus is configured.
+    pub fn enabled(&self) -> bool {
+        self.bus.is_some()
+    }
+
+    /// Relays for at most `budget` (and never past `deadline`); logs what happened.
+    pub async fn run(&self, budget: Duration, deadline: Option<Instant>) -> Option<RelayReport> {
+        let bus = self.bus.as_ref()?;
+        let until = Instant::now() + budget;
+        let until = deadline.map_or(until, |d| d.min(until));
+        match relay(&self.pool, bus, Some(until)).await {
+            Ok(report) => {
+                if report.error.is_some() {
+                    tracing::warn!(?report, "outbox relay left events undelivered");
+                } else if report.published > 0 {
+                    tracing::info!(
+                        published = report.published,
+                        pending = report.pending,
+                        "outbox relayed"
+                    );
+                }
+                Some(report)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox relay failed; the next relay retries");
+                None
+            }
+        }
+    }
+}
