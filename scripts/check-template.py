@@ -1,7 +1,7 @@
 """Checks on template.yaml that cfn-lint does not make (run by scripts/test):
 every schedule expression is valid, every function's CodeUri is a workspace crate whose
-binary matches BuildProperties.Binary, every function has a log group and an errors alarm,
-and the HTTP API's routes use real methods and are exactly the routes of the OpenAPI file."""
+binary matches BuildProperties.Binary, every function has a log group and an errors alarm
+and may publish to the event bus it relays to, and the HTTP API's routes use real methods and are exactly the routes of the OpenAPI file."""
 
 import json
 import re
@@ -47,6 +47,18 @@ for name, fn in functions.items():
     )
     if not alarmed:
         problems.append(f"{name}: no alarm on its Errors metric")
+    # Every function relays the outbox (EVENT_BUS_NAME in Globals): each needs PutEvents on it.
+    statements = [
+        st
+        for pol in props.get("Policies", [])
+        if isinstance(pol, dict)
+        for st in pol.get("Statement", [])
+    ]
+    if not any(
+        st.get("Action") == "events:PutEvents" and st.get("Resource") == {"Fn::GetAtt": ["EventBus", "Arn"]}
+        for st in statements
+    ):
+        problems.append(f"{name}: no events:PutEvents on EventBus (it relays the outbox)")
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}
 routes = set()
 for name, fn in functions.items():

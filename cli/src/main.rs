@@ -22,7 +22,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Apply pending database migrations.
-    Migrate,
+    Migrate {
+        /// Create the database the URL names first, when it does not exist.
+        #[arg(long)]
+        create_database: bool,
+    },
     /// Ingest telemetry from a source.
     #[command(subcommand)]
     Ingest(IngestCommand),
@@ -107,6 +111,30 @@ enum Command {
         /// Remove the budget.
         #[arg(long)]
         clear: bool,
+    },
+    /// Record a telemetry event and flush the local spool to the HTTP API (the client library
+    /// CLIs embed, seed 001): batches of 25, oldest first; silent on failure.
+    Send {
+        /// Event name, e.g. cli_invocation.
+        event: String,
+        /// A property, KEY=VALUE (JSON values keep their type); repeatable.
+        #[arg(long = "prop")]
+        props: Vec<String>,
+        /// API base with a public token (https://HOST/p/tp_...), or the base with --key.
+        #[arg(long, env = "TELEMETRY_ENDPOINT")]
+        endpoint: Option<String>,
+        /// A secret key (Bearer), when the endpoint has no public token.
+        #[arg(long, env = "TELEMETRY_KEY", hide_env_values = true)]
+        key: Option<String>,
+        /// Directory of the spool and the repository id.
+        #[arg(long, env = "TELEMETRY_DIR", default_value = ".telemetry")]
+        dir: std::path::PathBuf,
+        /// Rename sent files to .flushed.json instead of deleting them.
+        #[arg(long)]
+        keep_flushed: bool,
+        /// Print what happened as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
     Stats {
@@ -255,7 +283,7 @@ async fn main() -> ExitCode {
         url: cli.database_url,
     };
     let result = match cli.command {
-        Command::Migrate => commands::migrate::run(&db).await,
+        Command::Migrate { create_database } => commands::migrate::run(&db, create_database).await,
         Command::Ingest(IngestCommand::Csv {
             path,
             json,
@@ -339,6 +367,26 @@ async fn main() -> ExitCode {
             time_limit,
             json,
         } => commands::prune::run(&db, dry_run, &retain, time_limit, json).await,
+        Command::Send {
+            event,
+            props,
+            endpoint,
+            key,
+            dir,
+            keep_flushed,
+            json,
+        } => {
+            commands::send::run(
+                &event,
+                &props,
+                endpoint.as_deref(),
+                key,
+                &dir,
+                keep_flushed,
+                json,
+            )
+            .await
+        }
         Command::Relay { json } => commands::prune::relay(&db, json).await,
         Command::Budget { daily, clear } => commands::prune::budget(&db, daily, clear).await,
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,

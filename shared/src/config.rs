@@ -41,6 +41,38 @@ impl Config {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
+    /// [`Config::from_env`], except that without `DATABASE_URL` the connection string is read
+    /// at cold start from the Secrets Manager secret `DATABASE_SECRET_ARN` through the
+    /// Parameters and Secrets extension (`DATABASE_SSLMODE`, default `verify-full`, and
+    /// `DATABASE_HOST`, an RDS Proxy endpoint, apply to a URL built from an RDS secret). The
+    /// functions call this.
+    pub async fn load() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let url = match (get("DATABASE_URL"), get("DATABASE_SECRET_ARN")) {
+            (Some(url), _) => url,
+            (None, Some(arn)) => {
+                let secret =
+                    crate::secrets::read_secret_string(&crate::secrets::extension_url(), &arn)
+                        .await?;
+                crate::db::url_from_secret(
+                    &secret,
+                    get("DATABASE_SSLMODE").as_deref(),
+                    get("DATABASE_HOST").as_deref(),
+                )?
+            }
+            (None, None) => {
+                return Err(ConfigError::Missing("DATABASE_URL (or DATABASE_SECRET_ARN)").into())
+            }
+        };
+        Ok(Self::from_lookup(|k| {
+            if k == "DATABASE_URL" {
+                Some(url.clone())
+            } else {
+                get(k)
+            }
+        })?)
+    }
+
     /// Same as [`Config::from_env`], reading variables through `get` (testable).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let database_url = get("DATABASE_URL")

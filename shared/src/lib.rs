@@ -3,6 +3,7 @@
 //! thin wiring around this crate; nothing here knows about `LambdaEvent`.
 
 pub mod config;
+pub mod coverage;
 pub mod csv;
 pub mod db;
 pub mod fleet;

@@ -58,6 +58,22 @@ pub fn extension_url() -> String {
 /// Reads secret `id`'s `SecretString`. When it is a JSON object, the value under `field`
 /// is returned (so one secret can hold several values); otherwise the whole string.
 pub async fn read_secret(base_url: &str, id: &str, field: &str) -> Result<String, SecretError> {
+    let secret = read_secret_string(base_url, id).await?;
+    match serde_json::from_str::<serde_json::Value>(&secret) {
+        Ok(serde_json::Value::Object(map)) => map
+            .get(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| SecretError::Malformed {
+                id: id.into(),
+                reason: format!("the JSON secret has no string field {field:?}"),
+            }),
+        _ => Ok(secret),
+    }
+}
+
+/// Secret `id`'s whole `SecretString`.
+pub async fn read_secret_string(base_url: &str, id: &str) -> Result<String, SecretError> {
     let url = format!("{}/secretsmanager/get", base_url.trim_end_matches('/'));
     let session = std::env::var("AWS_SESSION_TOKEN").unwrap_or_default();
     let http = reqwest::Client::builder()
@@ -101,12 +117,5 @@ pub async fn read_secret(base_url: &str, id: &str, field: &str) -> Result<String
         .get("SecretString")
         .and_then(|v| v.as_str())
         .ok_or_else(|| malformed("no SecretString (binary secrets are not supported)"))?;
-    match serde_json::from_str::<serde_json::Value>(secret) {
-        Ok(serde_json::Value::Object(map)) => map
-            .get(field)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| malformed(&format!("the JSON secret has no string field {field:?}"))),
-        _ => Ok(secret.to_string()),
-    }
+    Ok(secret.to_string())
 }

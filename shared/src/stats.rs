@@ -62,6 +62,31 @@ pub struct WorkflowStats {
     pub p95_seconds: Option<f64>,
 }
 
+/// One coverage snapshot in the period, with the workflow run of its commit.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoveragePoint {
+    /// owner/name.
+    pub repository: String,
+    /// Branch (the commit's run's when the report did not say).
+    pub branch: Option<String>,
+    /// Commit SHA.
+    pub commit_sha: String,
+    /// lcov, cobertura or istanbul.
+    pub format: String,
+    /// When the report was taken.
+    pub captured_at: DateTime<Utc>,
+    /// Line coverage (%).
+    pub line_percent: Option<f64>,
+    /// Branch coverage (%).
+    pub branch_percent: Option<f64>,
+    /// Change of line coverage since the previous report of the branch and format.
+    pub line_change: Option<f64>,
+    /// Conclusion of the latest workflow run of the commit, when synced.
+    pub run_conclusion: Option<String>,
+    /// Its URL.
+    pub run_url: Option<String>,
+}
+
 /// Everything `telemetry stats` shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Stats {
@@ -75,6 +100,8 @@ pub struct Stats {
     pub llm_by_model: Vec<LlmBucket>,
     /// Workflow runs per workflow.
     pub workflows: Vec<WorkflowStats>,
+    /// Coverage reports per repository and branch, oldest first.
+    pub coverage: Vec<CoveragePoint>,
 }
 
 /// Computes the figures for calls and runs at or after `since`.
@@ -160,11 +187,42 @@ pub async fn compute(client: &impl GenericClient, since: DateTime<Utc>) -> Resul
             p95_seconds: r.get(6),
         })
         .collect();
+    let coverage = client
+        .query(
+            "SELECT c.repository, c.branch, c.commit_sha, c.format, c.captured_at,
+                    c.line_percent::float8, c.branch_percent::float8,
+                    (c.line_percent - lag(c.line_percent) OVER w)::float8,
+                    r.conclusion, r.html_url
+             FROM coverage_snapshots c
+             LEFT JOIN LATERAL (SELECT conclusion, html_url FROM workflow_runs
+                                WHERE repository = c.repository AND commit_sha = c.commit_sha
+                                ORDER BY started_at DESC NULLS LAST, run_attempt DESC LIMIT 1) r ON true
+             WHERE c.captured_at >= $1
+             WINDOW w AS (PARTITION BY c.repository, c.branch, c.format ORDER BY c.captured_at)
+             ORDER BY c.repository, c.branch NULLS LAST, c.format, c.captured_at",
+            &[&since],
+        )
+        .await?
+        .iter()
+        .map(|r| CoveragePoint {
+            repository: r.get(0),
+            branch: r.get(1),
+            commit_sha: r.get(2),
+            format: r.get(3),
+            captured_at: r.get(4),
+            line_percent: r.get(5),
+            branch_percent: r.get(6),
+            line_change: r.get(7),
+            run_conclusion: r.get(8),
+            run_url: r.get(9),
+        })
+        .collect();
     Ok(Stats {
         since,
         llm,
         llm_by_day: by_day,
         llm_by_model: by_model,
         workflows,
+        coverage,
     })
 }

@@ -4,7 +4,18 @@
 use serde_json::Value;
 use telemetry_shared::outbox::{BusEntry, BusError, EventBridgeBus, EventBus};
 
-use crate::Moto;
+use crate::{Moto, TestDb};
+
+/// The types of every outbox event of `db`, in id order.
+pub async fn outbox_types(db: &TestDb) -> Vec<String> {
+    let client = db.client().await;
+    telemetry_shared::outbox::after(&**client, 0, None, 10_000)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
 
 /// A bus and the queue its events land in.
 pub struct BusSink {

@@ -37,6 +37,21 @@ pub struct Answer {
     pub body: Value,
 }
 
+/// A new key of `kind` for `project` (created if needed), as `telemetry keys create` makes it.
+pub async fn create_key(
+    client: &impl tokio_postgres::GenericClient,
+    project: &str,
+    kind: KeyKind,
+) -> String {
+    let project = ProjectId::parse(project).expect("project id");
+    let key = generate(kind).expect("key");
+    ensure_project(client, &project, None)
+        .await
+        .expect("project");
+    insert_key(client, &project, &key, None).await.expect("key");
+    key.key
+}
+
 /// The test configuration: default limits, 5 public events a minute, a webhook secret.
 pub fn config() -> HttpConfig {
     HttpConfig {
@@ -60,16 +75,7 @@ impl Api {
 
     /// A new key of `kind` for `project` (created if needed).
     pub async fn key(&self, project: &str, kind: KeyKind) -> String {
-        let project = ProjectId::parse(project).expect("project id");
-        let key = generate(kind).expect("key");
-        let client = self.db.client().await;
-        ensure_project(&**client, &project, None)
-            .await
-            .expect("project");
-        insert_key(&**client, &project, &key, None)
-            .await
-            .expect("key");
-        key.key
+        create_key(&**self.db.client().await, project, kind).await
     }
 
     /// Sends one request through API Gateway v2 decoding; the answer must match the spec.

@@ -39,6 +39,9 @@ impl Watch {
         // A token in the caller's environment (CI runners have one) must not mask the test's.
         cmd.env_remove("GITHUB_TOKEN")
             .env_remove("GITHUB_PERSONAL_TOKEN");
+        // The admin DATABASE_URL of the test run is not the function's: each test passes its own
+        // (or none, to make the function read a secret).
+        cmd.env_remove("DATABASE_URL");
         for (k, v) in env {
             cmd.env(k, v);
         }

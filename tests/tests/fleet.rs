@@ -7,7 +7,7 @@ use std::io::Cursor;
 use serde_json::json;
 use telemetry_shared::http::KeyKind;
 use telemetry_shared::ingest::{ingest_file, FileKind, IngestOptions, IngestReport, SourceInfo};
-use telemetry_shared::outbox::after;
+use telemetry_tests::bus::outbox_types;
 use telemetry_tests::http_api::Api;
 use telemetry_tests::TestDb;
 
@@ -29,16 +29,6 @@ async fn ingest(db: &TestDb) -> IngestReport {
     .expect("ingest");
     assert!(report.is_balanced(), "{report:?}");
     report
-}
-
-async fn event_types(db: &TestDb) -> Vec<String> {
-    let client = db.client().await;
-    after(&**client, 0, None, 100)
-        .await
-        .expect("outbox")
-        .into_iter()
-        .map(|e| e.kind)
-        .collect()
 }
 
 #[tokio::test]
@@ -102,7 +92,7 @@ async fn briefings_and_jobs_from_jsonl_with_their_events_once() {
         .get(0);
     assert_eq!(project, "mimesis");
 
-    let mut types = event_types(&db).await;
+    let mut types = outbox_types(&db).await;
     types.sort();
     assert_eq!(
         types,
@@ -130,7 +120,7 @@ async fn briefings_and_jobs_from_jsonl_with_their_events_once() {
     assert_eq!(db.count("briefings").await, 2);
     assert_eq!(db.count("jobs").await, 1);
     assert_eq!(
-        event_types(&db).await.len(),
+        outbox_types(&db).await.len(),
         7,
         "one more file_ingested only"
     );

@@ -5,8 +5,8 @@
 use std::process::Command;
 
 use serde_json::{json, Value};
-use telemetry_shared::http::{generate, KeyKind, ProjectId};
-use telemetry_shared::store::keys::{ensure_project, insert_key};
+use telemetry_shared::http::KeyKind;
+use telemetry_tests::http_api::create_key;
 use telemetry_tests::lambda::Watch;
 use telemetry_tests::TestDb;
 
@@ -30,17 +30,7 @@ fn seed_client(endpoint: &str, entries: &Value) -> String {
 #[tokio::test]
 async fn the_seeds_client_posts_through_the_lambda_runtime_api() {
     let db = TestDb::new("http_lambda").await;
-    let project = ProjectId::parse("swamp__1a2b3c4d").expect("id");
-    let token = generate(KeyKind::Public).expect("token");
-    {
-        let client = db.client().await;
-        ensure_project(&**client, &project, None)
-            .await
-            .expect("project");
-        insert_key(&**client, &project, &token, Some("e2e"))
-            .await
-            .expect("token");
-    }
+    let token = create_key(&**db.client().await, "swamp__1a2b3c4d", KeyKind::Public).await;
     let watch = Watch::start(&[("DATABASE_URL", &db.url)]);
     let base = format!("http://127.0.0.1:{}/lambda-url/http-ingest", watch.port);
 
@@ -53,7 +43,7 @@ async fn the_seeds_client_posts_through_the_lambda_runtime_api() {
         {"id": "e1", "command": "init", "exitCode": 0, "startedAt": "2026-11-22T08:00:00.000Z"},
         {"id": "e2", "command": "model method run", "exitCode": 1, "startedAt": "2026-11-22T08:00:05.000Z"}
     ]);
-    let endpoint = format!("{base}/p/{}", token.key);
+    let endpoint = format!("{base}/p/{token}");
     assert_eq!(seed_client(&endpoint, &entries), "true");
     assert_eq!(db.count("telemetry_events").await, 2);
     // Sent twice (a retry after a lost answer): still 202, still two rows.

@@ -9,12 +9,15 @@ use telemetry_shared::github::WorkflowRun;
 use telemetry_shared::http::KeyKind;
 use telemetry_shared::outbox::{after, relay};
 use telemetry_shared::store::upsert_workflow_runs;
-use telemetry_tests::bus::{BusSink, FlakyBus};
+use telemetry_tests::bus::{outbox_types, BusSink, FlakyBus};
 use telemetry_tests::http_api::{seed_batch, Api};
 use telemetry_tests::{Moto, TestDb};
 
 fn run(id: i64, conclusion: &str, updated_min: i64) -> WorkflowRun {
-    let start = Utc.with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap();
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
+        .single()
+        .expect("valid");
     let updated = start + Duration::minutes(updated_min);
     WorkflowRun {
         github_run_id: id,
@@ -33,16 +36,6 @@ fn run(id: i64, conclusion: &str, updated_min: i64) -> WorkflowRun {
         github_updated_at: updated,
         github_created_at: Some(start),
     }
-}
-
-async fn outbox_types(db: &TestDb) -> Vec<String> {
-    let client = db.client().await;
-    after(&**client, 0, None, 1000)
-        .await
-        .expect("outbox")
-        .into_iter()
-        .map(|e| e.kind)
-        .collect()
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ pub mod migrate;
 pub mod prune;
 pub mod query;
 pub mod s3;
+pub mod send;
 pub mod stats;
 
 use anyhow::{anyhow, Context};

@@ -145,5 +145,42 @@ pub fn render(s: &Stats) -> String {
             &rows,
         );
     }
+    out += "\nCoverage by branch (line %, change since the branch's previous report)\n";
+    if s.coverage.is_empty() {
+        out += "  (none yet: upload lcov.info, coverage.xml or coverage-summary.json under uploads/coverage/OWNER/REPO/[BRANCH/]COMMIT/)\n";
+    } else {
+        let percent = |v: Option<f64>| v.map_or("-".into(), |p| format!("{p:.2}%"));
+        let rows: Vec<Vec<String>> = s
+            .coverage
+            .iter()
+            .map(|c| {
+                vec![
+                    c.repository.clone(),
+                    c.branch.clone().unwrap_or_else(|| "-".into()),
+                    c.captured_at.format("%Y-%m-%d %H:%M").to_string(),
+                    c.commit_sha.chars().take(8).collect(),
+                    c.format.clone(),
+                    percent(c.line_percent),
+                    c.line_change.map_or("".into(), |d| format!("{d:+.2}")),
+                    percent(c.branch_percent),
+                    c.run_conclusion.clone().unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect();
+        out += &table(
+            &[
+                "repository",
+                "branch",
+                "when (UTC)",
+                "commit",
+                "format",
+                "lines",
+                "change",
+                "branches",
+                "run",
+            ],
+            &rows,
+        );
+    }
     out
 }

@@ -6,9 +6,17 @@ use telemetry_tests::TestDb;
 
 /// Runs `telemetry args...` with `DATABASE_URL` pointing at `db`.
 pub fn telemetry(db: &TestDb, args: &[&str]) -> Output {
+    telemetry_with(db, args, &[])
+}
+
+/// [`telemetry`] with more environment variables.
+// Not every test file that includes this module sets extra variables.
+#[allow(dead_code)]
+pub fn telemetry_with(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_telemetry"))
         .args(args)
         .env("DATABASE_URL", &db.url)
+        .envs(env.iter().copied())
         .output()
         .expect("run telemetry")
 }

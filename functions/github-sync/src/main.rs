@@ -18,7 +18,7 @@ use telemetry_shared::outbox::Relayer;
 async fn main() -> Result<(), Error> {
     telemetry_shared::logging::init_lambda();
 
-    let config = Config::from_env()?;
+    let config = Config::load().await?;
     let github = GitHubConfig::from_env()?;
     let token = github.token.resolve().await?;
     let api = ReqwestGitHub::new(token.expose())?;

@@ -16,7 +16,7 @@ use telemetry_shared::secrets::{extension_url, read_secret};
 async fn main() -> Result<(), Error> {
     telemetry_shared::logging::init_lambda();
 
-    let config = Config::from_env()?;
+    let config = Config::load().await?;
     let mut http = HttpConfig::from_env()?;
     if let Ok(id) = std::env::var("GITHUB_WEBHOOK_SECRET_ARN") {
         if !id.is_empty() {

@@ -1,5 +1,5 @@
 //! prune: the nightly retention Lambda (archive to S3, then batched deletes) that also relays
-//! the outbox to EventBridge every 5 minutes. Wiring only: configuration, the pool, the S3
+//! the outbox to EventBridge every 5 minutes and applies migrations on deploy. Wiring only: configuration, the pool, the S3
 //! and EventBridge clients are built once at cold start; the work is in
 //! `telemetry_shared::prune` and `telemetry_shared::outbox`.
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 use telemetry_shared::config::Config;
-use telemetry_shared::db::make_pool;
+use telemetry_shared::db::{make_pool, migrate, CustomResourceRequest};
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
 use telemetry_shared::prune::{prune, Action, PruneConfig, PruneRequest};
@@ -18,7 +18,7 @@ use telemetry_shared::s3::S3ObjectStore;
 async fn main() -> Result<(), Error> {
     telemetry_shared::logging::init_lambda();
 
-    let config = Config::from_env()?;
+    let config = Config::load().await?;
     let prune_cfg = PruneConfig::from_env()?;
     let pool = make_pool(&config.database_url, config.db_pool_size)?;
     let store = S3ObjectStore::from_env().await;
@@ -26,8 +26,16 @@ async fn main() -> Result<(), Error> {
     let (pool, store, prune_cfg, relayer) = (&pool, &store, &prune_cfg, &relayer);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        // The stack's migration step (a CloudFormation custom resource) comes here too.
+        if let Some(request) = CustomResourceRequest::from_event(&event.payload) {
+            return Ok(request.handle(pool).await?);
+        }
         let deadline = deadline_from_epoch_ms(event.context.deadline);
         let report = match Action::from_event(&event.payload)? {
+            Action::Migrate => {
+                let mut client = pool.get().await?;
+                json!(migrate(&mut client).await?)
+            }
             Action::Relay => Value::Null,
             Action::Prune { dry_run } => {
                 let req = PruneRequest {

@@ -16,7 +16,7 @@ use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
 async fn main() -> Result<(), Error> {
     telemetry_shared::logging::init_lambda();
 
-    let config = Config::from_env()?;
+    let config = Config::load().await?;
     let pool = make_pool(&config.database_url, config.db_pool_size)?;
     let relayer = Relayer::from_env(pool.clone()).await;
     let ingest = S3Ingest::new(

@@ -259,7 +259,7 @@ mod tests {
                     "rawMarkdown": "## Summary\n\nFixed login bug..."}),
             None,
         )
-        .unwrap();
+        .expect("valid");
         assert_eq!(b.project_id, "mimesis__607a7a7c");
         assert_eq!(b.blockers, json!(["waiting on review"]));
         assert_eq!(b.next_steps, json!([]));
@@ -267,13 +267,13 @@ mod tests {
             &json!({"project_id": "mimesis__607a7a7c", "status": "done", "raw_markdown": "x"}),
             None,
         )
-        .unwrap_err();
+        .expect_err("refused");
         assert!(err.starts_with("status: \"done\" is not one of"), "{err}");
         let err = parse_briefing(
             &json!({"project_id": "other__00000000", "status": "completed", "raw_markdown": "x"}),
             Some("mimesis__607a7a7c"),
         )
-        .unwrap_err();
+        .expect_err("refused");
         assert!(err.contains("is not this key's project"), "{err}");
     }
 
@@ -285,7 +285,7 @@ mod tests {
                     "requestJson": "{\"prompt\":\"Generate briefing summary\"}"}),
             None,
         )
-        .unwrap();
+        .expect("valid");
         assert_eq!(j.job_id, "42");
         assert_eq!(j.request, json!({"prompt": "Generate briefing summary"}));
         let err = parse_job(
@@ -293,7 +293,7 @@ mod tests {
                                     "model": "opus", "status": "queued", "request": {}}),
             None,
         )
-        .unwrap_err();
+        .expect_err("refused");
         assert_eq!(err, "ts_created: required");
     }
 }

@@ -2,6 +2,7 @@
 //! plain `http::Request`/`http::Response` so it runs the same under Lambda and in tests.
 
 mod body;
+mod calls;
 mod config;
 mod events;
 mod keys;

@@ -1,4 +1,5 @@
-//! Briefings and jobs posted to `POST /ingest` (`{"briefings": [...], "jobs": [...]}`), and
+//! Briefings, jobs and coverage reports posted to `POST /ingest` (`{"briefings": [...],
+//! "jobs": [...], "coverage": [...]}`), and
 //! the outbox replay `GET /events?after=<cursor>`, both for the key's project.
 
 use http::{Request, StatusCode};
@@ -6,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::response::{json_response, ApiError, HttpResponse};
 use super::router::{every_item_rejected, outcome_status};
+use crate::coverage::{upsert_coverage, CoverageFormat, CoverageSnapshot};
 use crate::db::{DbError, Pool};
 use crate::fleet::{parse_briefing, parse_job, upsert_briefings, upsert_jobs, Written};
 use crate::outbox::after;
@@ -18,7 +20,9 @@ const MAX_PAGE: i64 = 1_000;
 
 /// True when the body carries briefings or jobs.
 pub(super) fn has_records(body: &Value) -> bool {
-    body.get("briefings").is_some() || body.get("jobs").is_some()
+    ["briefings", "jobs", "coverage"]
+        .iter()
+        .any(|k| body.get(*k).is_some())
 }
 
 fn records<'a>(body: &'a Value, name: &str) -> Result<&'a [Value], ApiError> {
@@ -45,11 +49,12 @@ pub(super) async fn store_records(
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_batch",
-            "send events (\"batch\") and records (\"briefings\", \"jobs\") in separate requests",
+            "send events (\"batch\") and records (\"briefings\", \"jobs\", \"coverage\") in separate requests",
         ));
     }
     let (briefing_items, job_items) = (records(body, "briefings")?, records(body, "jobs")?);
-    if briefing_items.len() + job_items.len() > MAX_RECORDS {
+    let coverage_items = records(body, "coverage")?;
+    if briefing_items.len() + job_items.len() + coverage_items.len() > MAX_RECORDS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_many_records",
@@ -71,13 +76,20 @@ pub(super) async fn store_records(
             Err(reason) => results.push(rejected("jobs", i, &reason)),
         }
     }
+    let mut reports = Vec::new();
+    for (i, item) in coverage_items.iter().enumerate() {
+        match parse_coverage(item) {
+            Ok(c) => reports.push((i, c)),
+            Err(reason) => results.push(rejected("coverage", i, &reason)),
+        }
+    }
     let rejected_count = results.len();
-    if briefings.is_empty() && jobs.is_empty() {
+    if briefings.is_empty() && jobs.is_empty() && reports.is_empty() {
         if rejected_count == 0 {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_batch",
-                "\"briefings\" and \"jobs\" are both empty",
+                "\"briefings\", \"jobs\" and \"coverage\" are all empty",
             ));
         }
         return Err(every_item_rejected(&results));
@@ -90,13 +102,22 @@ pub(super) async fn store_records(
     let j_records: Vec<_> = jobs.iter().map(|(_, j)| j.clone()).collect();
     let b_written = upsert_briefings(&tx, &b_records).await?;
     let j_written = upsert_jobs(&tx, &j_records).await?;
+    let mut c_written = Vec::new();
+    for (_, c) in &reports {
+        c_written.push(match upsert_coverage(&tx, c).await? {
+            (false, false) => Written::Duplicate,
+            (true, _) => Written::Inserted,
+            (false, true) => Written::Updated,
+        });
+    }
     tx.commit().await.map_err(DbError::from)?;
     let mut accepted = 0;
     let written = briefings
         .iter()
         .map(|(i, _)| ("briefings", *i))
         .zip(b_written)
-        .chain(jobs.iter().map(|(i, _)| ("jobs", *i)).zip(j_written));
+        .chain(jobs.iter().map(|(i, _)| ("jobs", *i)).zip(j_written))
+        .chain(reports.iter().map(|(i, _)| ("coverage", *i)).zip(c_written));
     for ((name, i), w) in written {
         let status = if w == Written::Duplicate {
             "duplicate"
@@ -117,6 +138,40 @@ pub(super) async fn store_records(
         outcome_status(stored, rejected_count),
         &summary,
     ))
+}
+
+/// `{"repository", "branch"?, "commit", "format"? | "filename"?, "report": "<text>"}`.
+fn parse_coverage(item: &Value) -> Result<CoverageSnapshot, String> {
+    let text = |k: &str| item.get(k).and_then(Value::as_str);
+    let repository = text("repository")
+        .filter(|r| r.split('/').count() == 2)
+        .ok_or("repository: expected owner/name")?;
+    let commit = text("commit")
+        .filter(|c| (7..=40).contains(&c.len()) && c.chars().all(|x| x.is_ascii_hexdigit()))
+        .ok_or("commit: expected a commit SHA (7 to 40 hex digits)")?;
+    let format = match (text("format"), text("filename")) {
+        (Some("lcov"), _) => CoverageFormat::Lcov,
+        (Some("cobertura"), _) => CoverageFormat::Cobertura,
+        (Some("istanbul"), _) => CoverageFormat::Istanbul,
+        (Some(other), _) => {
+            return Err(format!(
+                "format: {other:?} is not one of lcov, cobertura, istanbul"
+            ))
+        }
+        (None, Some(name)) => CoverageFormat::from_name(name)
+            .ok_or("filename: not a coverage report name (.info, .xml, coverage-summary.json)")?,
+        (None, None) => return Err("format: required (or filename)".into()),
+    };
+    let report = text("report").ok_or("report: required (the report's text)")?;
+    let totals = format.parse(report).map_err(|e| format!("report: {e}"))?;
+    Ok(CoverageSnapshot {
+        repository: repository.to_string(),
+        branch: text("branch").map(str::to_string),
+        commit_sha: commit.to_ascii_lowercase(),
+        format,
+        totals,
+        captured_at: chrono::Utc::now(),
+    })
 }
 
 fn rejected(name: &str, i: usize, reason: &str) -> Value {

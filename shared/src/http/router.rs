@@ -7,6 +7,7 @@ use http::{Method, Request, StatusCode};
 use serde_json::{json, Value};
 
 use super::body::{decode, parse_json};
+use super::calls::{announce_batch, ingest_calls};
 use super::events::validate;
 use super::keys::{hash_matches, parse_key, KeyKind};
 use super::records::{has_records, replay, store_records};
@@ -15,11 +16,9 @@ use super::webhook::{self, Delivery};
 use super::HttpConfig;
 use crate::db::{DbError, Pool};
 use crate::github::WorkflowRun;
-use crate::jsonl::ApiCallParser;
-use crate::outbox::{append, NewEvent, SOURCE_INGEST};
 use crate::store::events::insert_events;
 use crate::store::keys::{count_usage, find_key, touch_key};
-use crate::store::{upsert_llm_calls, upsert_workflow_runs};
+use crate::store::upsert_workflow_runs;
 
 /// The OpenAPI 3.1 description served at `/openapi.json`.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -103,7 +102,8 @@ impl HttpIngest {
             }
             ["ingest", "llm-calls"] => {
                 let caller = self.bearer(&req).await?;
-                self.ingest_calls(&caller, &req).await
+                let body = self.json_body(&req)?;
+                ingest_calls(&self.pool, &self.config.limits, &caller.project_id, &body).await
             }
             ["p", token, "ingest"] => {
                 let caller = self.key(KeyKind::Public, token).await?;
@@ -252,7 +252,15 @@ impl HttpIngest {
             .iter()
             .map(|r| json!({"index": r.index, "reason": r.reason, "path": r.path}))
             .collect();
-        announce_batch(&tx, caller, "events", new, events.len() - new, &rejects).await?;
+        announce_batch(
+            &tx,
+            &caller.project_id,
+            "events",
+            new,
+            events.len() - new,
+            &rejects,
+        )
+        .await?;
         tx.commit().await.map_err(DbError::from)?;
         let total = batch.events.len() + batch.rejected.len();
         let mut results = vec![Value::Null; total];
@@ -278,85 +286,6 @@ impl HttpIngest {
         });
         Ok(json_response(
             outcome_status(batch.events.len(), batch.rejected.len()),
-            &summary,
-        ))
-    }
-
-    async fn ingest_calls(
-        &self,
-        caller: &Caller,
-        req: &Request<Vec<u8>>,
-    ) -> Result<HttpResponse, ApiError> {
-        let body = self.json_body(req)?;
-        let items = body
-            .get("calls")
-            .and_then(Value::as_array)
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_batch",
-                    "\"calls\" must be a non-empty array of LLM calls",
-                )
-                .details(json!({"path": "$.calls"}))
-            })?;
-        if items.len() > self.config.limits.max_events {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_many_calls",
-                format!(
-                    "at most {} calls per request",
-                    self.config.limits.max_events
-                ),
-            ));
-        }
-        let mut parser = ApiCallParser::default();
-        let mut calls = Vec::new();
-        let mut rejected = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            match parser.parse(item) {
-                Ok(c) => calls.push(c),
-                Err(reason) => {
-                    let field = reason.split(':').next().unwrap_or_default();
-                    let path = if field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                        format!("$.calls[{i}].{field}")
-                    } else {
-                        format!("$.calls[{i}]")
-                    };
-                    rejected.push(
-                        json!({"index": i, "status": "rejected", "reason": reason, "path": path}),
-                    );
-                }
-            }
-        }
-        if calls.is_empty() {
-            return Err(every_item_rejected(&rejected));
-        }
-        let mut client = self.pool.get().await.map_err(DbError::from)?;
-        let mut tx = tokio_postgres::Client::transaction(&mut client)
-            .await
-            .map_err(DbError::from)?;
-        let counts = upsert_llm_calls(&mut tx, &calls).await?;
-        let new = (counts.inserted + counts.updated) as usize;
-        announce_batch(
-            &tx,
-            caller,
-            "llm_calls",
-            new,
-            counts.duplicates as usize,
-            &rejected,
-        )
-        .await?;
-        tx.commit().await.map_err(DbError::from)?;
-        let summary = json!({
-            "inserted": counts.inserted,
-            "updated": counts.updated,
-            "duplicate": counts.duplicates,
-            "rejected": rejected.len(),
-            "results": rejected,
-        });
-        Ok(json_response(
-            outcome_status(calls.len(), rejected.len()),
             &summary,
         ))
     }
@@ -394,38 +323,6 @@ impl HttpIngest {
 }
 
 /// 202 when nothing was rejected, 207 when some items landed and some did not.
-/// Writes the `batch_ingested` outbox event of a batch, in the batch's transaction.
-async fn announce_batch(
-    tx: &impl tokio_postgres::GenericClient,
-    caller: &Caller,
-    kind: &str,
-    stored: usize,
-    duplicates: usize,
-    rejects: &[Value],
-) -> Result<(), DbError> {
-    let payload = json!({
-        "kind": kind,
-        "accepted": stored,
-        "duplicate": duplicates,
-        "rejected": rejects.len(),
-        "rejects": rejects.iter().take(10).collect::<Vec<_>>(),
-    });
-    let level = if rejects.is_empty() {
-        "silent"
-    } else {
-        "mention"
-    };
-    let event = NewEvent {
-        kind: "batch_ingested",
-        source: SOURCE_INGEST,
-        project_id: Some(&caller.project_id),
-        broadcast_level: Some(level),
-        payload,
-        dedup_key: None,
-    };
-    append(tx, &event).await.map(|_| ())
-}
-
 pub(super) fn outcome_status(stored: usize, rejected: usize) -> StatusCode {
     if rejected == 0 || stored == 0 {
         StatusCode::ACCEPTED

@@ -2,6 +2,8 @@
 
 use std::io::{BufRead, BufReader, Read};
 
+use crate::coverage::CoverageFormat;
+
 /// A readable format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -9,6 +11,8 @@ pub enum Format {
     UsageCsv,
     /// JSONL / NDJSON logs (agent records, Claude Code, Codex).
     Jsonl,
+    /// A coverage report (lcov, Cobertura, Istanbul summary), one record per file.
+    Coverage(CoverageFormat),
 }
 
 /// Format plus compression.
@@ -29,13 +33,15 @@ impl FileKind {
             Some(s) => (s, true),
             None => (lower.as_str(), false),
         };
-        let format = if stem.ends_with(".csv") {
+        let format = if let Some(c) = CoverageFormat::from_name(stem) {
+            Format::Coverage(c)
+        } else if stem.ends_with(".csv") {
             Format::UsageCsv
         } else if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") {
             Format::Jsonl
         } else {
             return Err(format!(
-                "unsupported file type {name:?}: expected .csv, .jsonl or .ndjson, optionally .gz"
+                "unsupported file type {name:?}: expected .csv, .jsonl, .ndjson or a coverage report (.info, .xml, coverage-summary.json), optionally .gz"
             ));
         };
         Ok(FileKind { format, gzip })
@@ -46,6 +52,7 @@ impl FileKind {
         match self.format {
             Format::UsageCsv => "usage_csv",
             Format::Jsonl => "jsonl",
+            Format::Coverage(_) => "coverage",
         }
     }
 

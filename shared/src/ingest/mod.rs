@@ -1,11 +1,13 @@
 //! Ingestion drivers: read a source, write it in bounded batches, account for every record.
 
+mod coverage;
 mod error;
 mod format;
 mod parse;
 mod pipeline;
 mod report;
 
+pub use coverage::target_from_path;
 pub use error::IngestError;
 pub use format::{FileKind, Format};
 pub use pipeline::{

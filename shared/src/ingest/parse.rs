@@ -57,6 +57,8 @@ pub(super) fn parse_into(
             }
         },
         Format::Jsonl => drive(JsonlReader::new(input), batch_rows, tx),
+        // A report is one record, read whole by `coverage::ingest_coverage`.
+        Format::Coverage(_) => {}
     }
 }
 

@@ -7,6 +7,7 @@ use std::io::Read;
 
 use tokio::sync::mpsc;
 
+use super::coverage::ingest_coverage;
 use super::format::{FileKind, Format};
 use super::parse::{parse_into, Batch};
 use super::{IngestError, IngestReport, RejectedRow};
@@ -120,6 +121,22 @@ pub async fn ingest_file<R: Read + Send + 'static>(
     )
     .await?;
 
+    if let Format::Coverage(format) = kind.format {
+        let mut report = IngestReport {
+            ingest_run_id: Some(run_id),
+            ..IngestReport::default()
+        };
+        let result =
+            ingest_coverage(&**client, input, kind, format, &source.uri, &mut report).await;
+        let (outcome, error_text) = match &result {
+            Ok(()) => (IngestRunOutcome::Succeeded, None),
+            Err(e) => (IngestRunOutcome::Failed, Some(e.to_string())),
+        };
+        let finished =
+            finish_ingest_run(&**client, run_id, &report, outcome, error_text.as_deref()).await;
+        result?;
+        return finished.map(|_| report).map_err(IngestError::from);
+    }
     let batch_rows = opts.batch_rows.max(1);
     let (tx, mut rx) = mpsc::channel::<Result<Batch, HeaderError>>(CHANNEL_DEPTH);
     let parser = tokio::task::spawn_blocking(move || {

@@ -12,10 +12,12 @@ pub enum Action {
     },
     /// Publish undelivered outbox events only (every 5 minutes).
     Relay,
+    /// Apply pending migrations (by hand; a deploy sends a custom-resource request).
+    Migrate,
 }
 
 impl Action {
-    /// `{"action": "prune" | "relay", "dry_run": bool}`; an EventBridge scheduled event
+    /// `{"action": "prune" | "relay" | "migrate", "dry_run": bool}`; an EventBridge scheduled event
     /// without input, or an empty object, is a prune.
     pub fn from_event(event: &Value) -> Result<Action, String> {
         let dry_run = match event.get("dry_run") {
@@ -26,7 +28,10 @@ impl Action {
         match event.get("action").and_then(Value::as_str) {
             None | Some("prune") => Ok(Action::Prune { dry_run }),
             Some("relay") => Ok(Action::Relay),
-            Some(other) => Err(format!("action {other:?}: expected \"prune\" or \"relay\"")),
+            Some("migrate") => Ok(Action::Migrate),
+            Some(other) => Err(format!(
+                "action {other:?}: expected \"prune\", \"relay\" or \"migrate\""
+            )),
         }
     }
 }

@@ -295,10 +295,15 @@ mod tests {
 
     #[test]
     fn months_start_at_midnight_utc() {
-        let at = Utc.with_ymd_and_hms(2026, 3, 17, 13, 5, 0).unwrap();
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 17, 13, 5, 0)
+            .single()
+            .expect("valid");
         assert_eq!(
             month_of(at),
-            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
+            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
+                .single()
+                .expect("valid")
         );
     }
 }

@@ -1,0 +1,100 @@
+//! `telemetry prune`, `relay`, `events --after` and `budget` against a fresh database, with
+//! archives and the event bus on a local AWS-compatible server (moto).
+
+mod common;
+
+use std::process::Output;
+
+use chrono::Utc;
+use common::{telemetry, telemetry_with};
+use telemetry_tests::bus::BusSink;
+use telemetry_tests::prune::{seed, PruneEnv, ARCHIVE};
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn prune_reports_then_archives_and_the_outbox_replays_and_relays() {
+    let env = PruneEnv::start("cli_prune").await;
+    let sink = BusSink::create(&env.moto, "telemetry-cli").await;
+    seed(&env.db, Utc::now(), &[250, 10], 10).await;
+    let moto = env.moto.env();
+    let mut vars: Vec<(&str, &str)> = moto.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.push(("ARCHIVE_BUCKET", ARCHIVE));
+    let db = &env.db;
+
+    let dry = ok(&telemetry_with(db, &["prune", "--dry-run"], &vars));
+    assert!(dry.starts_with("dry run: nothing was changed"), "{dry}");
+    let line = dry
+        .lines()
+        .find(|l| l.trim_start().starts_with("llm_calls"))
+        .expect("llm_calls row");
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    // table, retention, cut-off (date and time), archived, deleted, kept, remaining
+    assert_eq!(
+        (cells[1], cells[4], cells[5], cells[6]),
+        ("6mo", "10", "10", "10"),
+        "{line}"
+    );
+    assert_eq!(db.count("llm_calls").await, 20);
+
+    let refused = telemetry_with(db, &["prune", "--retain", "projects=1d"], &vars);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot be pruned"));
+
+    let json: serde_json::Value = serde_json::from_str(&ok(&telemetry_with(
+        db,
+        &["prune", "--json", "--retain", "llm_calls=12mo"],
+        &vars,
+    )))
+    .expect("json");
+    assert_eq!(json["complete"], true);
+    assert_eq!(db.count("llm_calls").await, 20, "12 months kept them");
+    assert_eq!(db.count("workflow_runs").await, 10);
+    let text = ok(&telemetry_with(db, &["prune"], &vars));
+    assert!(text.contains("complete"), "{text}");
+    assert!(
+        text.contains("archive: s3://telemetry-archive/archive/llm_calls/"),
+        "{text}"
+    );
+    assert_eq!(db.count("llm_calls").await, 10);
+
+    // Without a bucket the archived tables are refused, with the reason.
+    let no_bucket: Vec<(&str, &str)> = moto.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    seed(db, Utc::now(), &[300], 1).await;
+    let out = telemetry_with(db, &["prune"], &no_bucket);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ARCHIVE_BUCKET is not set"));
+
+    let events = ok(&telemetry(db, &["events", "--after", "0"]));
+    assert!(
+        events.contains("prune_completed") && events.contains("file_ingested"),
+        "{events}"
+    );
+    let replay: serde_json::Value = serde_json::from_str(&ok(&telemetry(
+        db,
+        &["events", "--after", "0", "--json", "--limit", "2"],
+    )))
+    .expect("json");
+    assert_eq!(replay.as_array().map(Vec::len), Some(2));
+
+    let refused = telemetry(db, &["relay"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("EVENT_BUS_NAME is not set"));
+    let mut with_bus = no_bucket.clone();
+    with_bus.push(("EVENT_BUS_NAME", "telemetry-cli"));
+    let relayed = ok(&telemetry_with(db, &["relay"], &with_bus));
+    assert!(relayed.starts_with("published "), "{relayed}");
+    assert!(relayed.contains("pending 0"), "{relayed}");
+    assert!(!sink.drain().await.is_empty());
+
+    assert!(ok(&telemetry(db, &["budget"])).contains("no daily LLM budget"));
+    assert!(ok(&telemetry(db, &["budget", "--daily", "25"])).contains("$25.00"));
+    assert!(!telemetry(db, &["budget", "--daily", "-1"]).status.success());
+    assert!(ok(&telemetry(db, &["budget", "--clear"])).contains("no daily LLM budget"));
+}

@@ -1,0 +1,73 @@
+//! Telemetry for CLIs (design seed 001, the client side): events are spooled as JSON files in
+//! a local directory, flushed in batches of up to 25 per invocation to `POST {endpoint}/ingest`
+//! oldest first, deleted after a successful flush (or renamed to `.flushed.json` when kept),
+//! and both kinds are removed after 2 days. Sending never fails the CLI: every failure is
+//! logged at debug level only.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use telemetry_client::{flush, FlushConfig, HttpSender, RepoId, Spool};
+//! let spool = Spool::new(".telemetry/spool");
+//! let repo = RepoId::load_or_create(".telemetry/repo-id");
+//! spool.record("cli_invocation", serde_json::json!({"command": "init", "exitCode": 0}));
+//! let sender = HttpSender::new("https://telemetry.example.com/p/tp_...", None);
+//! if let (Some(repo), Some(sender)) = (repo, sender) {
+//!     flush(&spool, &sender, &FlushConfig::new(repo.as_str())).await;
+//! }
+//! spool.cleanup_older_than(telemetry_client::RETENTION);
+//! # }
+//! ```
+
+mod repo_id;
+mod sender;
+mod spool;
+
+pub use repo_id::RepoId;
+pub use sender::{HttpSender, TelemetrySender, TIMEOUT};
+pub use spool::{Entry, Spool, RETENTION};
+
+/// Events sent per flush at most.
+pub const BATCH_SIZE: usize = 25;
+
+/// How a flush behaves.
+#[derive(Debug, Clone)]
+pub struct FlushConfig {
+    /// The repository's stable id, sent as every event's `distinct_id`.
+    pub distinct_id: String,
+    /// Events per flush (default [`BATCH_SIZE`]).
+    pub batch_size: usize,
+    /// Rename sent files to `.flushed.json` instead of deleting them.
+    pub keep_flushed: bool,
+}
+
+impl FlushConfig {
+    /// Batches of 25, sent files deleted.
+    pub fn new(distinct_id: &str) -> Self {
+        Self {
+            distinct_id: distinct_id.to_string(),
+            batch_size: BATCH_SIZE,
+            keep_flushed: false,
+        }
+    }
+}
+
+/// Sends the oldest unflushed events (one batch) and marks them flushed when the server
+/// accepted the batch; returns how many were flushed. Never fails: problems are logged at
+/// debug level and the files stay for the next invocation.
+pub async fn flush(spool: &Spool, sender: &impl TelemetrySender, config: &FlushConfig) -> usize {
+    let entries = spool.find_unflushed(config.batch_size);
+    if entries.is_empty() {
+        return 0;
+    }
+    if !sender.send_batch(&entries, &config.distinct_id).await {
+        tracing::debug!(
+            events = entries.len(),
+            "telemetry flush failed; will retry next run"
+        );
+        return 0;
+    }
+    for entry in &entries {
+        spool.mark_flushed(entry, config.keep_flushed);
+    }
+    entries.len()
+}

@@ -1,0 +1,71 @@
+//! Sending a batch to the telemetry API (`POST {endpoint}/ingest`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::spool::Entry;
+
+/// A send gives up after this long.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where batches go (a port, so CLIs can test their wiring without a server).
+pub trait TelemetrySender: Send + Sync {
+    /// Sends `entries` as one batch with `distinct_id`; true when the server stored it.
+    fn send_batch(&self, entries: &[Entry], distinct_id: &str)
+        -> impl Future<Output = bool> + Send;
+}
+
+/// Sends over HTTPS with a 5-second timeout. The endpoint is the API base with a public token
+/// in the path (`https://HOST/p/tp_...`), or the base with a secret key (`Bearer`).
+pub struct HttpSender {
+    url: String,
+    key: Option<String>,
+    client: reqwest::Client,
+}
+
+impl HttpSender {
+    /// A sender to `{endpoint}/ingest`; `None` when no HTTP client can be built.
+    pub fn new(endpoint: &str, key: Option<String>) -> Option<Self> {
+        let client = reqwest::Client::builder().timeout(TIMEOUT).build().ok()?;
+        Some(Self {
+            url: format!("{}/ingest", endpoint.trim_end_matches('/')),
+            key,
+            client,
+        })
+    }
+}
+
+impl TelemetrySender for HttpSender {
+    async fn send_batch(&self, entries: &[Entry], distinct_id: &str) -> bool {
+        let batch: Vec<_> = entries
+            .iter()
+            .map(|e| {
+                json!({"event": e.event, "distinct_id": distinct_id, "properties": e.properties,
+                       "timestamp": e.started_at, "insert_id": e.id})
+            })
+            .collect();
+        let mut req = self
+            .client
+            .post(&self.url)
+            .json(&json!({"batch": batch, "sent_at": Utc::now()}));
+        if let Some(key) = &self.key {
+            req = req.bearer_auth(key);
+        }
+        match req.send().await {
+            // 207: the server stored the valid events and rejected the rest for good (a
+            // resend cannot fix them), so the batch is done either way.
+            Ok(r) if r.status().as_u16() == 202 || r.status().as_u16() == 207 => true,
+            Ok(r) => {
+                tracing::debug!(status = r.status().as_u16(), url = %self.url, "telemetry batch refused");
+                false
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, url = %self.url, "telemetry batch not sent");
+                false
+            }
+        }
+    }
+}

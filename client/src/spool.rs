@@ -1,0 +1,141 @@
+//! The local spool: one JSON file per event, `telemetry-{date}-{id}.json`; sent ones are
+//! deleted or renamed `….flushed.json`. Every operation is silent on failure.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::repo_id::new_uuid;
+
+/// Files (sent or not) are removed after this long.
+pub const RETENTION: Duration = Duration::from_secs(2 * 24 * 3600);
+
+const FLUSHED: &str = ".flushed.json";
+
+/// One spooled event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Unique id, sent as the event's `insert_id` so a resend is stored once.
+    pub id: String,
+    /// Event name.
+    pub event: String,
+    /// When it happened.
+    pub started_at: DateTime<Utc>,
+    /// Its properties.
+    pub properties: Value,
+    /// The file it is in.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// A spool directory.
+#[derive(Debug, Clone)]
+pub struct Spool {
+    dir: PathBuf,
+}
+
+impl Spool {
+    /// The spool in `dir` (created when the first event is recorded).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// Spools an event that happens now; its file, or `None` when it could not be written.
+    pub fn record(&self, event: &str, properties: Value) -> Option<PathBuf> {
+        self.record_at(event, properties, Utc::now())
+    }
+
+    /// Spools an event with its time.
+    pub fn record_at(&self, event: &str, properties: Value, at: DateTime<Utc>) -> Option<PathBuf> {
+        let id = new_uuid()?;
+        let path = self
+            .dir
+            .join(format!("telemetry-{}-{id}.json", at.format("%Y-%m-%d")));
+        let entry = Entry {
+            id,
+            event: event.to_string(),
+            started_at: at,
+            properties,
+            path: path.clone(),
+        };
+        let text = serde_json::to_vec(&entry).ok()?;
+        let written = std::fs::create_dir_all(&self.dir).and_then(|_| std::fs::write(&path, text));
+        if let Err(e) = written {
+            tracing::debug!(error = %e, path = %path.display(), "telemetry event not spooled");
+            return None;
+        }
+        Some(path)
+    }
+
+    fn files(&self) -> Vec<PathBuf> {
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        dir.filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                name.starts_with("telemetry-") && name.ends_with(".json")
+            })
+            .collect()
+    }
+
+    fn read(path: &Path) -> Option<Entry> {
+        let text = std::fs::read(path).ok()?;
+        let mut entry: Entry = serde_json::from_slice(&text).ok()?;
+        entry.path = path.to_path_buf();
+        Some(entry)
+    }
+
+    /// Up to `limit` events not sent yet, oldest first.
+    pub fn find_unflushed(&self, limit: usize) -> Vec<Entry> {
+        let mut entries: Vec<Entry> = self
+            .files()
+            .iter()
+            .filter(|p| !p.to_string_lossy().ends_with(FLUSHED))
+            .filter_map(|p| Self::read(p))
+            .collect();
+        entries.sort_by(|a, b| {
+            a.started_at
+                .cmp(&b.started_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        entries.truncate(limit);
+        entries
+    }
+
+    /// Deletes a sent event's file, or renames it to `.flushed.json` when `keep`.
+    pub fn mark_flushed(&self, entry: &Entry, keep: bool) {
+        let done = if keep {
+            let name = entry.path.to_string_lossy();
+            let kept = format!("{}{FLUSHED}", name.strip_suffix(".json").unwrap_or(&name));
+            std::fs::rename(&entry.path, kept)
+        } else {
+            std::fs::remove_file(&entry.path)
+        };
+        if let Err(e) = done {
+            tracing::debug!(error = %e, path = %entry.path.display(), "telemetry file not marked flushed");
+        }
+    }
+
+    /// Removes files, sent or not, whose event is older than `age` (the file's modification
+    /// time when it cannot be read); returns how many.
+    pub fn cleanup_older_than(&self, age: Duration) -> usize {
+        let now = SystemTime::now();
+        let mut removed = 0;
+        for path in self.files() {
+            let at: Option<SystemTime> = Self::read(&path)
+                .map(|e| e.started_at.into())
+                .or_else(|| std::fs::metadata(&path).and_then(|m| m.modified()).ok());
+            let old = at.is_some_and(|t| now.duration_since(t).is_ok_and(|d| d > age));
+            if old && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+}

@@ -1,0 +1,122 @@
+//! `POST /ingest/llm-calls`: LLM calls in the agent `api_call` shape, priced and upserted
+//! into `llm_calls`, and the `batch_ingested` outbox event every stored batch writes.
+
+use http::StatusCode;
+use serde_json::{json, Value};
+
+use super::response::{json_response, ApiError, HttpResponse};
+use super::router::{every_item_rejected, outcome_status};
+use super::Limits;
+use crate::db::{DbError, Pool};
+use crate::jsonl::ApiCallParser;
+use crate::outbox::{append, NewEvent, SOURCE_INGEST};
+use crate::store::upsert_llm_calls;
+
+/// Parses `body.calls`, stores the valid ones for `project` with the batch's outbox event.
+pub(super) async fn ingest_calls(
+    pool: &Pool,
+    limits: &Limits,
+    project: &str,
+    body: &Value,
+) -> Result<HttpResponse, ApiError> {
+    let items = body
+        .get("calls")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_batch",
+                "\"calls\" must be a non-empty array of LLM calls",
+            )
+            .details(json!({"path": "$.calls"}))
+        })?;
+    if items.len() > limits.max_events {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_calls",
+            format!("at most {} calls per request", limits.max_events),
+        ));
+    }
+    let mut parser = ApiCallParser::default();
+    let mut calls = Vec::new();
+    let mut rejected = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match parser.parse(item) {
+            Ok(c) => calls.push(c),
+            Err(reason) => {
+                let field = reason.split(':').next().unwrap_or_default();
+                let path = if field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    format!("$.calls[{i}].{field}")
+                } else {
+                    format!("$.calls[{i}]")
+                };
+                rejected.push(
+                    json!({"index": i, "status": "rejected", "reason": reason, "path": path}),
+                );
+            }
+        }
+    }
+    if calls.is_empty() {
+        return Err(every_item_rejected(&rejected));
+    }
+    let mut client = pool.get().await.map_err(DbError::from)?;
+    let mut tx = tokio_postgres::Client::transaction(&mut client)
+        .await
+        .map_err(DbError::from)?;
+    let counts = upsert_llm_calls(&mut tx, &calls).await?;
+    let new = (counts.inserted + counts.updated) as usize;
+    announce_batch(
+        &tx,
+        project,
+        "llm_calls",
+        new,
+        counts.duplicates as usize,
+        &rejected,
+    )
+    .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    let summary = json!({
+        "inserted": counts.inserted,
+        "updated": counts.updated,
+        "duplicate": counts.duplicates,
+        "rejected": rejected.len(),
+        "results": rejected,
+    });
+    Ok(json_response(
+        outcome_status(calls.len(), rejected.len()),
+        &summary,
+    ))
+}
+
+/// Writes the `batch_ingested` outbox event of a batch, in the batch's transaction.
+pub(super) async fn announce_batch(
+    tx: &impl tokio_postgres::GenericClient,
+    project: &str,
+    kind: &str,
+    stored: usize,
+    duplicates: usize,
+    rejects: &[Value],
+) -> Result<(), DbError> {
+    let payload = json!({
+        "kind": kind,
+        "accepted": stored,
+        "duplicate": duplicates,
+        "rejected": rejects.len(),
+        "rejects": rejects.iter().take(10).collect::<Vec<_>>(),
+    });
+    let level = if rejects.is_empty() {
+        "silent"
+    } else {
+        "mention"
+    };
+    let event = NewEvent {
+        kind: "batch_ingested",
+        source: SOURCE_INGEST,
+        project_id: Some(project),
+        broadcast_level: Some(level),
+        payload,
+        dedup_key: None,
+    };
+    append(tx, &event).await.map(|_| ())
+}

@@ -1,0 +1,158 @@
+//! `infra/local/up` end to end: the local cloud starts (PostgreSQL database, moto with the
+//! buckets and bus, the four functions under `cargo lambda watch`, the upload bridge); an
+//! upload to the local bucket is ingested by s3-ingest, a POST to the local HTTP API stores a
+//! batch, and firing the prune schedule by hand prunes and publishes to the bus.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::primitives::ByteStream;
+use serde_json::{json, Value};
+use telemetry_shared::db::connect_one;
+use telemetry_shared::http::KeyKind;
+use telemetry_tests::http_api::create_key;
+use telemetry_tests::{admin_url, free_port, with_database};
+
+async fn wait_for(what: &str, timeout: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !check().await {
+        assert!(
+            start.elapsed() < timeout,
+            "{what} did not happen within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test]
+async fn upload_post_and_fired_schedule_work_as_deployed() {
+    let root = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
+    let (moto_port, lambda_port) = (free_port(), free_port());
+    let db_name = format!("t_local_cloud_{}", std::process::id());
+    let state = std::env::temp_dir().join(format!("local-cloud-{}", std::process::id()));
+    let mut up = Command::new("bash")
+        .arg("infra/local/up")
+        .current_dir(&root)
+        .env("DATABASE_URL", admin_url())
+        .env("LOCAL_MOTO_PORT", moto_port.to_string())
+        .env("LOCAL_LAMBDA_PORT", lambda_port.to_string())
+        .env("LOCAL_DB_NAME", &db_name)
+        .env("LOCAL_STATE_DIR", &state)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("infra/local/up");
+    let stdout = up.stdout.take().expect("stdout");
+    let ready = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|l| l.contains("local cloud ready"))
+    });
+    let started = Instant::now();
+    while !ready.is_finished() {
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "the local cloud did not start"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        ready.join().expect("reader"),
+        "infra/local/up ended before it was ready"
+    );
+
+    let url = with_database(&admin_url(), &db_name);
+    let db = connect_one(&url).await.expect("the local database");
+    let count = |table: &'static str| {
+        let db = &db;
+        async move {
+            db.query_one(&format!("SELECT count(*) FROM {table}"), &[])
+                .await
+                .expect("count")
+                .get::<_, i64>(0)
+        }
+    };
+
+    // An upload to the local bucket reaches s3-ingest through the bridge.
+    let moto = format!("http://127.0.0.1:{moto_port}");
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "local", "local", None, None, "test",
+        ))
+        .endpoint_url(&moto)
+        .force_path_style(true)
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(conf);
+    let csv = std::fs::read(format!("{root}/examples/usage.csv")).expect("example");
+    s3.put_object()
+        .bucket("telemetry-local-uploads")
+        .key("uploads/team/usage.csv")
+        .body(ByteStream::from(csv))
+        .send()
+        .await
+        .expect("upload");
+    wait_for(
+        "s3-ingest of the upload",
+        Duration::from_secs(300),
+        async || count("llm_calls").await > 0,
+    )
+    .await;
+    assert_eq!(count("ingest_runs").await, 1);
+
+    // A batch posted to the local HTTP API.
+    let key = create_key(&db, "demo__00000000", KeyKind::Secret).await;
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{lambda_port}/lambda-url/http-ingest/ingest"
+        ))
+        .bearer_auth(&key)
+        .json(&json!({"batch": [{"event": "hello", "distinct_id": "me"}]}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 202);
+    assert_eq!(count("telemetry_events").await, 1);
+
+    // The nightly schedule, fired by hand, prunes and relays the outbox to the bus.
+    let fired = Command::new("bash")
+        .args(["infra/local/fire", "prune"])
+        .current_dir(&root)
+        .env("LOCAL_LAMBDA_PORT", lambda_port.to_string())
+        .output()
+        .expect("fire");
+    assert!(
+        fired.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fired.stderr)
+    );
+    let out: Value = serde_json::from_slice(&fired.stdout).expect("json");
+    assert_eq!(out["prune"]["complete"], true, "{out}");
+    let undelivered: i64 = db
+        .query_one(
+            "SELECT count(*) FROM outbox_events WHERE delivered_at IS NULL",
+            &[],
+        )
+        .await
+        .expect("n")
+        .get(0);
+    assert_eq!(
+        undelivered, 0,
+        "every event was published to the local bus: {out}"
+    );
+
+    // Ctrl-C: the script stops everything it started.
+    let _ = Command::new("kill")
+        .args(["-INT", &up.id().to_string()])
+        .status();
+    let _ = up.wait();
+    drop(db);
+    if let Ok(admin) = connect_one(&admin_url()).await {
+        let _ = admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+            .await;
+    }
+    let _ = std::fs::remove_dir_all(state);
+}
