@@ -191,6 +191,11 @@ async fn a_deploy_migrates_an_empty_database_reading_its_url_from_secrets_manage
         .invoke("prune", &custom_resource_event("Delete", &response_url))
         .expect("delete");
     assert_eq!(delete["Status"], "SUCCESS");
+    // By hand: up to date.
+    let by_hand = watch
+        .invoke("prune", &json!({"action": "migrate"}))
+        .expect("migrate");
+    assert_eq!(by_hand["migrated"], json!([]), "{by_hand}");
     drop(watch);
     drop(client);
     let _ = admin

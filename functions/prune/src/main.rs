@@ -1,7 +1,7 @@
 //! prune: the nightly retention Lambda (archive to S3, then batched deletes) that also relays
-//! the outbox to EventBridge every 5 minutes and applies migrations on deploy. Wiring only: configuration, the pool, the S3
-//! and EventBridge clients are built once at cold start; the work is in
-//! `telemetry_shared::prune` and `telemetry_shared::outbox`.
+//! the outbox to EventBridge every 5 minutes and applies migrations on deploy. Wiring only:
+//! configuration, the pool, the S3 and EventBridge clients are built once at cold start; the
+//! work is in `telemetry_shared::prune`, `outbox` and `db`.
 
 use std::time::Duration;
 
@@ -31,12 +31,12 @@ async fn main() -> Result<(), Error> {
             return Ok(request.handle(pool).await?);
         }
         let deadline = deadline_from_epoch_ms(event.context.deadline);
-        let report = match Action::from_event(&event.payload)? {
+        let (key, report) = match Action::from_event(&event.payload)? {
             Action::Migrate => {
                 let mut client = pool.get().await?;
-                json!(migrate(&mut client).await?)
+                ("migrated", json!(migrate(&mut client).await?))
             }
-            Action::Relay => Value::Null,
+            Action::Relay => ("prune", Value::Null),
             Action::Prune { dry_run } => {
                 let req = PruneRequest {
                     now: chrono::Utc::now(),
@@ -50,11 +50,11 @@ async fn main() -> Result<(), Error> {
                 if let Some(e) = report.errors().first() {
                     return Err(e.clone().into());
                 }
-                serde_json::to_value(&report)?
+                ("prune", serde_json::to_value(&report)?)
             }
         };
         let relay = relayer.run(Duration::from_secs(60), Some(deadline)).await;
-        Ok::<Value, Error>(json!({"prune": report, "relay": relay}))
+        Ok::<Value, Error>(json!({key: report, "relay": relay}))
     }))
     .await
 }

@@ -18,19 +18,22 @@ pub(crate) async fn check_daily_budget(
     days.dedup();
     client
         .execute(
-            "INSERT INTO outbox_events (type, source, broadcast_level, payload, dedup_key)
+            "WITH budget AS (SELECT usd FROM llm_budget WHERE scope = 'daily'),
+                  -- An initplan: without a budget no day's cost is ever summed.
+                  days AS (SELECT day FROM unnest($1::date[]) AS day
+                           WHERE EXISTS (SELECT 1 FROM budget)
+                             AND NOT EXISTS (SELECT 1 FROM outbox_events
+                                             WHERE dedup_key = 'llm_budget_exceeded:' || day)),
+                  costs AS (SELECT day, (SELECT sum(estimated_cost) FROM llm_calls
+                                         WHERE timestamp >= day::timestamp AT TIME ZONE 'UTC'
+                                           AND timestamp < (day + 1)::timestamp AT TIME ZONE 'UTC') AS cost
+                            FROM days)
+             INSERT INTO outbox_events (type, source, broadcast_level, payload, dedup_key)
              SELECT 'llm_budget_exceeded', 'telemetry.llm', 'alert',
-                 jsonb_build_object('day', d.day, 'cost_usd', d.cost, 'budget_usd', b.usd),
-                 'llm_budget_exceeded:' || d.day
-             FROM llm_budget b
-             CROSS JOIN LATERAL (
-                 SELECT day, (SELECT sum(estimated_cost) FROM llm_calls
-                              WHERE timestamp >= day::timestamp AT TIME ZONE 'UTC'
-                                AND timestamp < (day + 1)::timestamp AT TIME ZONE 'UTC') AS cost
-                 FROM unnest($1::date[]) AS day
-                 WHERE NOT EXISTS (SELECT 1 FROM outbox_events
-                                   WHERE dedup_key = 'llm_budget_exceeded:' || day)) d
-             WHERE b.scope = 'daily' AND d.cost >= b.usd
+                 jsonb_build_object('day', c.day, 'cost_usd', c.cost, 'budget_usd', b.usd),
+                 'llm_budget_exceeded:' || c.day
+             FROM costs c CROSS JOIN budget b
+             WHERE c.cost >= b.usd
              ON CONFLICT (dedup_key) DO NOTHING",
             &[&days],
         )

@@ -63,7 +63,10 @@ pub async fn upsert_llm_calls(
     let tx = client.transaction().await?;
     let mut counts = match copy_upsert(&tx, &batch).await {
         Ok(c) => {
-            check_daily_budget(&tx, &batch).await?;
+            // Only new or changed calls can move a day's cost.
+            if c.inserted + c.updated > 0 {
+                check_daily_budget(&tx, &batch).await?;
+            }
             tx.commit().await?;
             c
         }
@@ -73,7 +76,9 @@ pub async fn upsert_llm_calls(
             tx.rollback().await?;
             let tx = client.transaction().await?;
             let c = on_conflict(&tx, &batch).await?;
-            check_daily_budget(&tx, &batch).await?;
+            if c.inserted + c.updated > 0 {
+                check_daily_budget(&tx, &batch).await?;
+            }
             tx.commit().await?;
             c
         }
@@ -91,7 +96,9 @@ pub async fn upsert_llm_calls_on_conflict(
 ) -> Result<UpsertCounts, DbError> {
     let (batch, in_batch_dups) = last_per_key(calls);
     let mut counts = on_conflict(client, &batch).await?;
-    check_daily_budget(client, &batch).await?;
+    if counts.inserted + counts.updated > 0 {
+        check_daily_budget(client, &batch).await?;
+    }
     counts.duplicates += in_batch_dups;
     Ok(counts)
 }

@@ -1,0 +1,266 @@
+//! The command line: every subcommand and its flags (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Telemetry pipeline operator CLI.
+#[derive(Parser)]
+#[command(name = "telemetry", version, about)]
+pub(crate) struct Cli {
+    /// PostgreSQL connection string (URL or key=value; sslmode=disable|prefer|require|verify-full).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub(crate) database_url: Option<String>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Apply pending database migrations.
+    Migrate {
+        /// Create the database the URL names first, when it does not exist.
+        #[arg(long)]
+        create_database: bool,
+    },
+    /// Ingest telemetry from a source.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// Repositories synced from GitHub (in addition to GITHUB_REPOSITORIES).
+    #[command(subcommand)]
+    Github(GithubCommand),
+    /// Write keys and public ingest tokens of the HTTP API.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// LLM cost over a period, in total or by model, task or session.
+    Cost {
+        /// Since midnight UTC today.
+        #[arg(long, conflicts_with = "since")]
+        today: bool,
+        /// Since this day (YYYY-MM-DD) or time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Group by model, task or session.
+        #[arg(long)]
+        by: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One agent task: status, workers with their calls and cost, and its timeline.
+    Task {
+        /// Task id (e.g. gh-450).
+        id: String,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Agent events of the last period, optionally of one type; or, with --after, the
+    /// outbox events (the facts published to EventBridge) after a cursor.
+    Events {
+        /// Event type (trigger, decision, ...).
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Period: 90m, 24h, 7d (default 24h).
+        #[arg(long)]
+        last: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Outbox events after this cursor (0 for all), instead of agent events.
+        #[arg(long, conflicts_with_all = ["event_type", "last"])]
+        after: Option<i64>,
+        /// With --after: only this project's events.
+        #[arg(long, requires = "after")]
+        project: Option<String>,
+        /// With --after: at most this many events.
+        #[arg(long, default_value_t = 100, requires = "after")]
+        limit: i64,
+    },
+    /// Retention: archive rows past their table's retention to ARCHIVE_BUCKET, then delete
+    /// them in batches; a report per table.
+    Prune {
+        /// Report what would be archived and deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Override a table's retention, e.g. --retain llm_calls=12mo (repeatable).
+        #[arg(long = "retain")]
+        retain: Vec<String>,
+        /// Stop after this many seconds (the next prune resumes).
+        #[arg(long, default_value_t = 3600)]
+        time_limit: u64,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish undelivered outbox events to the EventBridge bus EVENT_BUS_NAME.
+    Relay {
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or set the daily LLM cost budget (crossing it writes an llm_budget_exceeded event).
+    Budget {
+        /// Daily budget in USD.
+        #[arg(long, conflicts_with = "clear")]
+        daily: Option<f64>,
+        /// Remove the budget.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Record a telemetry event and flush the local spool to the HTTP API (the client library
+    /// CLIs embed, seed 001): batches of 25, oldest first; silent on failure.
+    Send {
+        /// Event name, e.g. cli_invocation.
+        event: String,
+        /// A property, KEY=VALUE (JSON values keep their type); repeatable.
+        #[arg(long = "prop")]
+        props: Vec<String>,
+        /// API base with a public token (https://HOST/p/tp_...), or the base with --key.
+        #[arg(long, env = "TELEMETRY_ENDPOINT")]
+        endpoint: Option<String>,
+        /// A secret key (Bearer), when the endpoint has no public token.
+        #[arg(long, env = "TELEMETRY_KEY", hide_env_values = true)]
+        key: Option<String>,
+        /// Directory of the spool and the repository id.
+        #[arg(long, env = "TELEMETRY_DIR", default_value = ".telemetry")]
+        dir: std::path::PathBuf,
+        /// Rename sent files to .flushed.json instead of deleting them.
+        #[arg(long)]
+        keep_flushed: bool,
+        /// Print what happened as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
+    Stats {
+        /// Start of the period (YYYY-MM-DD or RFC 3339); default: 30 days ago.
+        #[arg(long)]
+        since: Option<String>,
+        /// Print one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Create a key (printed once; only its hash is stored).
+    Create {
+        /// Project id (repo_name__8hex), or a repository name together with --remote.
+        #[arg(long)]
+        project: String,
+        /// The repository's git remote URL: derives the project id from --project as a name.
+        #[arg(long)]
+        remote: Option<String>,
+        /// A public ingest token for the URL path (append-only, rate limited) instead of a
+        /// secret bearer key.
+        #[arg(long)]
+        public: bool,
+        /// A note shown by `keys list`.
+        #[arg(long)]
+        label: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List keys (never the keys themselves).
+    List {
+        /// Only this project.
+        #[arg(long)]
+        project: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key or token by its prefix; it stops working at once.
+    Revoke {
+        /// The prefix shown by `keys list` (tk_... or tp_...).
+        prefix: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum GithubCommand {
+    /// Add a repository to the sync (stored in the database).
+    Add {
+        /// owner/name
+        repository: String,
+    },
+    /// Stop syncing a repository; its stored runs are kept.
+    Remove {
+        /// owner/name
+        repository: String,
+    },
+    /// The repositories a sync covers, with their last sync.
+    List {
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum IngestCommand {
+    /// Sync GitHub Actions workflow runs, as the github-sync function does (token from
+    /// GITHUB_TOKEN, else GITHUB_PERSONAL_TOKEN).
+    Github {
+        /// First day to fetch (YYYY-MM-DD); default: GITHUB_SYNC_DAYS (30) days ago.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only this repository (owner/name); repeatable. Default: every configured one.
+        #[arg(long = "repo")]
+        repos: Vec<String>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Stop cleanly after this many seconds (the next run resumes).
+        #[arg(long, default_value_t = 900)]
+        time_limit: u64,
+    },
+    /// Ingest a usage.csv file (default: $TELEMETRY_CSV_PATH, else .telemetry/usage.csv).
+    Csv {
+        /// Path to the CSV file.
+        path: Option<PathBuf>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Rows per transaction.
+        #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
+        batch_rows: usize,
+    },
+    /// Ingest a JSONL log: agent lifecycle records, Claude Code transcript or Codex session.
+    Jsonl {
+        /// Path to the file (.jsonl, .ndjson, or any name; .gz is decompressed).
+        path: PathBuf,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Lines per transaction.
+        #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
+        batch_rows: usize,
+    },
+    /// Ingest one S3 object exactly as the s3-ingest function does (manifest, rejects file).
+    S3 {
+        /// s3://BUCKET/KEY
+        uri: String,
+        /// Print the outcome as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Lines per transaction.
+        #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
+        batch_rows: usize,
+    },
+    /// Ingest any supported file, the format taken from its name as s3-ingest does
+    /// (.csv, .jsonl, .ndjson, each optionally .gz).
+    File {
+        /// Path to the file.
+        path: PathBuf,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Lines per transaction.
+        #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
+        batch_rows: usize,
+    },
+}
