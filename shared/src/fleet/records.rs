@@ -113,12 +113,7 @@ fn one_of(v: &Value, names: &[&str], allowed: &[&str]) -> Result<Option<String>,
 fn time(v: &Value, names: &[&str]) -> Result<Option<DateTime<Utc>>, String> {
     match get(v, names) {
         None => Ok(None),
-        Some(Value::String(s)) => crate::csv::parse_timestamp(s)
-            .map(Some)
-            .map_err(|e| format!("{}: {e}", names[0])),
-        Some(Value::Number(n)) => crate::csv::parse_timestamp(&n.to_string())
-            .map(Some)
-            .map_err(|e| format!("{}: {e}", names[0])),
+        Some(Value::String(_) | Value::Number(_)) => crate::jsonl::time_field(v, names).map(Some),
         Some(other) => Err(format!("{}: expected a timestamp, found {other}", names[0])),
     }
 }

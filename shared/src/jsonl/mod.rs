@@ -19,7 +19,7 @@ fn str_field<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
 }
 
 /// A timestamp field (RFC 3339 string or epoch number) parsed like CSV timestamps.
-fn time_field(v: &Value, names: &[&str]) -> Result<DateTime<Utc>, String> {
+pub(crate) fn time_field(v: &Value, names: &[&str]) -> Result<DateTime<Utc>, String> {
     for name in names {
         match v.get(*name) {
             Some(Value::String(s)) => {
