@@ -86,6 +86,12 @@ impl Config {
     }
 }
 
+/// The AWS SDK configuration from the environment (credentials, region, `AWS_ENDPOINT_URL`):
+/// load it once per process and build every client from it.
+pub async fn load_aws() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
 /// `name` as a positive integer, `default` when unset; the error names the variable.
 pub(crate) fn parse_positive(
     get: &impl Fn(&str) -> Option<String>,

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use telemetry_shared::config::load_aws;
 use telemetry_shared::outbox::Relayer;
 use telemetry_shared::prune::{prune, PruneConfig, PruneReport, PruneRequest, RetentionPlan};
 use telemetry_shared::s3::S3ObjectStore;
@@ -27,7 +28,8 @@ pub async fn run(
         cfg.plan = RetentionPlan::parse(&spec).map_err(anyhow::Error::msg)?;
     }
     let pool = db.pool().await?;
-    let store = S3ObjectStore::from_env().await;
+    let aws = load_aws().await;
+    let store = S3ObjectStore::from_config(&aws);
     let req = PruneRequest {
         now: chrono::Utc::now(),
         deadline: Some(tokio::time::Instant::now() + Duration::from_secs(time_limit)),
@@ -45,7 +47,7 @@ pub async fn run(
         bail!("another prune is running; nothing was done");
     }
     if !dry_run {
-        Relayer::from_env(pool)
+        Relayer::from_env(pool, Some(&aws))
             .await
             .run(Duration::from_secs(60), None)
             .await;
@@ -114,7 +116,7 @@ fn render(r: &PruneReport) -> String {
 /// Publishes undelivered outbox events to `EVENT_BUS_NAME`.
 pub async fn relay(db: &DbArgs, json: bool) -> anyhow::Result<()> {
     let pool = db.pool().await?;
-    let relayer = Relayer::from_env(pool).await;
+    let relayer = Relayer::from_env(pool, None).await;
     if !relayer.enabled() {
         bail!("EVENT_BUS_NAME is not set: no event bus to publish to");
     }

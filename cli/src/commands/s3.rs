@@ -24,7 +24,11 @@ pub async fn run(db: &DbArgs, uri: &str, json: bool, batch_rows: usize) -> anyho
     let pool = db.pool().await?;
     let mut cfg = S3IngestConfig::from_env();
     cfg.batch_rows = batch_rows;
-    let ingest = S3Ingest::new(pool, S3ObjectStore::from_env().await, cfg);
+    let ingest = S3Ingest::new(
+        pool,
+        S3ObjectStore::from_config(&telemetry_shared::config::load_aws().await),
+        cfg,
+    );
     let outcome = ingest.ingest_key(bucket, key).await?;
     match &outcome.report {
         Some(r) => eprintln!(

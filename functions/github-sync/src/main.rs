@@ -23,7 +23,7 @@ async fn main() -> Result<(), Error> {
     let token = github.token.resolve().await?;
     let api = ReqwestGitHub::new(token.expose())?;
     let pool = make_pool(&config.database_url, config.db_pool_size)?;
-    let relayer = Relayer::from_env(pool.clone()).await;
+    let relayer = Relayer::from_env(pool.clone(), None).await;
     let (pool, api, github, relayer) = (&pool, &api, &github, &relayer);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

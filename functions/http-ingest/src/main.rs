@@ -25,7 +25,7 @@ async fn main() -> Result<(), Error> {
     }
     // Connections are opened on first use, not here: a cold start does not wait for them.
     let pool = make_pool(&config.database_url, config.db_pool_size)?;
-    let relayer = Relayer::from_env(pool.clone()).await;
+    let relayer = Relayer::from_env(pool.clone(), None).await;
     let api = HttpIngest::new(pool, http);
     let (api, relayer) = (&api, &relayer);
 

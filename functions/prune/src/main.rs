@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
-use telemetry_shared::config::Config;
+use telemetry_shared::config::{load_aws, Config};
 use telemetry_shared::db::{make_pool, migrate, CustomResourceRequest};
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
@@ -21,8 +21,9 @@ async fn main() -> Result<(), Error> {
     let config = Config::load().await?;
     let prune_cfg = PruneConfig::from_env()?;
     let pool = make_pool(&config.database_url, config.db_pool_size)?;
-    let store = S3ObjectStore::from_env().await;
-    let relayer = Relayer::from_env(pool.clone()).await;
+    let aws = load_aws().await;
+    let store = S3ObjectStore::from_config(&aws);
+    let relayer = Relayer::from_env(pool.clone(), Some(&aws)).await;
     let (pool, store, prune_cfg, relayer) = (&pool, &store, &prune_cfg, &relayer);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

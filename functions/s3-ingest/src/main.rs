@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use telemetry_shared::config::Config;
+use telemetry_shared::config::{load_aws, Config};
 use telemetry_shared::db::make_pool;
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
@@ -18,10 +18,11 @@ async fn main() -> Result<(), Error> {
 
     let config = Config::load().await?;
     let pool = make_pool(&config.database_url, config.db_pool_size)?;
-    let relayer = Relayer::from_env(pool.clone()).await;
+    let aws = load_aws().await;
+    let relayer = Relayer::from_env(pool.clone(), Some(&aws)).await;
     let ingest = S3Ingest::new(
         pool,
-        S3ObjectStore::from_env().await,
+        S3ObjectStore::from_config(&aws),
         S3IngestConfig::from_env(),
     );
     let (ingest, relayer) = (&ingest, &relayer);

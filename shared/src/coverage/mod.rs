@@ -14,6 +14,11 @@ use serde::Serialize;
 /// Largest coverage report read (a report is parsed whole).
 pub const MAX_REPORT_BYTES: usize = 64 * 1024 * 1024;
 
+/// True for an abbreviated or full commit SHA: 7 to 40 hex digits.
+pub fn is_commit_sha(s: &str) -> bool {
+    (7..=40).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 /// A report format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

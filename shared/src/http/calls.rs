@@ -5,7 +5,7 @@ use http::StatusCode;
 use serde_json::{json, Value};
 
 use super::response::{json_response, ApiError, HttpResponse};
-use super::router::{every_item_rejected, outcome_status};
+use super::router::{every_item_rejected, item_rejected, outcome_status};
 use super::Limits;
 use crate::db::{DbError, Pool};
 use crate::jsonl::ApiCallParser;
@@ -45,15 +45,7 @@ pub(super) async fn ingest_calls(
         match parser.parse(item) {
             Ok(c) => calls.push(c),
             Err(reason) => {
-                let field = reason.split(':').next().unwrap_or_default();
-                let path = if field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    format!("$.calls[{i}].{field}")
-                } else {
-                    format!("$.calls[{i}]")
-                };
-                rejected.push(
-                    json!({"index": i, "status": "rejected", "reason": reason, "path": path}),
-                );
+                rejected.push(item_rejected("calls", i, &reason));
             }
         }
     }

@@ -6,8 +6,8 @@ use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
 use super::response::{json_response, ApiError, HttpResponse};
-use super::router::{every_item_rejected, outcome_status};
-use crate::coverage::{upsert_coverage, CoverageFormat, CoverageSnapshot};
+use super::router::{every_item_rejected, item_rejected, outcome_status};
+use crate::coverage::{is_commit_sha, upsert_coverage, CoverageFormat, CoverageSnapshot};
 use crate::db::{DbError, Pool};
 use crate::fleet::{parse_briefing, parse_job, upsert_briefings, upsert_jobs, Written};
 use crate::outbox::after;
@@ -67,20 +67,20 @@ pub(super) async fn store_records(
     for (i, item) in briefing_items.iter().enumerate() {
         match parse_briefing(item, Some(project)) {
             Ok(b) => briefings.push((i, b)),
-            Err(reason) => results.push(rejected("briefings", i, &reason)),
+            Err(reason) => results.push(item_rejected("briefings", i, &reason)),
         }
     }
     for (i, item) in job_items.iter().enumerate() {
         match parse_job(item, Some(project)) {
             Ok(j) => jobs.push((i, j)),
-            Err(reason) => results.push(rejected("jobs", i, &reason)),
+            Err(reason) => results.push(item_rejected("jobs", i, &reason)),
         }
     }
     let mut reports = Vec::new();
     for (i, item) in coverage_items.iter().enumerate() {
         match parse_coverage(item) {
             Ok(c) => reports.push((i, c)),
-            Err(reason) => results.push(rejected("coverage", i, &reason)),
+            Err(reason) => results.push(item_rejected("coverage", i, &reason)),
         }
     }
     let rejected_count = results.len();
@@ -147,7 +147,7 @@ fn parse_coverage(item: &Value) -> Result<CoverageSnapshot, String> {
         .filter(|r| r.split('/').count() == 2)
         .ok_or("repository: expected owner/name")?;
     let commit = text("commit")
-        .filter(|c| (7..=40).contains(&c.len()) && c.chars().all(|x| x.is_ascii_hexdigit()))
+        .filter(|c| is_commit_sha(c))
         .ok_or("commit: expected a commit SHA (7 to 40 hex digits)")?;
     let format = match (text("format"), text("filename")) {
         (Some("lcov"), _) => CoverageFormat::Lcov,
@@ -172,12 +172,6 @@ fn parse_coverage(item: &Value) -> Result<CoverageSnapshot, String> {
         totals,
         captured_at: chrono::Utc::now(),
     })
-}
-
-fn rejected(name: &str, i: usize, reason: &str) -> Value {
-    let field = reason.split(':').next().unwrap_or_default();
-    json!({"index": i, "status": "rejected", "reason": reason,
-           "path": format!("$.{name}[{i}].{field}")})
 }
 
 /// `GET /events?after=N&limit=M`: the project's outbox events after cursor `N`.

@@ -331,6 +331,19 @@ pub(super) fn outcome_status(stored: usize, rejected: usize) -> StatusCode {
     }
 }
 
+/// One rejected item of array `array` with its reason, and the path of the field the reason
+/// names (`field: ...`), else of the item.
+pub(super) fn item_rejected(array: &str, i: usize, reason: &str) -> Value {
+    let field = reason.split(':').next().unwrap_or_default();
+    let path = if !field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        format!("$.{array}[{i}].{field}")
+    } else {
+        format!("$.{array}[{i}]")
+    };
+    json!({"index": i, "status": "rejected", "reason": reason, "path": path})
+}
+
 /// 400 when no item of the request could be stored, with each one's reason.
 pub(super) fn every_item_rejected(results: &[Value]) -> ApiError {
     ApiError::new(

@@ -7,7 +7,9 @@ use std::io::Read;
 use chrono::Utc;
 
 use super::{IngestError, IngestReport, RejectedRow};
-use crate::coverage::{upsert_coverage, CoverageFormat, CoverageSnapshot, MAX_REPORT_BYTES};
+use crate::coverage::{
+    is_commit_sha, upsert_coverage, CoverageFormat, CoverageSnapshot, MAX_REPORT_BYTES,
+};
 use crate::csv::HeaderError;
 use crate::db::DbError;
 use crate::ingest::FileKind;
@@ -26,7 +28,7 @@ pub fn target_from_path(path: &str) -> Result<(String, Option<String>, String), 
         ));
     }
     let commit = rest[rest.len() - 2];
-    if !(7..=40).contains(&commit.len()) || !commit.chars().all(|c| c.is_ascii_hexdigit()) {
+    if !is_commit_sha(commit) {
         return Err(format!(
             "{path}: {commit:?} is not a commit SHA (7 to 40 hex digits)"
         ));

@@ -81,11 +81,11 @@ async fn write_fleet_and_archived(
         }
     }
     let tx = client.transaction().await?;
-    let mut counts = counts(&upsert_briefings(&tx, &briefings).await?);
-    counts += crate::fleet::counts(&upsert_jobs(&tx, &jobs).await?);
-    counts += restore_rows(&tx, &batch.archived).await?;
+    let mut written = counts(&upsert_briefings(&tx, &briefings).await?);
+    written += counts(&upsert_jobs(&tx, &jobs).await?);
+    written += restore_rows(&tx, &batch.archived).await?;
     tx.commit().await?;
-    Ok(counts)
+    Ok(written)
 }
 
 /// Reads `input` as usage.csv (see [`ingest_file`]).
@@ -128,14 +128,7 @@ pub async fn ingest_file<R: Read + Send + 'static>(
         };
         let result =
             ingest_coverage(&**client, input, kind, format, &source.uri, &mut report).await;
-        let (outcome, error_text) = match &result {
-            Ok(()) => (IngestRunOutcome::Succeeded, None),
-            Err(e) => (IngestRunOutcome::Failed, Some(e.to_string())),
-        };
-        let finished =
-            finish_ingest_run(&**client, run_id, &report, outcome, error_text.as_deref()).await;
-        result?;
-        return finished.map(|_| report).map_err(IngestError::from);
+        return finish(&**client, run_id, report, result.err()).await;
     }
     let batch_rows = opts.batch_rows.max(1);
     let (tx, mut rx) = mpsc::channel::<Result<Batch, HeaderError>>(CHANNEL_DEPTH);
@@ -200,13 +193,22 @@ pub async fn ingest_file<R: Read + Send + 'static>(
     report.unknown_models = unknown.into_iter().collect();
     report.cost_usd = (report.cost_usd * 1e8).round() / 1e8;
 
+    finish(&**client, run_id, report, failure).await
+}
+
+/// Records how ingestion `run_id` ended; returns the report, or the failure that stopped it.
+async fn finish(
+    client: &impl tokio_postgres::GenericClient,
+    run_id: i64,
+    report: IngestReport,
+    failure: Option<IngestError>,
+) -> Result<IngestReport, IngestError> {
     let (outcome, error_text) = match &failure {
         None => (IngestRunOutcome::Succeeded, None),
         Some(e) => (IngestRunOutcome::Failed, Some(e.to_string())),
     };
     // Bookkeeping after a database failure may fail too; the original error matters more.
-    let finished =
-        finish_ingest_run(&**client, run_id, &report, outcome, error_text.as_deref()).await;
+    let finished = finish_ingest_run(client, run_id, &report, outcome, error_text.as_deref()).await;
     match failure {
         Some(e) => Err(e),
         None => finished.map(|_| report).map_err(IngestError::from),

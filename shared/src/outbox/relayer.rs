@@ -16,24 +16,20 @@ pub struct Relayer {
 }
 
 impl Relayer {
-    /// With `EVENT_BUS_NAME` set, an EventBridge client from the default AWS configuration
-    /// (`AWS_ENDPOINT_URL` points it at a local stand-in); without it, relaying is off.
-    pub async fn from_env(pool: Pool) -> Self {
+    /// With `EVENT_BUS_NAME` set, an EventBridge client from `aws` when the caller already
+    /// loaded the AWS configuration, else from one loaded now (`AWS_ENDPOINT_URL` points it
+    /// at a local stand-in); without it, relaying is off and nothing is loaded.
+    pub async fn from_env(pool: Pool, aws: Option<&aws_config::SdkConfig>) -> Self {
         let bus = match std::env::var("EVENT_BUS_NAME") {
             Ok(name) if !name.trim().is_empty() => {
-                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                Some(EventBridgeBus::new(
-                    aws_sdk_eventbridge::Client::new(&aws),
-                    name,
-                ))
+                let client = match aws {
+                    Some(aws) => aws_sdk_eventbridge::Client::new(aws),
+                    None => aws_sdk_eventbridge::Client::new(&crate::config::load_aws().await),
+                };
+                Some(EventBridgeBus::new(client, name))
             }
             _ => None,
         };
-        Self { pool, bus }
-    }
-
-    /// A relayer publishing to `bus`.
-    pub fn new(pool: Pool, bus: Option<EventBridgeBus>) -> Self {
         Self { pool, bus }
     }
 

@@ -74,13 +74,12 @@ impl S3ObjectStore {
         Self { client }
     }
 
-    /// A client from the default AWS configuration (credentials, region and
-    /// `AWS_ENDPOINT_URL` from the environment); `S3_FORCE_PATH_STYLE=true` selects
-    /// path-style addressing for S3-compatible servers (local stand-ins).
-    pub async fn from_env() -> Self {
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    /// A client from `aws`, the process's AWS configuration (credentials, region and
+    /// `AWS_ENDPOINT_URL` from the environment, loaded once); `S3_FORCE_PATH_STYLE=true`
+    /// selects path-style addressing for S3-compatible servers (local stand-ins).
+    pub fn from_config(aws: &aws_config::SdkConfig) -> Self {
         let path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
-        let conf = aws_sdk_s3::config::Builder::from(&aws)
+        let conf = aws_sdk_s3::config::Builder::from(aws)
             .force_path_style(path_style)
             .build();
         Self::new(aws_sdk_s3::Client::from_conf(conf))
