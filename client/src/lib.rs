@@ -23,7 +23,7 @@ mod sender;
 mod spool;
 
 pub use repo_id::RepoId;
-pub use sender::{HttpSender, TelemetrySender, TIMEOUT};
+pub use sender::{HttpSender, SendOutcome, TelemetrySender, TIMEOUT};
 pub use spool::{Entry, Spool, RETENTION};
 
 /// Events sent per flush at most.
@@ -52,22 +52,46 @@ impl FlushConfig {
 }
 
 /// Sends the oldest unflushed events (one batch) and marks them flushed when the server
-/// accepted the batch; returns how many were flushed. Never fails: problems are logged at
-/// debug level and the files stay for the next invocation.
+/// accepted the batch; returns how many were flushed. When the server refuses the batch's
+/// content (400, 413), each event is sent alone, and one refused alone is set aside as
+/// `.rejected.json` (removed with the rest after [`RETENTION`]), so a bad event never holds
+/// back the ones behind it. Never fails: problems are logged at debug level and the files
+/// stay for the next invocation.
 pub async fn flush(spool: &Spool, sender: &impl TelemetrySender, config: &FlushConfig) -> usize {
     let entries = spool.find_unflushed(config.batch_size);
     if entries.is_empty() {
         return 0;
     }
-    if !sender.send_batch(&entries, &config.distinct_id).await {
-        tracing::debug!(
-            events = entries.len(),
-            "telemetry flush failed; will retry next run"
-        );
-        return 0;
+    match sender.send_batch(&entries, &config.distinct_id).await {
+        SendOutcome::Stored => {
+            for entry in &entries {
+                spool.mark_flushed(entry, config.keep_flushed);
+            }
+            entries.len()
+        }
+        SendOutcome::Failed => {
+            tracing::debug!(
+                events = entries.len(),
+                "telemetry flush failed; will retry next run"
+            );
+            0
+        }
+        SendOutcome::Refused => {
+            let mut sent = 0;
+            for entry in &entries {
+                match sender
+                    .send_batch(std::slice::from_ref(entry), &config.distinct_id)
+                    .await
+                {
+                    SendOutcome::Stored => {
+                        spool.mark_flushed(entry, config.keep_flushed);
+                        sent += 1;
+                    }
+                    SendOutcome::Refused => spool.mark_rejected(entry),
+                    SendOutcome::Failed => break,
+                }
+            }
+            sent
+        }
     }
-    for entry in &entries {
-        spool.mark_flushed(entry, config.keep_flushed);
-    }
-    entries.len()
 }

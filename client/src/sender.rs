@@ -11,11 +11,26 @@ use crate::spool::Entry;
 /// A send gives up after this long.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What became of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// The server took it (202), or stored the valid events and rejected the rest for good
+    /// (207): either way the batch is done.
+    Stored,
+    /// The server refused the content itself (400, 413, 422): sending it again cannot help.
+    Refused,
+    /// Not delivered (no answer, 5xx, 429, a key problem): try again next time.
+    Failed,
+}
+
 /// Where batches go (a port, so CLIs can test their wiring without a server).
 pub trait TelemetrySender: Send + Sync {
-    /// Sends `entries` as one batch with `distinct_id`; true when the server stored it.
-    fn send_batch(&self, entries: &[Entry], distinct_id: &str)
-        -> impl Future<Output = bool> + Send;
+    /// Sends `entries` as one batch with `distinct_id`.
+    fn send_batch(
+        &self,
+        entries: &[Entry],
+        distinct_id: &str,
+    ) -> impl Future<Output = SendOutcome> + Send;
 }
 
 /// Sends over HTTPS with a 5-second timeout. The endpoint is the API base with a public token
@@ -39,7 +54,7 @@ impl HttpSender {
 }
 
 impl TelemetrySender for HttpSender {
-    async fn send_batch(&self, entries: &[Entry], distinct_id: &str) -> bool {
+    async fn send_batch(&self, entries: &[Entry], distinct_id: &str) -> SendOutcome {
         let batch: Vec<_> = entries
             .iter()
             .map(|e| {
@@ -55,16 +70,20 @@ impl TelemetrySender for HttpSender {
             req = req.bearer_auth(key);
         }
         match req.send().await {
-            // 207: the server stored the valid events and rejected the rest for good (a
-            // resend cannot fix them), so the batch is done either way.
-            Ok(r) if r.status().as_u16() == 202 || r.status().as_u16() == 207 => true,
-            Ok(r) => {
-                tracing::debug!(status = r.status().as_u16(), url = %self.url, "telemetry batch refused");
-                false
-            }
+            Ok(r) => match r.status().as_u16() {
+                202 | 207 => SendOutcome::Stored,
+                status @ (400 | 413 | 422) => {
+                    tracing::debug!(status, url = %self.url, "telemetry batch refused");
+                    SendOutcome::Refused
+                }
+                status => {
+                    tracing::debug!(status, url = %self.url, "telemetry batch not taken");
+                    SendOutcome::Failed
+                }
+            },
             Err(e) => {
                 tracing::debug!(error = %e, url = %self.url, "telemetry batch not sent");
-                false
+                SendOutcome::Failed
             }
         }
     }

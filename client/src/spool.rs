@@ -1,5 +1,6 @@
 //! The local spool: one JSON file per event, `telemetry-{date}-{id}.json`; sent ones are
-//! deleted or renamed `….flushed.json`. Every operation is silent on failure.
+//! deleted or renamed `….flushed.json`; events the server refused for good are renamed
+//! `….rejected.json`. Every operation is silent on failure.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -14,6 +15,7 @@ use crate::repo_id::new_uuid;
 pub const RETENTION: Duration = Duration::from_secs(2 * 24 * 3600);
 
 const FLUSHED: &str = ".flushed.json";
+const REJECTED: &str = ".rejected.json";
 
 /// One spooled event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,7 +98,10 @@ impl Spool {
         let mut entries: Vec<Entry> = self
             .files()
             .iter()
-            .filter(|p| !p.to_string_lossy().ends_with(FLUSHED))
+            .filter(|p| {
+                let name = p.to_string_lossy();
+                !name.ends_with(FLUSHED) && !name.ends_with(REJECTED)
+            })
             .filter_map(|p| Self::read(p))
             .collect();
         entries.sort_by(|a, b| {
@@ -108,12 +113,24 @@ impl Spool {
         entries
     }
 
+    fn rename_with(entry: &Entry, suffix: &str) -> std::io::Result<()> {
+        let name = entry.path.to_string_lossy();
+        let kept = format!("{}{suffix}", name.strip_suffix(".json").unwrap_or(&name));
+        std::fs::rename(&entry.path, kept)
+    }
+
+    /// Sets aside an event the server refused for good: renamed `.rejected.json`, never sent
+    /// again, removed after [`RETENTION`] like the rest.
+    pub fn mark_rejected(&self, entry: &Entry) {
+        if let Err(e) = Self::rename_with(entry, REJECTED) {
+            tracing::debug!(error = %e, path = %entry.path.display(), "telemetry file not set aside");
+        }
+    }
+
     /// Deletes a sent event's file, or renames it to `.flushed.json` when `keep`.
     pub fn mark_flushed(&self, entry: &Entry, keep: bool) {
         let done = if keep {
-            let name = entry.path.to_string_lossy();
-            let kept = format!("{}{FLUSHED}", name.strip_suffix(".json").unwrap_or(&name));
-            std::fs::rename(&entry.path, kept)
+            Self::rename_with(entry, FLUSHED)
         } else {
             std::fs::remove_file(&entry.path)
         };

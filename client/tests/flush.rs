@@ -35,7 +35,8 @@ fn names(dir: &Path) -> Vec<String> {
 async fn flushes_oldest_first_in_batches_keeps_or_deletes_and_expires() {
     let db = TestDb::new("client_flush").await;
     let token = create_key(&**db.client().await, "swamp__1a2b3c4d", KeyKind::Public).await;
-    let watch = Watch::start(&[("DATABASE_URL", &db.url)]);
+    // Warmed up first: the client's 5-second timeout must not include building the function.
+    let watch = Watch::start_http(&[("DATABASE_URL", &db.url)], "http-ingest", "/healthz");
     let endpoint = format!(
         "http://127.0.0.1:{}/lambda-url/http-ingest/p/{}",
         watch.port, token
@@ -131,5 +132,77 @@ async fn a_server_that_is_down_changes_nothing_and_says_nothing() {
         "the 5 s timeout bounds it"
     );
     assert_eq!(spool.find_unflushed(25).len(), 1, "kept for the next run");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn an_event_the_server_refuses_is_set_aside_and_never_blocks_the_rest() {
+    let db = TestDb::new("client_refused").await;
+    let token = create_key(&**db.client().await, "swamp__1a2b3c4d", KeyKind::Public).await;
+    let watch = Watch::start_http(&[("DATABASE_URL", &db.url)], "http-ingest", "/healthz");
+    let endpoint = format!(
+        "http://127.0.0.1:{}/lambda-url/http-ingest/p/{}",
+        watch.port, token
+    );
+    let dir = temp_dir("refused");
+    let spool = Spool::new(&dir);
+    let start = Utc::now() - chrono::Duration::minutes(10);
+    // The oldest event holds a NUL, which the server refuses for good (400 when alone).
+    spool
+        .record_at("cli_invocation", json!({"note": "a\u{0}b"}), start)
+        .expect("bad");
+    for i in 1..=2 {
+        spool
+            .record_at(
+                "cli_invocation",
+                json!({"n": i}),
+                start + chrono::Duration::minutes(i),
+            )
+            .expect("good");
+    }
+    let sender = HttpSender::new(&endpoint, None).expect("sender");
+    let one_at_a_time = FlushConfig {
+        batch_size: 1,
+        ..FlushConfig::new("550e8400-e29b-41d4-a716-446655440000")
+    };
+    assert_eq!(flush(&spool, &sender, &one_at_a_time).await, 0, "refused");
+    let files = names(&dir);
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f.ends_with(".rejected.json"))
+            .count(),
+        1,
+        "{files:?}"
+    );
+    assert_eq!(flush(&spool, &sender, &one_at_a_time).await, 1);
+    assert_eq!(flush(&spool, &sender, &one_at_a_time).await, 1);
+    assert_eq!(
+        flush(&spool, &sender, &one_at_a_time).await,
+        0,
+        "nothing left"
+    );
+    assert_eq!(db.count("telemetry_events").await, 2);
+
+    // In a batch with good events, the refused one is set aside and the others land.
+    spool
+        .record_at("cli_invocation", json!({"k\u{0}": 1}), start)
+        .expect("bad");
+    spool
+        .record("cli_invocation", json!({"n": 3}))
+        .expect("good");
+    assert_eq!(
+        flush(
+            &spool,
+            &sender,
+            &FlushConfig::new(one_at_a_time.distinct_id.as_str())
+        )
+        .await,
+        2,
+        "207: the good one stored, the bad one rejected for good"
+    );
+    assert_eq!(db.count("telemetry_events").await, 3);
+    assert!(spool.find_unflushed(100).is_empty());
+    drop(watch);
     let _ = std::fs::remove_dir_all(dir);
 }

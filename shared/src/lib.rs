@@ -2,6 +2,7 @@
 //! models, parsers, pricing and batch upserts. The Lambda functions and the operator CLI are
 //! thin wiring around this crate; nothing here knows about `LambdaEvent`.
 
+pub mod columns;
 pub mod config;
 pub mod coverage;
 pub mod csv;

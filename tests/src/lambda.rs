@@ -53,6 +53,39 @@ impl Watch {
         watch
     }
 
+    /// Starts the emulator like [`Watch::start`], then waits until the HTTP function
+    /// `function` answers `GET /lambda-url/{function}{path}`. The emulator builds and starts a
+    /// function on its first request, which on a new machine takes minutes: a test that
+    /// times its requests (a client with a 5-second timeout) must not pay for that.
+    pub fn start_http(env: &[(&str, &str)], function: &str, path: &str) -> Watch {
+        let watch = Watch::start(env);
+        watch.warm_http(function, path);
+        watch
+    }
+
+    /// One request to `GET /lambda-url/{function}{path}`, waited for (up to 20 minutes);
+    /// panics when the function never answers.
+    pub fn warm_http(&self, function: &str, path: &str) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))
+            .expect("connect to cargo lambda watch");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(1200)))
+            .expect("timeout");
+        write!(
+            stream,
+            "GET /lambda-url/{function}{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .expect("warm-up request");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 2"),
+            "{function} did not start under cargo lambda watch: {}",
+            answer.lines().next().unwrap_or("no answer")
+        );
+    }
+
     /// Invokes `function` with `event`: its JSON response, or the error it reported.
     pub fn invoke(&self, function: &str, event: &Value) -> Result<Value, String> {
         let file = std::env::temp_dir().join(format!(

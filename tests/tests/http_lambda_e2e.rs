@@ -31,7 +31,7 @@ fn seed_client(endpoint: &str, entries: &Value) -> String {
 async fn the_seeds_client_posts_through_the_lambda_runtime_api() {
     let db = TestDb::new("http_lambda").await;
     let token = create_key(&**db.client().await, "swamp__1a2b3c4d", KeyKind::Public).await;
-    let watch = Watch::start(&[("DATABASE_URL", &db.url)]);
+    let watch = Watch::start_http(&[("DATABASE_URL", &db.url)], "http-ingest", "/healthz");
     let base = format!("http://127.0.0.1:{}/lambda-url/http-ingest", watch.port);
 
     let health = reqwest::get(format!("{base}/healthz"))

@@ -4,22 +4,9 @@
 use serde_json::{json, Value};
 use telemetry_shared::db::make_pool;
 use telemetry_shared::http::{HttpIngest, KeyKind, OPENAPI};
-use telemetry_tests::http_api::{config, seed_batch, Api, WEBHOOK_SECRET};
+use telemetry_tests::http_api::{config, seed_batch, signed, Api, WEBHOOK_SECRET};
 use telemetry_tests::openapi::validate_response;
 use telemetry_tests::{apigw, free_port};
-
-fn signed(body: &[u8], secret: &str) -> String {
-    use hmac::{KeyInit, Mac};
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(body);
-    let sig: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={sig}")
-}
 
 #[tokio::test]
 async fn workflow_run_webhooks_are_verified_and_upserted() {

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::fields::{parse_bool, parse_count, parse_timestamp};
 use super::occurrence::Occurrences;
+use crate::columns::tables::llm_calls;
 use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
 use crate::pricing::PriceTable;
 
@@ -218,12 +219,9 @@ impl<R: Read> UsageCsvReader<R> {
         if model.is_empty() {
             return Err("missing model".into());
         }
-        if model.len() > 100 {
-            return Err(format!(
-                "model name longer than 100 characters ({})",
-                model.len()
-            ));
-        }
+        llm_calls::MODEL
+            .check_str(model)
+            .map_err(|e| e.to_string())?;
         let tokens = Tokens {
             input: parse_count("prompt_tokens", field(c.prompt_tokens)?, true)?.unwrap_or(0),
             output: parse_count("completion_tokens", field(c.completion_tokens)?, true)?
@@ -239,9 +237,10 @@ impl<R: Read> UsageCsvReader<R> {
             None => None,
         };
         let task_type = opt_field(c.task_type)?;
-        if task_type.is_some_and(|t| t.len() > 255) {
-            return Err("task_type longer than 255 characters".into());
-        }
+        // Stored as the call's prompt_name; named as the file names it.
+        llm_calls::PROMPT_NAME
+            .check_opt_str(task_type)
+            .map_err(|e| format!("task_type: {}", e.reason))?;
         let notes = opt_field(c.notes)?;
 
         let micros = timestamp.timestamp_micros().to_le_bytes();

@@ -42,6 +42,25 @@ impl DbError {
             _ => false,
         }
     }
+
+    /// True when the server refused a value (SQLSTATE class 22 data exception or 23
+    /// integrity constraint violation): the fault of one record, not of the batch.
+    pub fn is_data_error(&self) -> bool {
+        match self {
+            DbError::Query(e) => e
+                .code()
+                .is_some_and(|c| c.code().starts_with("22") || c.code().starts_with("23")),
+            _ => false,
+        }
+    }
+
+    /// The server's own words for a statement's failure, else the whole error.
+    pub fn server_message(&self) -> String {
+        match self {
+            DbError::Query(e) => describe(e),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl From<deadpool_postgres::PoolError> for DbError {

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use super::report::{record_report, RepoReport, SyncReport};
 use super::window::RESULT_CAP;
 use super::{GitHubApi, GitHubError, Repository, WorkflowRun};
+use crate::columns::Validate;
 use crate::db::{DbError, Pool};
 use crate::store::github_sync::{self as state, PageState, StoredWindow};
 use crate::store::upsert_workflow_runs;
@@ -296,7 +297,9 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         let mut runs = Vec::new();
         for item in items {
             self.rep.runs_seen += 1;
-            match WorkflowRun::from_api(self.repo.as_str(), item) {
+            let run = WorkflowRun::from_api(self.repo.as_str(), item)
+                .and_then(|r| r.validate().map(|()| r).map_err(|e| e.to_string()));
+            match run {
                 Ok(r) => runs.push(r),
                 Err(e) => {
                     self.rep.rejected += 1;

@@ -7,10 +7,11 @@ use serde_json::{json, Value};
 use super::response::{json_response, ApiError, HttpResponse};
 use super::router::{every_item_rejected, item_rejected, outcome_status};
 use super::Limits;
+use crate::columns::Validate;
 use crate::db::{DbError, Pool};
 use crate::jsonl::ApiCallParser;
 use crate::outbox::{append, NewEvent, SOURCE_INGEST};
-use crate::store::upsert_llm_calls;
+use crate::store::{upsert_llm_calls, upsert_llm_calls_each, UpsertCounts};
 
 /// Parses `body.calls`, stores the valid ones for `project` with the batch's outbox event.
 pub(super) async fn ingest_calls(
@@ -40,10 +41,17 @@ pub(super) async fn ingest_calls(
     }
     let mut parser = ApiCallParser::default();
     let mut calls = Vec::new();
+    let mut indices = Vec::new();
     let mut rejected = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        match parser.parse(item) {
-            Ok(c) => calls.push(c),
+        match parser
+            .parse(item)
+            .and_then(|c| c.validate().map(|()| c).map_err(|e| e.to_string()))
+        {
+            Ok(c) => {
+                indices.push(i);
+                calls.push(c)
+            }
             Err(reason) => {
                 rejected.push(item_rejected("calls", i, &reason));
             }
@@ -56,7 +64,36 @@ pub(super) async fn ingest_calls(
     let mut tx = tokio_postgres::Client::transaction(&mut client)
         .await
         .map_err(DbError::from)?;
-    let counts = upsert_llm_calls(&mut tx, &calls).await?;
+    let counts = match upsert_llm_calls(&mut tx, &calls).await {
+        Ok(c) => c,
+        Err(e) if e.is_data_error() => {
+            // The database refused one call's value: store the others one by one.
+            tx.rollback().await.map_err(DbError::from)?;
+            tx = tokio_postgres::Client::transaction(&mut client)
+                .await
+                .map_err(DbError::from)?;
+            let mut counts = UpsertCounts::default();
+            for (i, r) in indices
+                .iter()
+                .zip(upsert_llm_calls_each(&mut tx, &calls).await?)
+            {
+                match r {
+                    Ok(c) => counts += c,
+                    Err(e) => rejected.push(item_rejected(
+                        "calls",
+                        *i,
+                        &format!("refused by the database: {}", e.server_message()),
+                    )),
+                }
+            }
+            counts
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let kept = (counts.inserted + counts.updated + counts.duplicates) as usize;
+    if kept == 0 {
+        return Err(every_item_rejected(&rejected));
+    }
     let new = (counts.inserted + counts.updated) as usize;
     announce_batch(
         &tx,
@@ -76,7 +113,7 @@ pub(super) async fn ingest_calls(
         "results": rejected,
     });
     Ok(json_response(
-        outcome_status(calls.len(), rejected.len()),
+        outcome_status(kept, rejected.len()),
         &summary,
     ))
 }

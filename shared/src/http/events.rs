@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::columns::Validate;
 use crate::store::events::TelemetryEvent;
 
 use super::Limits;
@@ -179,7 +180,12 @@ fn event(
         &format!("{base}.timestamp"),
     )?;
     let timestamp = match (client_timestamp, skew) {
-        (Some(t), Some(s)) => t + s,
+        (Some(t), Some(s)) => t.checked_add_signed(s).ok_or_else(|| {
+            (
+                "the timestamp corrected for the client's clock is out of range".to_string(),
+                format!("{base}.timestamp"),
+            )
+        })?,
         (Some(t), None) => t,
         (None, _) => received_at,
     };
@@ -193,7 +199,7 @@ fn event(
             ))
         }
     };
-    Ok(TelemetryEvent {
+    let e = TelemetryEvent {
         insert_id,
         event,
         distinct_id,
@@ -202,7 +208,16 @@ fn event(
         timestamp,
         sent_at,
         received_at,
-    })
+    };
+    e.validate().map_err(|err| {
+        // The stored `timestamp` is the event's `timestamp` after skew correction.
+        let field = match err.column.as_str() {
+            "client_timestamp" => "timestamp",
+            other => other,
+        };
+        (err.to_string(), format!("{base}.{field}"))
+    })?;
+    Ok(e)
 }
 
 /// An id from the event's content (properties with sorted keys), so the same event sent

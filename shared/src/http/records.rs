@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::response::{json_response, ApiError, HttpResponse};
 use super::router::{every_item_rejected, item_rejected, outcome_status};
+use crate::columns::Validate;
 use crate::coverage::{is_commit_sha, upsert_coverage, CoverageFormat, CoverageSnapshot};
 use crate::db::{DbError, Pool};
 use crate::fleet::{parse_briefing, parse_job, upsert_briefings, upsert_jobs, Written};
@@ -17,6 +18,14 @@ const MAX_RECORDS: usize = 100;
 /// Events per replay page: default and largest.
 const PAGE: i64 = 100;
 const MAX_PAGE: i64 = 1_000;
+
+/// `record` when every value fits its column, else the reason (`column: ...`).
+fn checked<T: Validate>(record: T) -> Result<T, String> {
+    record
+        .validate()
+        .map(|()| record)
+        .map_err(|e| e.to_string())
+}
 
 /// True when the body carries briefings or jobs.
 pub(super) fn has_records(body: &Value) -> bool {
@@ -65,20 +74,20 @@ pub(super) async fn store_records(
     let mut briefings = Vec::new();
     let mut jobs = Vec::new();
     for (i, item) in briefing_items.iter().enumerate() {
-        match parse_briefing(item, Some(project)) {
+        match parse_briefing(item, Some(project)).and_then(checked) {
             Ok(b) => briefings.push((i, b)),
             Err(reason) => results.push(item_rejected("briefings", i, &reason)),
         }
     }
     for (i, item) in job_items.iter().enumerate() {
-        match parse_job(item, Some(project)) {
+        match parse_job(item, Some(project)).and_then(checked) {
             Ok(j) => jobs.push((i, j)),
             Err(reason) => results.push(item_rejected("jobs", i, &reason)),
         }
     }
     let mut reports = Vec::new();
     for (i, item) in coverage_items.iter().enumerate() {
-        match parse_coverage(item) {
+        match parse_coverage(item).and_then(checked) {
             Ok(c) => reports.push((i, c)),
             Err(reason) => results.push(item_rejected("coverage", i, &reason)),
         }

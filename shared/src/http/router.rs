@@ -8,15 +8,16 @@ use serde_json::{json, Value};
 
 use super::body::{decode, parse_json};
 use super::calls::{announce_batch, ingest_calls};
-use super::events::validate;
+use super::events::{validate, Batch, Rejection};
 use super::keys::{hash_matches, parse_key, KeyKind};
 use super::records::{has_records, replay, store_records};
 use super::response::{json_response, ApiError, HttpResponse};
 use super::webhook::{self, Delivery};
 use super::HttpConfig;
+use crate::columns::Validate;
 use crate::db::{DbError, Pool};
 use crate::github::WorkflowRun;
-use crate::store::events::insert_events;
+use crate::store::events::{insert_events, insert_events_each};
 use crate::store::keys::{count_usage, find_key, touch_key};
 use crate::store::upsert_workflow_runs;
 
@@ -44,7 +45,7 @@ impl HttpIngest {
     /// Answers one request; every failure is a JSON error response.
     pub async fn handle(&self, req: Request<Vec<u8>>) -> HttpResponse {
         let method = req.method().clone();
-        let path = req.uri().path().to_string();
+        let path = loggable_path(req.uri().path());
         let resp = match self.route(req).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
@@ -135,9 +136,11 @@ impl HttpIngest {
                     "Authorization: Bearer <key> is missing (or post to /p/<public token>/ingest)",
                 )
             })?;
+        // The scheme is case-insensitive (RFC 9110, section 11.1).
         let key = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key)
             .ok_or_else(|| ApiError::unauthorized("Authorization must be Bearer <key>"))?;
         self.key(KeyKind::Secret, key.trim()).await
     }
@@ -180,11 +183,11 @@ impl HttpIngest {
         req: &Request<Vec<u8>>,
     ) -> Result<HttpResponse, ApiError> {
         let body = self.json_body(req)?;
-        let n = body
-            .get("batch")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
         let now = Utc::now();
+        let batch = self.validate(&body, now)?;
+        // Only events that can be stored count against the token: a malformed batch is a
+        // 400 or 413, never a lock-out.
+        let n = batch.events.len();
         let window = now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now);
         let client = self.pool.get().await.map_err(DbError::from)?;
         let used = count_usage(
@@ -206,7 +209,7 @@ impl HttpIngest {
             .details(json!({"limit_per_minute": limit}))
             .retry_after(u64::try_from(wait).unwrap_or(60)));
         }
-        self.store_events(caller, body, now).await
+        self.store_events(caller, batch).await
     }
 
     async fn ingest_events(
@@ -218,23 +221,23 @@ impl HttpIngest {
         if has_records(&body) {
             return store_records(&self.pool, &caller.project_id, &body).await;
         }
-        self.store_events(caller, body, Utc::now()).await
+        let batch = self.validate(&body, Utc::now())?;
+        self.store_events(caller, batch).await
     }
 
-    async fn store_events(
-        &self,
-        caller: &Caller,
-        body: Value,
-        received_at: DateTime<Utc>,
-    ) -> Result<HttpResponse, ApiError> {
-        let batch = validate(&body, received_at, &self.config.limits).map_err(|e| {
+    /// The events of `body`, each valid or rejected; 400 or 413 for a bad batch.
+    fn validate(&self, body: &Value, received_at: DateTime<Utc>) -> Result<Batch, ApiError> {
+        validate(body, received_at, &self.config.limits).map_err(|e| {
             let (status, code) = if e.too_many {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             } else {
                 (StatusCode::BAD_REQUEST, "invalid_batch")
             };
             ApiError::new(status, code, e.reason).details(json!({"path": e.path}))
-        })?;
+        })
+    }
+
+    async fn store_events(&self, caller: &Caller, batch: Batch) -> Result<HttpResponse, ApiError> {
         if batch.events.is_empty() {
             return Err(every_item_rejected(&batch.rejected.iter().map(|r| json!({
                 "index": r.index, "status": "rejected", "reason": r.reason, "path": r.path,
@@ -242,50 +245,71 @@ impl HttpIngest {
         }
         let mut client = self.pool.get().await.map_err(DbError::from)?;
         let events: Vec<_> = batch.events.iter().map(|(_, e)| e.clone()).collect();
-        let tx = tokio_postgres::Client::transaction(&mut client)
+        let mut tx = tokio_postgres::Client::transaction(&mut client)
             .await
             .map_err(DbError::from)?;
-        let stored = insert_events(&tx, &caller.project_id, &events).await?;
-        let new = stored.iter().filter(|s| **s).count();
-        let rejects: Vec<Value> = batch
-            .rejected
+        let stored: Vec<Result<bool, DbError>> =
+            match insert_events(&tx, &caller.project_id, &events).await {
+                Ok(s) => s.into_iter().map(Ok).collect(),
+                Err(e) if e.is_data_error() => {
+                    // The database refused one event's value: store the others one by one.
+                    tx.rollback().await.map_err(DbError::from)?;
+                    tx = tokio_postgres::Client::transaction(&mut client)
+                        .await
+                        .map_err(DbError::from)?;
+                    insert_events_each(&mut tx, &caller.project_id, &events).await?
+                }
+                Err(e) => return Err(e.into()),
+            };
+        let total = batch.events.len() + batch.rejected.len();
+        let mut rejected = batch.rejected;
+        for ((i, _), s) in batch.events.iter().zip(&stored) {
+            if let Err(e) = s {
+                rejected.push(Rejection {
+                    index: *i,
+                    reason: format!("refused by the database: {}", e.server_message()),
+                    path: format!("$.batch[{i}]"),
+                });
+            }
+        }
+        let new = stored.iter().filter(|s| matches!(s, Ok(true))).count();
+        let kept = stored.iter().filter(|s| s.is_ok()).count();
+        let rejects: Vec<Value> = rejected
             .iter()
             .map(|r| json!({"index": r.index, "reason": r.reason, "path": r.path}))
             .collect();
-        announce_batch(
-            &tx,
-            &caller.project_id,
-            "events",
-            new,
-            events.len() - new,
-            &rejects,
-        )
-        .await?;
-        tx.commit().await.map_err(DbError::from)?;
-        let total = batch.events.len() + batch.rejected.len();
+        if kept > 0 {
+            announce_batch(&tx, &caller.project_id, "events", new, kept - new, &rejects).await?;
+            tx.commit().await.map_err(DbError::from)?;
+        }
         let mut results = vec![Value::Null; total];
         let mut accepted = 0;
-        for ((i, e), new) in batch.events.iter().zip(&stored) {
-            accepted += usize::from(*new);
-            results[*i] = json!({
-                "index": i,
-                "status": if *new { "accepted" } else { "duplicate" },
-                "insert_id": e.insert_id,
-            });
+        for ((i, e), s) in batch.events.iter().zip(&stored) {
+            if let Ok(new) = s {
+                accepted += usize::from(*new);
+                results[*i] = json!({
+                    "index": i,
+                    "status": if *new { "accepted" } else { "duplicate" },
+                    "insert_id": e.insert_id,
+                });
+            }
         }
-        for r in &batch.rejected {
+        for r in &rejected {
             results[r.index] = json!({
                 "index": r.index, "status": "rejected", "reason": r.reason, "path": r.path,
             });
         }
+        if kept == 0 {
+            return Err(every_item_rejected(&results));
+        }
         let summary = json!({
             "accepted": accepted,
-            "duplicate": batch.events.len() - accepted,
-            "rejected": batch.rejected.len(),
+            "duplicate": kept - accepted,
+            "rejected": rejected.len(),
             "results": results,
         });
         Ok(json_response(
-            outcome_status(batch.events.len(), batch.rejected.len()),
+            outcome_status(kept, rejected.len()),
             &summary,
         ))
     }
@@ -306,6 +330,7 @@ impl HttpIngest {
             )),
             Delivery::WorkflowRun { repository, run } => {
                 let run = WorkflowRun::from_api(&repository, &run)
+                    .and_then(|r| r.validate().map(|()| r).map_err(|e| e.to_string()))
                     .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_webhook", e))?;
                 let client = self.pool.get().await.map_err(DbError::from)?;
                 let counts = upsert_workflow_runs(&**client, std::slice::from_ref(&run)).await?;
@@ -319,6 +344,19 @@ impl HttpIngest {
                 ))
             }
         }
+    }
+}
+
+/// `path` as logged: a public token in it (`/p/<token>/...`) shortened to its prefix, which
+/// identifies the key without granting anything.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/p/") {
+        Some(rest) => {
+            let (token, tail) = rest.split_once('/').unwrap_or((rest, ""));
+            let prefix: String = token.chars().take(15).collect();
+            format!("/p/{prefix}…/{tail}")
+        }
+        None => path.to_string(),
     }
 }
 

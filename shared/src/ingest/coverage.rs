@@ -7,11 +7,11 @@ use std::io::Read;
 use chrono::Utc;
 
 use super::{IngestError, IngestReport, RejectedRow};
+use crate::columns::Validate;
 use crate::coverage::{
     is_commit_sha, upsert_coverage, CoverageFormat, CoverageSnapshot, MAX_REPORT_BYTES,
 };
 use crate::csv::HeaderError;
-use crate::db::DbError;
 use crate::ingest::FileKind;
 
 /// Repository, branch and commit named by a report's path.
@@ -88,16 +88,26 @@ pub(super) async fn ingest_coverage<R: Read + Send + 'static>(
             captured_at: Utc::now(),
         })
     });
+    let snapshot = snapshot.and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string()));
     match snapshot {
         Err(reason) => reject(report, reason),
         Ok(s) => {
-            let (inserted, updated) =
-                upsert_coverage(client, &s)
-                    .await
-                    .map_err(|source: DbError| IngestError::Database {
+            let (inserted, updated) = match upsert_coverage(client, &s).await {
+                Ok(written) => written,
+                Err(e) if e.is_data_error() => {
+                    reject(
+                        report,
+                        format!("refused by the database: {}", e.server_message()),
+                    );
+                    return Ok(());
+                }
+                Err(source) => {
+                    return Err(IngestError::Database {
                         source,
                         lines: Some((1, 1)),
-                    })?;
+                    })
+                }
+            };
             report.add_counts(crate::store::UpsertCounts {
                 inserted: u64::from(inserted),
                 updated: u64::from(updated),

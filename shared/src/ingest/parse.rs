@@ -1,5 +1,7 @@
 //! The producer side of an ingestion: a blocking thread parses the input into bounded
-//! batches of calls and agent records, plus rejects and parser-level counts.
+//! batches of calls and agent records, plus rejects and parser-level counts. Every record is
+//! checked against its columns here, so a value the database would refuse is a reject with
+//! its line, never a failed batch.
 
 use std::io::BufRead;
 
@@ -7,19 +9,161 @@ use tokio::sync::mpsc;
 
 use super::format::Format;
 use super::RejectedRow;
+use crate::columns::Validate;
 use crate::csv::{HeaderError, Row, UsageCsvReader};
 use crate::fleet::FleetRecord;
 use crate::jsonl::{AgentRecord, JsonlReader, Line, Record};
 use crate::model::LlmCall;
 use crate::prune::ArchivedRow;
 
+/// Records of one kind with the line each was read from.
+pub(super) struct Lined<T> {
+    pub items: Vec<T>,
+    pub lines: Vec<u64>,
+}
+
+impl<T> Default for Lined<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+}
+
+impl<T> Lined<T> {
+    fn push(&mut self, line: u64, item: T) {
+        self.items.push(item);
+        self.lines.push(line);
+    }
+
+    fn view(&self) -> Slice<'_, T> {
+        Slice {
+            items: &self.items,
+            lines: &self.lines,
+        }
+    }
+}
+
+/// Some of a [`Lined`]: records with their lines, in line order.
+pub(super) struct Slice<'a, T> {
+    pub items: &'a [T],
+    pub lines: &'a [u64],
+}
+
+impl<T> Clone for Slice<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Slice<'_, T> {}
+
+impl<'a, T> Slice<'a, T> {
+    /// Records before line `at`, and the rest.
+    fn split_at_line(self, at: u64) -> (Self, Self) {
+        let n = self.lines.partition_point(|l| *l < at);
+        let ((i1, i2), (l1, l2)) = (self.items.split_at(n), self.lines.split_at(n));
+        (
+            Slice {
+                items: i1,
+                lines: l1,
+            },
+            Slice {
+                items: i2,
+                lines: l2,
+            },
+        )
+    }
+}
+
+/// The records of a batch that are written, by kind, in line order.
+#[derive(Default)]
+pub(super) struct Records {
+    pub calls: Lined<LlmCall>,
+    pub agent: Lined<AgentRecord>,
+    pub fleet: Lined<FleetRecord>,
+    pub archived: Lined<ArchivedRow>,
+}
+
+impl Records {
+    /// All of them, for writing.
+    pub fn view(&self) -> RecordsView<'_> {
+        RecordsView {
+            calls: self.calls.view(),
+            agent: self.agent.view(),
+            fleet: self.fleet.view(),
+            archived: self.archived.view(),
+        }
+    }
+}
+
+/// Some of a batch's records: what one transaction writes.
+#[derive(Clone, Copy)]
+pub(super) struct RecordsView<'a> {
+    pub calls: Slice<'a, LlmCall>,
+    pub agent: Slice<'a, AgentRecord>,
+    pub fleet: Slice<'a, FleetRecord>,
+    pub archived: Slice<'a, ArchivedRow>,
+}
+
+impl RecordsView<'_> {
+    fn lines(&self) -> [&[u64]; 4] {
+        [
+            self.calls.lines,
+            self.agent.lines,
+            self.fleet.lines,
+            self.archived.lines,
+        ]
+    }
+
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.lines().iter().map(|l| l.len()).sum()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The first and last line held.
+    pub fn line_range(&self) -> Option<(u64, u64)> {
+        let all = self.lines();
+        let first = all.iter().filter_map(|l| l.first()).min()?;
+        let last = all.iter().filter_map(|l| l.last()).max()?;
+        Some((*first, *last))
+    }
+
+    /// Two halves by line, each non-empty when `len() > 1`: how a refused record is isolated.
+    pub fn halve(self) -> (Self, Self) {
+        let mut lines: Vec<u64> = self.lines().into_iter().flatten().copied().collect();
+        lines.sort_unstable();
+        let at = lines[lines.len() / 2];
+        let (c1, c2) = self.calls.split_at_line(at);
+        let (a1, a2) = self.agent.split_at_line(at);
+        let (f1, f2) = self.fleet.split_at_line(at);
+        let (r1, r2) = self.archived.split_at_line(at);
+        (
+            RecordsView {
+                calls: c1,
+                agent: a1,
+                fleet: f1,
+                archived: r1,
+            },
+            RecordsView {
+                calls: c2,
+                agent: a2,
+                fleet: f2,
+                archived: r2,
+            },
+        )
+    }
+}
+
 /// One transaction's worth of input.
 #[derive(Default)]
 pub(super) struct Batch {
-    pub calls: Vec<LlmCall>,
-    pub agent: Vec<AgentRecord>,
-    pub fleet: Vec<FleetRecord>,
-    pub archived: Vec<ArchivedRow>,
+    pub records: Records,
     pub rejects: Vec<RejectedRow>,
     pub duplicates: u64,
     pub skipped: u64,
@@ -80,7 +224,14 @@ impl<R: BufRead> LineSource for UsageCsvReader<R> {
         Some(match self.next()? {
             Ok(Row::Call { line, call }) => {
                 batch.note(line);
-                batch.calls.push(call);
+                match call.validate() {
+                    Ok(()) => batch.records.calls.push(line, call),
+                    Err(e) => batch.rejects.push(RejectedRow {
+                        line,
+                        reason: e.to_string(),
+                        raw: Some(self.current_raw()),
+                    }),
+                }
                 Ok(())
             }
             Ok(Row::Reject { line, reason }) => {
@@ -107,11 +258,24 @@ impl<R: BufRead> LineSource for JsonlReader<R> {
         match line {
             Line::Record { line, record } => {
                 batch.note(line);
-                match record {
-                    Record::Call(c) => batch.calls.push(c),
-                    Record::Agent(a) => batch.agent.push(a),
-                    Record::Fleet(f) => batch.fleet.push(f),
-                    Record::Archived(r) => batch.archived.push(r),
+                let checked = match &record {
+                    Record::Call(c) => c.validate(),
+                    Record::Agent(a) => a.validate(),
+                    Record::Fleet(f) => f.validate(),
+                    // Restored rows are checked by the database (and isolated when refused).
+                    Record::Archived(_) => Ok(()),
+                };
+                let r = &mut batch.records;
+                match (checked, record) {
+                    (Err(e), _) => batch.rejects.push(RejectedRow {
+                        line,
+                        reason: e.to_string(),
+                        raw: Some(self.current_raw()),
+                    }),
+                    (Ok(()), Record::Call(c)) => r.calls.push(line, c),
+                    (Ok(()), Record::Agent(a)) => r.agent.push(line, a),
+                    (Ok(()), Record::Fleet(f)) => r.fleet.push(line, f),
+                    (Ok(()), Record::Archived(a)) => r.archived.push(line, a),
                 }
             }
             Line::Duplicate { line } => {

@@ -10,16 +10,12 @@ use tokio::sync::mpsc;
 use super::coverage::ingest_coverage;
 use super::format::{FileKind, Format};
 use super::parse::{parse_into, Batch};
+use super::write::{write_batch, WriteFailure};
 use super::{IngestError, IngestReport, RejectedRow};
 use crate::csv::HeaderError;
 use crate::db::{DbError, Pool};
-use crate::fleet::{counts, upsert_briefings, upsert_jobs, BriefingRecord, FleetRecord, JobRecord};
 use crate::model::CostStatus;
-use crate::prune::restore_rows;
-use crate::store::{
-    finish_ingest_run, start_ingest_run, upsert_agent_records, upsert_llm_calls, IngestRunOutcome,
-    UpsertCounts,
-};
+use crate::store::{finish_ingest_run, start_ingest_run, IngestRunOutcome};
 
 /// Distinct unknown model names kept for the report.
 const MAX_UNKNOWN_MODELS: usize = 50;
@@ -61,31 +57,6 @@ impl IngestOptions {
             on_reject: None,
         }
     }
-}
-
-/// Briefings and jobs (with their outbox events) and archived rows of `batch`, in one
-/// transaction.
-async fn write_fleet_and_archived(
-    client: &mut tokio_postgres::Client,
-    batch: &Batch,
-) -> Result<UpsertCounts, DbError> {
-    if batch.fleet.is_empty() && batch.archived.is_empty() {
-        return Ok(UpsertCounts::default());
-    }
-    let mut briefings: Vec<BriefingRecord> = Vec::new();
-    let mut jobs: Vec<JobRecord> = Vec::new();
-    for record in &batch.fleet {
-        match record {
-            FleetRecord::Briefing(b) => briefings.push(b.clone()),
-            FleetRecord::Job(j) => jobs.push(j.clone()),
-        }
-    }
-    let tx = client.transaction().await?;
-    let mut written = counts(&upsert_briefings(&tx, &briefings).await?);
-    written += counts(&upsert_jobs(&tx, &jobs).await?);
-    written += restore_rows(&tx, &batch.archived).await?;
-    tx.commit().await?;
-    Ok(written)
 }
 
 /// Reads `input` as usage.csv (see [`ingest_file`]).
@@ -150,29 +121,38 @@ pub async fn ingest_file<R: Read + Send + 'static>(
                 break;
             }
         };
-        let lines = Some((batch.first_line, batch.last_line));
-        let written = async {
-            let calls = upsert_llm_calls(&mut **client, &batch.calls).await?;
-            let agent = upsert_agent_records(&mut **client, &batch.agent).await?;
-            let other = write_fleet_and_archived(&mut client, &batch).await?;
-            Ok::<_, DbError>([calls, agent, other])
+        let written = write_batch(&mut client, batch.records.view()).await;
+        let (written, stop) = match written {
+            Ok(w) => (w, None),
+            Err(WriteFailure {
+                written,
+                source,
+                lines,
+            }) => (written, Some(IngestError::Database { source, lines })),
+        };
+        report.add_counts(written.counts);
+        let refused: BTreeSet<u64> = written.rejects.iter().map(|r| r.line).collect();
+        let mut rejects = batch.rejects;
+        if !written.rejects.is_empty() {
+            rejects.extend(written.rejects);
+            rejects.sort_by_key(|r| r.line);
         }
-        .await;
-        match written {
-            Ok(counts) => counts.into_iter().for_each(|c| report.add_counts(c)),
-            Err(source) => {
-                failure = Some(IngestError::Database { source, lines });
-                break;
-            }
+        if let Some(e) = stop {
+            failure = Some(e);
+            break;
         }
         report.add_parser_counts(batch.duplicates, batch.skipped);
-        for reject in batch.rejects {
+        for reject in rejects {
             if let Some(sink) = opts.on_reject.as_mut() {
                 sink(&reject);
             }
             report.add_reject(reject);
         }
-        for call in &batch.calls {
+        let calls = &batch.records.calls;
+        for (call, line) in calls.items.iter().zip(&calls.lines) {
+            if refused.contains(line) {
+                continue;
+            }
             match call.cost.status {
                 CostStatus::UnknownModel => {
                     report.unpriced_rows += 1;

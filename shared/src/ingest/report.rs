@@ -58,8 +58,17 @@ impl IngestReport {
         self.rows_read += c.inserted + c.updated + c.duplicates;
     }
 
-    /// Records a rejected record.
-    pub fn add_reject(&mut self, reject: RejectedRow) {
+    /// Records a rejected record. A NUL in its text is shown as U+FFFD: the report is stored
+    /// as JSONB, which refuses `\u0000`, and a bad line must not fail its own report.
+    pub fn add_reject(&mut self, mut reject: RejectedRow) {
+        for text in [Some(&mut reject.reason), reject.raw.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if text.contains('\0') {
+                *text = text.replace('\0', "\u{FFFD}");
+            }
+        }
         self.rejected += 1;
         self.rows_read += 1;
         if self.rejects.len() < MAX_REPORTED_REJECTS {

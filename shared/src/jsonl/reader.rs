@@ -137,10 +137,15 @@ impl<R: BufRead> JsonlReader<R> {
         }
     }
 
-    fn reject(&self, line: u64, reason: String) -> Line {
-        let raw = String::from_utf8_lossy(&self.buf[..self.buf.len().min(RAW_KEEP)])
+    /// The start of the line last read, as a reject shows it.
+    pub fn current_raw(&self) -> String {
+        String::from_utf8_lossy(&self.buf[..self.buf.len().min(RAW_KEEP)])
             .trim_end()
-            .to_string();
+            .to_string()
+    }
+
+    fn reject(&self, line: u64, reason: String) -> Line {
+        let raw = self.current_raw();
         Line::Reject { line, reason, raw }
     }
 }

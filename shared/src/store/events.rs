@@ -64,3 +64,29 @@ pub async fn insert_events(
     // The first copy of an id in the batch is the one stored; later copies are duplicates.
     Ok(events.iter().map(|e| stored.remove(&e.insert_id)).collect())
 }
+
+/// [`insert_events`] one event at a time, each in a savepoint of `tx`: for each, whether it
+/// was stored now, or the database's refusal. For a batch the database refused as a whole on
+/// one event's data, so that the others still land.
+pub async fn insert_events_each(
+    tx: &mut tokio_postgres::Transaction<'_>,
+    project: &str,
+    events: &[TelemetryEvent],
+) -> Result<Vec<Result<bool, DbError>>, DbError> {
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let sp = tx.savepoint("event").await?;
+        match insert_events(&sp, project, std::slice::from_ref(e)).await {
+            Ok(stored) => {
+                sp.commit().await?;
+                out.push(Ok(stored.first().copied().unwrap_or(false)));
+            }
+            Err(err) if err.is_data_error() => {
+                sp.rollback().await?;
+                out.push(Err(err));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(out)
+}

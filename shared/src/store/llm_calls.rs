@@ -143,3 +143,22 @@ const SET_ALL: &str = "content_hash = EXCLUDED.content_hash, source = EXCLUDED.s
     success = EXCLUDED.success, error_message = EXCLUDED.error_message,
     duration_ms = EXCLUDED.duration_ms, session_id = EXCLUDED.session_id, notes = EXCLUDED.notes,
     worker_id = EXCLUDED.worker_id, task_id = EXCLUDED.task_id, updated_at = now()";
+
+/// [`upsert_llm_calls`] one call at a time, each in a savepoint of `tx`: for each, what it
+/// wrote, or the database's refusal. For a batch the database refused as a whole on one
+/// call's data, so that the others still land.
+pub async fn upsert_llm_calls_each(
+    tx: &mut tokio_postgres::Transaction<'_>,
+    calls: &[LlmCall],
+) -> Result<Vec<Result<UpsertCounts, DbError>>, DbError> {
+    let mut out = Vec::with_capacity(calls.len());
+    for call in calls {
+        match upsert_llm_calls(tx, std::slice::from_ref(call)).await {
+            Ok(c) => out.push(Ok(c)),
+            // The savepoint `upsert_llm_calls` opened was rolled back on drop.
+            Err(err) if err.is_data_error() => out.push(Err(err)),
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(out)
+}

@@ -16,6 +16,8 @@ mod workflow_runs;
 pub use agent::upsert_agent_records;
 pub use budget::{daily_budget, set_daily_budget};
 pub use ingest_runs::{finish_ingest_run, start_ingest_run, IngestRunOutcome};
-pub use llm_calls::{upsert_llm_calls, upsert_llm_calls_on_conflict, UpsertCounts};
+pub use llm_calls::{
+    upsert_llm_calls, upsert_llm_calls_each, upsert_llm_calls_on_conflict, UpsertCounts,
+};
 pub use numeric::Usd;
 pub use workflow_runs::{upsert_workflow_runs, RunCounts};
