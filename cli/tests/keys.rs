@@ -76,6 +76,19 @@ async fn keys_are_shown_once_listed_without_secrets_and_revoked() {
         .expect("listed");
     assert!(revoked["revoked_at"].is_string());
 
+    for remote in ["not a remote", "mimesis", ""] {
+        let out = telemetry(
+            &db,
+            &["keys", "create", "--project", "mimesis", "--remote", remote],
+        );
+        assert_eq!(out.status.code(), Some(1), "{remote:?}");
+        assert!(
+            text(&out.stderr).contains("is not a git remote"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+
     let out = telemetry(&db, &["keys", "create", "--project", "not a project"]);
     assert!(!out.status.success());
     assert!(

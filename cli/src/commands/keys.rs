@@ -16,6 +16,9 @@ pub async fn create(
     label: Option<&str>,
     json: bool,
 ) -> anyhow::Result<()> {
+    if let Some(r) = remote.filter(|r| !ProjectId::is_git_remote(r)) {
+        bail!("--remote {r:?} is not a git remote (e.g. git@github.com:owner/repo.git or https://github.com/owner/repo.git)");
+    }
     let project = match remote {
         Some(r) => ProjectId::derive(project, r),
         None => ProjectId::parse(project),

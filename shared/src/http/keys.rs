@@ -22,6 +22,34 @@ impl ProjectId {
         Self::parse(&format!("{}__{hash}", repo_name.trim()))
     }
 
+    /// True when `s` reads as a git remote: a URL (`https://`, `http://`, `ssh://`,
+    /// `git://`, `git+ssh://`, `file://`) with a path, or scp-like `[user@]host:path`.
+    pub fn is_git_remote(s: &str) -> bool {
+        if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return false;
+        }
+        let schemes = [
+            "https://",
+            "http://",
+            "ssh://",
+            "git://",
+            "git+ssh://",
+            "file://",
+        ];
+        if let Some(rest) = schemes.iter().find_map(|p| s.strip_prefix(p)) {
+            // file:///path has an empty host; the others need one.
+            let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+            return (!host.is_empty() || s.starts_with("file://")) && !path.is_empty();
+        }
+        match s.split_once(':') {
+            Some((host, path)) => {
+                let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+                !host.is_empty() && !host.contains('/') && !path.is_empty()
+            }
+            None => false,
+        }
+    }
+
     /// Checks an id's shape.
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = s.rsplit_once("__").is_some_and(|(name, hash)| {
@@ -145,6 +173,30 @@ pub fn hash_matches(presented: &str, stored: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn git_remotes() {
+        for ok in [
+            "git@github.com:user/mimesis.git",
+            "https://github.com/user/mimesis.git",
+            "ssh://git@host:22/team/repo",
+            "file:///srv/git/repo.git",
+            "host:repo",
+        ] {
+            assert!(ProjectId::is_git_remote(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "mimesis",
+            "not a remote",
+            "https://",
+            "https://host",
+            "/a:b/c",
+            "a\nb:c",
+        ] {
+            assert!(!ProjectId::is_git_remote(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn project_ids_follow_the_seed_format() {
