@@ -48,6 +48,7 @@ impl PruneEnv {
         let cfg = S3IngestConfig {
             rejects_prefix: "rejected/".into(),
             batch_rows: 500,
+            max_line_bytes: telemetry_shared::csv::DEFAULT_MAX_LINE_BYTES,
         };
         let ingest = S3Ingest::new(db.pool.clone(), S3ObjectStore::new(s3.clone()), cfg);
         PruneEnv {

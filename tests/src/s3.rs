@@ -50,6 +50,7 @@ pub async fn s3_env(label: &str) -> S3Env {
     let cfg = S3IngestConfig {
         rejects_prefix: "rejected/".into(),
         batch_rows: 2,
+        max_line_bytes: telemetry_shared::csv::DEFAULT_MAX_LINE_BYTES,
     };
     let ingest = S3Ingest::new(db.pool.clone(), S3ObjectStore::new(s3.clone()), cfg);
     S3Env {

@@ -25,6 +25,7 @@ async fn a_database_outage_fails_the_invocation_for_a_retry() {
         S3IngestConfig {
             rejects_prefix: "rejected/".into(),
             batch_rows: 10,
+            max_line_bytes: telemetry_shared::csv::DEFAULT_MAX_LINE_BYTES,
         },
     );
     let err = ingest
@@ -41,7 +42,7 @@ async fn a_database_outage_fails_the_invocation_for_a_retry() {
 }
 
 #[tokio::test]
-async fn a_truncated_gzip_is_rejected_for_good_not_retried() {
+async fn a_truncated_gzip_keeps_what_was_read_and_is_not_retried() {
     let e = env("s3_truncated").await;
     let mut bytes = gzipped_fixture("codex.jsonl");
     bytes.truncate(bytes.len() / 2);
@@ -57,9 +58,18 @@ async fn a_truncated_gzip_is_rejected_for_good_not_retried() {
         .handle(&event)
         .await
         .expect("a corrupt file does not fail the invocation");
-    assert_eq!(statuses(&report), vec!["rejected"]);
+    // The lines before the damage are stored, and the outcome says the file was cut.
+    assert_eq!(statuses(&report), vec!["ingested"]);
     let reason = report.objects[0].reason.as_deref().unwrap_or("");
     assert!(reason.contains("corrupt or truncated"), "{reason}");
+    let r = report.objects[0].report.as_ref().expect("report");
+    assert!(r.rows_read > 0 && r.is_balanced(), "{r:?}");
+    assert!(r.cut_short.is_some());
+    assert_eq!(
+        e.db.count("llm_calls").await as u64,
+        r.inserted,
+        "what was read is stored"
+    );
     // Recorded: a re-delivery does not read it again.
     let again = e.ingest.handle(&event).await.expect("again");
     assert_eq!(statuses(&again), vec!["already_ingested"]);

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use telemetry_shared::ingest::{
     ingest_file, FileKind, Format, IngestError, IngestOptions, IngestReport, SourceInfo,
 };
@@ -81,6 +81,7 @@ async fn run(
     };
     let show_progress = size >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal() && !kind.gzip;
     let mut opts = IngestOptions::new(batch_rows);
+    opts.max_line_bytes = telemetry_shared::csv::max_line_bytes_from_env();
     opts.progress = show_progress.then(|| progress_bar(size));
     let result = ingest_file(&pool, file, kind, &source, opts).await;
     if show_progress {
@@ -103,6 +104,21 @@ async fn run(
     print_summary(&path.display().to_string(), &report);
     if json {
         write_json(&report)?;
+    }
+    if let Some(cut) = &report.cut_short {
+        bail!(
+            "{}: the file is cut short: {cut}; they are stored ({} inserted, {} updated)",
+            path.display(),
+            report.inserted,
+            report.updated
+        );
+    }
+    if report.all_rejected() {
+        bail!(
+            "{}: every one of the {} records was rejected; nothing was stored",
+            path.display(),
+            report.rejected
+        );
     }
     Ok(())
 }

@@ -1,10 +1,12 @@
-//! Streaming reader of `usage.csv`: columns found by header name, one [`Row`] per record.
+//! Streaming reader of `usage.csv`: columns found by header name, one [`Row`] per record
+//! (records cut by [`super::framing`], so a broken line costs only itself).
 
 use std::io::Read;
 
 use sha2::{Digest, Sha256};
 
 use super::fields::{parse_bool, parse_count, parse_timestamp};
+use super::framing::{Frame, Framer, DEFAULT_MAX_LINE_BYTES};
 use super::occurrence::Occurrences;
 use crate::columns::tables::llm_calls;
 use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
@@ -35,6 +37,12 @@ pub enum HeaderError {
     /// The bytes are not what they claim to be (corrupt or truncated gzip): fails again.
     #[error("the file is corrupt or truncated: {0}")]
     Corrupt(String),
+    /// The header names a column twice: which one would be read is anybody's guess.
+    #[error("header names column {0:?} twice")]
+    DuplicateColumn(String),
+    /// The header line itself cannot be read (too long, an unclosed quote).
+    #[error("the header line cannot be read: {0}")]
+    BadHeader(String),
 }
 
 impl HeaderError {
@@ -45,13 +53,6 @@ impl HeaderError {
         match e.kind() {
             InvalidData | InvalidInput | UnexpectedEof => HeaderError::Corrupt(e.to_string()),
             _ => HeaderError::Io(e.to_string()),
-        }
-    }
-
-    fn from_csv(e: &csv::Error) -> HeaderError {
-        match e.kind() {
-            csv::ErrorKind::Io(io) => HeaderError::from_io(io),
-            _ => HeaderError::Corrupt(e.to_string()),
         }
     }
 }
@@ -93,40 +94,41 @@ struct Columns {
 /// Iterator over the data records of a usage.csv stream. Memory use does not grow with the
 /// input: one record buffer and a bounded occurrence window.
 pub struct UsageCsvReader<R: Read> {
-    rdr: csv::Reader<R>,
+    framer: Framer<R>,
     cols: Columns,
-    record: csv::ByteRecord,
     occurrences: Occurrences,
     prices: &'static PriceTable,
     failed: bool,
 }
 
 impl<R: Read> UsageCsvReader<R> {
-    /// Reads the header (BOM and CRLF accepted) and maps columns by name, case-insensitively.
+    /// Reads the header (BOM and CRLF accepted) and maps columns by name, case-insensitively;
+    /// lines of at most [`DEFAULT_MAX_LINE_BYTES`].
     pub fn new(input: R) -> Result<Self, HeaderError> {
-        // '\n' alone ends a record: a CRLF file's '\r' becomes trailing whitespace that every
-        // field parser trims, and line numbers can be counted exactly (see `start_line`).
-        let mut rdr = csv::ReaderBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(input);
-        let header = rdr
-            .byte_headers()
-            .map_err(|e| HeaderError::from_csv(&e))?
-            .clone();
-        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        Self::with_max_line(input, DEFAULT_MAX_LINE_BYTES)
+    }
+
+    /// [`UsageCsvReader::new`] with lines of at most `max_line` bytes: a longer line is
+    /// rejected by number, and memory stays bounded by the limit.
+    pub fn with_max_line(input: R, max_line: usize) -> Result<Self, HeaderError> {
+        let mut framer = Framer::new(input, max_line);
+        match framer.next_record().map_err(|e| HeaderError::from_io(&e))? {
+            Frame::End => return Err(HeaderError::Empty),
+            Frame::Reject { reason, .. } => return Err(HeaderError::BadHeader(reason)),
+            Frame::Record { .. } => {}
+        }
+        let names: Vec<String> = framer
+            .fields()
+            .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
+            .collect();
+        if names.iter().all(String::is_empty) {
             return Err(HeaderError::Empty);
         }
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| {
-                String::from_utf8_lossy(h)
-                    .trim_start_matches('\u{feff}')
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .collect();
+        for (i, n) in names.iter().enumerate() {
+            if !n.is_empty() && names[..i].contains(n) {
+                return Err(HeaderError::DuplicateColumn(n.clone()));
+            }
+        }
         let find = |n: &str| names.iter().position(|h| h == n);
         let missing: Vec<&str> = REQUIRED_COLUMNS
             .iter()
@@ -152,9 +154,8 @@ impl<R: Read> UsageCsvReader<R> {
             count: names.len(),
         };
         Ok(Self {
-            rdr,
+            framer,
             cols,
-            record: csv::ByteRecord::new(),
             occurrences: Occurrences::default(),
             prices: PriceTable::shipped(),
             failed: false,
@@ -164,8 +165,8 @@ impl<R: Read> UsageCsvReader<R> {
     /// The record just read, its fields joined by commas (for rejects files).
     pub fn current_raw(&self) -> String {
         let fields: Vec<String> = self
-            .record
-            .iter()
+            .framer
+            .fields()
             .map(|f| String::from_utf8_lossy(f).into_owned())
             .collect();
         let mut raw = fields.join(",");
@@ -175,29 +176,35 @@ impl<R: Read> UsageCsvReader<R> {
 
     /// Bytes consumed so far (for progress reporting).
     pub fn bytes_read(&self) -> u64 {
-        self.rdr.position().byte()
+        self.framer.bytes_read()
     }
 
-    /// 1-based line where the record just read starts. The reader stands after the record's
-    /// '\n', so counting back by the newlines inside quoted fields is exact for terminated
-    /// records, and one short for a final record without a newline, where the record's own
-    /// start position is exact instead. (The start position alone falls short after blank
-    /// lines, which the csv crate skips without reporting them.)
-    fn start_line(&self) -> u64 {
-        let from_start = self.record.position().map_or(1, |p| p.line());
-        let end = self.rdr.position().line();
-        let inner = self
-            .record
-            .as_slice()
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        from_start.max(end.saturating_sub(inner + 1)).max(1)
+    /// True when the multi-line record just read is not one row but an unclosed quote
+    /// followed by rows: it does not parse as a row, or a line between its first and last
+    /// does (has the header's field count and a valid timestamp). A note that spans lines
+    /// in a valid row is kept. (The last line holds the closing quote and the rest of the
+    /// row, so it reads as a row in either case.)
+    fn swallows_rows(&self) -> bool {
+        let fields: Vec<&[u8]> = self.framer.fields().collect();
+        let timestamp_ok = |f: &[&[u8]]| {
+            f.len() == self.cols.count
+                && std::str::from_utf8(f[self.cols.timestamp])
+                    .is_ok_and(|t| parse_timestamp(t).is_ok())
+        };
+        if !timestamp_ok(&fields) {
+            return true;
+        }
+        let middle = self.framer.continuation_lines().count().saturating_sub(1);
+        self.framer.continuation_lines().take(middle).any(|l| {
+            let mut f = Framer::new(l, l.len() + 1);
+            matches!(f.next_record(), Ok(Frame::Record { .. }))
+                && timestamp_ok(&f.fields().collect::<Vec<_>>())
+        })
     }
 
     fn parse_record(&mut self) -> Result<LlmCall, String> {
         let c = self.cols;
-        let rec = &self.record;
+        let rec: Vec<&[u8]> = self.framer.fields().collect();
         if rec.len() != c.count {
             return Err(format!(
                 "wrong column count: expected {} fields, found {}",
@@ -206,7 +213,7 @@ impl<R: Read> UsageCsvReader<R> {
             ));
         }
         let field = |i: usize| -> Result<&str, String> {
-            std::str::from_utf8(&rec[i]).map_err(|_| "invalid UTF-8".to_string())
+            std::str::from_utf8(rec[i]).map_err(|_| "invalid UTF-8".to_string())
         };
         let opt_field = |i: Option<usize>| -> Result<Option<&str>, String> {
             match i {
@@ -295,39 +302,33 @@ impl<R: Read> Iterator for UsageCsvReader<R> {
         if self.failed {
             return None;
         }
-        loop {
-            let mut record = std::mem::take(&mut self.record);
-            let read = self.rdr.read_byte_record(&mut record);
-            self.record = record;
-            match read {
-                Ok(false) => return None,
-                Ok(true) => {
-                    let line = self.start_line();
-                    // A line holding only whitespace is not a record.
-                    if self.record.len() == 1 && self.record[0].iter().all(u8::is_ascii_whitespace)
-                    {
-                        continue;
-                    }
-                    return Some(Ok(match self.parse_record() {
-                        Ok(call) => Row::Call { line, call },
-                        Err(reason) => Row::Reject { line, reason },
-                    }));
-                }
-                Err(e) => match e.kind() {
-                    csv::ErrorKind::Io(_) => {
-                        self.failed = true;
-                        return Some(Err(HeaderError::from_csv(&e)));
-                    }
-                    _ => {
-                        let line = e.position().map_or(0, |p| p.line());
-                        return Some(Ok(Row::Reject {
-                            line,
-                            reason: format!("unreadable record: {e}"),
-                        }));
-                    }
-                },
+        let frame = match self.framer.next_record() {
+            Ok(f) => f,
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(HeaderError::from_io(&e)));
             }
-        }
+        };
+        Some(Ok(match frame {
+            Frame::End => return None,
+            Frame::Reject { line, reason } => Row::Reject { line, reason },
+            Frame::Record { line, lines } if lines > 1 && self.swallows_rows() => {
+                // A quote left open ran into lines that are rows of their own: only this
+                // line is rejected, and the others are read again.
+                self.framer.give_back();
+                Row::Reject {
+                    line,
+                    reason: format!(
+                        "unclosed quote: the quoted field runs over the next {} lines, which are rows of their own",
+                        lines - 1
+                    ),
+                }
+            }
+            Frame::Record { line, .. } => match self.parse_record() {
+                Ok(call) => Row::Call { line, call },
+                Err(reason) => Row::Reject { line, reason },
+            },
+        }))
     }
 }
 

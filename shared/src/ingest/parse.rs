@@ -191,10 +191,11 @@ pub(super) fn parse_into(
     format: Format,
     input: Box<dyn BufRead + Send>,
     batch_rows: usize,
+    max_line: usize,
     tx: Tx,
 ) {
     match format {
-        Format::UsageCsv => match UsageCsvReader::new(input) {
+        Format::UsageCsv => match UsageCsvReader::with_max_line(input, max_line) {
             Ok(reader) => drive(reader, batch_rows, tx),
             Err(e) => {
                 let _ = tx.blocking_send(Err(e));
@@ -311,6 +312,10 @@ fn drive(mut source: impl LineSource, batch_rows: usize, tx: Tx) {
             None => break,
             Some(Ok(())) => {}
             Some(Err(e)) => {
+                // What was read before the damage is stored.
+                if batch.len > 0 && !flush(&mut batch, source.bytes_read(), &tx) {
+                    return;
+                }
                 let _ = tx.blocking_send(Err(e));
                 return;
             }

@@ -12,7 +12,7 @@ use super::format::{FileKind, Format};
 use super::parse::{parse_into, Batch};
 use super::write::{write_batch, WriteFailure};
 use super::{IngestError, IngestReport, RejectedRow};
-use crate::csv::HeaderError;
+use crate::csv::{HeaderError, DEFAULT_MAX_LINE_BYTES};
 use crate::db::{DbError, Pool};
 use crate::model::CostStatus;
 use crate::store::{finish_ingest_run, start_ingest_run, IngestRunOutcome};
@@ -42,6 +42,9 @@ pub type RejectSink = Box<dyn FnMut(&RejectedRow) + Send>;
 pub struct IngestOptions {
     /// Records per transaction.
     pub batch_rows: usize,
+    /// Longest usage.csv line (or quoted multi-line record): longer ones are rejected by
+    /// number, and memory stays bounded by it (`INGEST_MAX_LINE_BYTES`, default 1 MiB).
+    pub max_line_bytes: usize,
     /// Called after each committed batch.
     pub progress: Option<Progress>,
     /// Called for each reject, in order.
@@ -53,6 +56,7 @@ impl IngestOptions {
     pub fn new(batch_rows: usize) -> Self {
         Self {
             batch_rows,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             progress: None,
             on_reject: None,
         }
@@ -102,9 +106,10 @@ pub async fn ingest_file<R: Read + Send + 'static>(
         return finish(&**client, run_id, report, result.err()).await;
     }
     let batch_rows = opts.batch_rows.max(1);
+    let max_line = opts.max_line_bytes;
     let (tx, mut rx) = mpsc::channel::<Result<Batch, HeaderError>>(CHANNEL_DEPTH);
     let parser = tokio::task::spawn_blocking(move || {
-        parse_into(kind.format, kind.reader(input), batch_rows, tx)
+        parse_into(kind.format, kind.reader(input), batch_rows, max_line, tx)
     });
 
     let mut report = IngestReport {
@@ -116,6 +121,15 @@ pub async fn ingest_file<R: Read + Send + 'static>(
     while let Some(msg) = rx.recv().await {
         let batch = match msg {
             Ok(b) => b,
+            // Damaged bytes after the start: what came before is stored, and the report
+            // says where the file broke. A transport error is retried instead.
+            Err(e @ HeaderError::Corrupt(_)) if report.rows_read > 0 => {
+                report.cut_short = Some(format!(
+                    "{e}; the {} records before it were read",
+                    report.rows_read
+                ));
+                break;
+            }
             Err(e) => {
                 failure = Some(e.into());
                 break;
@@ -184,7 +198,7 @@ async fn finish(
     failure: Option<IngestError>,
 ) -> Result<IngestReport, IngestError> {
     let (outcome, error_text) = match &failure {
-        None => (IngestRunOutcome::Succeeded, None),
+        None => (IngestRunOutcome::Succeeded, report.cut_short.clone()),
         Some(e) => (IngestRunOutcome::Failed, Some(e.to_string())),
     };
     // Bookkeeping after a database failure may fail too; the original error matters more.

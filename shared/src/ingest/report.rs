@@ -47,6 +47,10 @@ pub struct IngestReport {
     pub unknown_models: Vec<String>,
     /// Row id in `ingest_runs`.
     pub ingest_run_id: Option<i64>,
+    /// Set when the file ends in damage (a gzip stream cut mid-file, corrupt bytes): the
+    /// rows read before it are stored and counted, and this says what was wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_short: Option<String>,
 }
 
 impl IngestReport {
@@ -83,6 +87,11 @@ impl IngestReport {
         self.duplicates += duplicates;
         self.skipped += skipped;
         self.rows_read += duplicates + skipped;
+    }
+
+    /// True when records were read and every one was rejected: nothing of the file landed.
+    pub fn all_rejected(&self) -> bool {
+        self.rejected > 0 && self.rejected == self.rows_read
     }
 
     /// True when the counts add up.

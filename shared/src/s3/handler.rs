@@ -25,10 +25,13 @@ pub struct S3IngestConfig {
     pub rejects_prefix: String,
     /// Lines per transaction.
     pub batch_rows: usize,
+    /// Longest usage.csv line (`INGEST_MAX_LINE_BYTES`, default 1 MiB).
+    pub max_line_bytes: usize,
 }
 
 impl S3IngestConfig {
-    /// `REJECTS_PREFIX` (default `rejected/`) and `INGEST_BATCH_ROWS` (default 5000).
+    /// `REJECTS_PREFIX` (default `rejected/`), `INGEST_BATCH_ROWS` (default 5000) and
+    /// `INGEST_MAX_LINE_BYTES` (default 1 MiB).
     pub fn from_env() -> Self {
         Self {
             rejects_prefix: std::env::var("REJECTS_PREFIX").unwrap_or_else(|_| "rejected/".into()),
@@ -37,6 +40,7 @@ impl S3IngestConfig {
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
                 .unwrap_or(crate::config::DEFAULT_BATCH_ROWS),
+            max_line_bytes: crate::csv::max_line_bytes_from_env(),
         }
     }
 }
@@ -283,6 +287,7 @@ impl<S: ObjectStore> S3Ingest<S> {
         // writer is flushed when the ingestion drops its options.
         let mut rejects = std::io::BufWriter::new(file);
         let mut opts = IngestOptions::new(self.cfg.batch_rows);
+        opts.max_line_bytes = self.cfg.max_line_bytes;
         opts.on_reject = Some(Box::new(move |r: &RejectedRow| {
             let _ = serde_json::to_writer(&mut rejects, r);
             let _ = rejects.write_all(b"\n");
@@ -329,9 +334,15 @@ impl<S: ObjectStore> S3Ingest<S> {
                 .await?;
             out.rejects_key = Some(key);
         }
+        // A cut-short object keeps what was read before the damage, and says so.
+        let cut = report.cut_short.clone();
+        out.reason.clone_from(&cut);
         out.report = Some(report);
         out.status = "ingested";
-        if !self.record(obj, etag, "succeeded", out, None).await {
+        if !self
+            .record(obj, etag, "succeeded", out, cut.as_deref())
+            .await
+        {
             return Err(Fail::Retry(
                 "could not record the object as ingested".into(),
             ));
