@@ -29,8 +29,29 @@ async fn prune_reports_then_archives_and_the_outbox_replays_and_relays() {
     vars.push(("ARCHIVE_BUCKET", ARCHIVE));
     let db = &env.db;
 
-    let dry = ok(&telemetry_with(db, &["prune", "--dry-run"], &vars));
+    // A dry run never contacts AWS: an instance metadata service that only records
+    // connections sees none, and nothing is logged about it.
+    let imds = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    imds.set_nonblocking(true).expect("nonblocking");
+    let imds_url = format!("http://{}", imds.local_addr().expect("addr"));
+    let mut dry_vars: Vec<(&str, &str)> = vars
+        .iter()
+        .copied()
+        .filter(|(k, _)| !k.starts_with("AWS_"))
+        .collect();
+    dry_vars.push(("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds_url));
+    let dry_out = telemetry_with(db, &["prune", "--dry-run"], &dry_vars);
+    let dry = ok(&dry_out);
     assert!(dry.starts_with("dry run: nothing was changed"), "{dry}");
+    assert!(
+        imds.accept().is_err(),
+        "the dry run contacted the metadata service"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&dry_out.stderr),
+        "",
+        "nothing logged"
+    );
     let line = dry
         .lines()
         .find(|l| l.trim_start().starts_with("llm_calls"))

@@ -6,6 +6,14 @@
 
 pg_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# pg_url_with_db URL NAME: URL with its database replaced by NAME.
+pg_url_with_db() {
+  python3 - "$1" "$2" <<'PY'
+import sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))
+PY
+}
+
 pg_find_bin() {
   local d
   for d in /usr/lib/postgresql/*/bin; do

@@ -8,8 +8,8 @@ use crate::{Moto, TestDb};
 
 /// The types of every outbox event of `db`, in id order.
 pub async fn outbox_types(db: &TestDb) -> Vec<String> {
-    let client = db.client().await;
-    telemetry_shared::outbox::after(&**client, 0, None, 10_000)
+    let mut client = db.client().await;
+    telemetry_shared::outbox::after(&mut **client, 0, None, 10_000)
         .await
         .expect("outbox")
         .into_iter()

@@ -62,6 +62,24 @@ async fn upload_post_and_fired_schedule_work_as_deployed() {
         "infra/local/up ended before it was ready"
     );
 
+    // infra/local/env prints what this cloud really uses, without being told the ports.
+    let env_out = Command::new("bash")
+        .arg("infra/local/env")
+        .current_dir(&root)
+        .env("LOCAL_STATE_DIR", &state)
+        .env_remove("LOCAL_MOTO_PORT")
+        .env_remove("LOCAL_LAMBDA_PORT")
+        .output()
+        .expect("infra/local/env");
+    let printed = String::from_utf8_lossy(&env_out.stdout);
+    for want in [
+        format!("/{db_name}"),
+        format!("LOCAL_MOTO_PORT={moto_port}"),
+        format!("127.0.0.1:{lambda_port}/lambda-url/http-ingest"),
+    ] {
+        assert!(printed.contains(&want), "{want} in {printed}");
+    }
+
     let url = with_database(&admin_url(), &db_name);
     let db = connect_one(&url).await.expect("the local database");
     let count = |table: &'static str| {
@@ -155,4 +173,50 @@ async fn upload_post_and_fired_schedule_work_as_deployed() {
             .await;
     }
     let _ = std::fs::remove_dir_all(state);
+}
+
+#[tokio::test]
+async fn up_fails_loudly_when_moto_cannot_start() {
+    let root = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
+    // Somebody else holds the port moto should listen on.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let moto_port = taken.local_addr().expect("addr").port();
+    let state = std::env::temp_dir().join(format!("local-cloud-fail-{}", std::process::id()));
+    let db_name = format!("t_local_fail_{}", std::process::id());
+    let mut up = Command::new("bash")
+        .arg("infra/local/up")
+        .current_dir(&root)
+        .env("DATABASE_URL", admin_url())
+        .env("LOCAL_MOTO_PORT", moto_port.to_string())
+        .env("LOCAL_LAMBDA_PORT", free_port().to_string())
+        .env("LOCAL_DB_NAME", &db_name)
+        .env("LOCAL_STATE_DIR", &state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("infra/local/up");
+    // It must give up by itself; a hang fails the test instead of stalling it.
+    let started = Instant::now();
+    while up.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(300) {
+            let _ = up.kill();
+            panic!("infra/local/up did not stop when moto could not start");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = up.wait_with_output().expect("output");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success(), "{stdout}");
+    assert!(!stdout.contains("ready"), "{stdout}");
+    assert!(stderr.contains("moto_server did not start"), "{stderr}");
+    drop(taken);
+    let _ = std::fs::remove_dir_all(state);
+    let admin = connect_one(&admin_url()).await.expect("admin");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name}"))
+        .await
+        .expect("drop");
 }

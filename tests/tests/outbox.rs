@@ -71,8 +71,8 @@ async fn a_rolled_back_write_leaves_no_event_and_a_committed_one_has_exactly_one
     upsert_workflow_runs(&**client, &[run(1, "failure", 9)])
         .await
         .expect("again");
-    let client = db.client().await;
-    let events = after(&**client, 0, None, 10).await.expect("outbox");
+    let mut client = db.client().await;
+    let events = after(&mut **client, 0, None, 10).await.expect("outbox");
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].kind, "workflow_run_failed");
     assert_eq!(events[0].payload["run_id"], 1);
@@ -197,8 +197,8 @@ async fn crossing_the_daily_budget_is_announced_once() {
         .await;
     api.post("/ingest/llm-calls", &key, &json!({"calls": [call("c", 3)]}))
         .await;
-    let client = api.db.client().await;
-    let events = after(&**client, 0, None, 100).await.expect("outbox");
+    let mut client = api.db.client().await;
+    let events = after(&mut **client, 0, None, 100).await.expect("outbox");
     let budget: Vec<_> = events
         .iter()
         .filter(|e| e.kind == "llm_budget_exceeded")
@@ -207,6 +207,51 @@ async fn crossing_the_daily_budget_is_announced_once() {
     assert_eq!(budget[0].payload["day"], "2026-11-29");
     assert_eq!(budget[0].payload["budget_usd"], 0.05);
     assert!(budget[0].payload["cost_usd"].as_f64().expect("cost") >= 0.05);
+}
+
+#[tokio::test]
+async fn only_a_write_that_crosses_the_budget_announces_it() {
+    let api = Api::new("outbox_budget_cross").await;
+    let key = api.key("mimesis__607a7a7c", KeyKind::Secret).await;
+    // $0.045 each (see above).
+    let call = |id: &str, day: u32| {
+        json!({"timestamp": format!("2026-11-{day:02}T01:00:00Z"), "model": "claude-sonnet-4-5",
+               "tokens_input": 10_000, "tokens_output": 1_000, "call_id": id})
+    };
+    let budget_events = || async {
+        let mut client = api.db.client().await;
+        after(&mut **client, 0, None, 1000)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .filter(|e| e.kind == "llm_budget_exceeded")
+            .map(|e| e.payload["day"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    // Two days of old data, $0.09 each, stored before any budget was set.
+    let old = json!({"calls": [call("a", 10), call("b", 10), call("c", 11), call("d", 11)]});
+    assert_eq!(api.post("/ingest/llm-calls", &key, &old).await.status, 202);
+    let client = api.db.client().await;
+    telemetry_shared::store::set_daily_budget(&**client, Some(0.05))
+        .await
+        .expect("budget");
+    // Re-sending the old data changes no day's total: nothing is announced.
+    let again = api.post("/ingest/llm-calls", &key, &old).await;
+    assert_eq!(again.body["duplicate"], 4, "{}", again.body);
+    // A call more on a day that was already over the budget: it crossed nothing.
+    let more = json!({"calls": [call("a", 10), call("e", 11)]});
+    api.post("/ingest/llm-calls", &key, &more).await;
+    assert_eq!(budget_events().await, Vec::<String>::new());
+    // A new day that this write takes over the budget: announced, once.
+    let cross = json!({"calls": [call("f", 12), call("g", 12)]});
+    api.post("/ingest/llm-calls", &key, &cross).await;
+    api.post(
+        "/ingest/llm-calls",
+        &key,
+        &json!({"calls": [call("h", 12)]}),
+    )
+    .await;
+    assert_eq!(budget_events().await, vec!["2026-11-12".to_string()]);
 }
 
 #[tokio::test]

@@ -81,7 +81,7 @@ async fn archived_months_restore_to_the_same_rows() {
     assert_eq!(llm.objects.len(), 2);
 
     // The report is in the database, with its outbox event.
-    let client = env.db.client().await;
+    let mut client = env.db.client().await;
     let stored: serde_json::Value = client
         .query_one(
             "SELECT tables FROM prune_runs WHERE id = $1",
@@ -91,7 +91,7 @@ async fn archived_months_restore_to_the_same_rows() {
         .expect("prune_runs")
         .get(0);
     assert_eq!(stored, serde_json::to_value(&report.tables).expect("json"));
-    let events = after(&**client, 0, None, 100).await.expect("outbox");
+    let events = after(&mut **client, 0, None, 100).await.expect("outbox");
     let done = events
         .iter()
         .find(|e| e.kind == "prune_completed")

@@ -28,7 +28,15 @@ pub async fn run(
         cfg.plan = RetentionPlan::parse(&spec).map_err(anyhow::Error::msg)?;
     }
     let pool = db.pool().await?;
-    let aws = load_aws().await;
+    // A dry run only counts rows: it never loads an AWS configuration, whose region and
+    // credential look-ups would query the instance metadata service.
+    let aws = if dry_run {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build()
+    } else {
+        load_aws().await
+    };
     let store = S3ObjectStore::from_config(&aws);
     let req = PruneRequest {
         now: chrono::Utc::now(),

@@ -191,8 +191,8 @@ pub async fn outbox(
     json: bool,
 ) -> anyhow::Result<()> {
     let pool = db.pool().await?;
-    let client = pool.get().await.context("database")?;
-    let events = telemetry_shared::outbox::after(&**client, after, project, limit)
+    let mut client = pool.get().await.context("database")?;
+    let events = telemetry_shared::outbox::after(&mut **client, after, project, limit)
         .await
         .map_err(hint_migrate)?;
     if json {
@@ -202,7 +202,7 @@ pub async fn outbox(
         .iter()
         .map(|e| {
             vec![
-                e.id.to_string(),
+                e.cursor.unwrap_or(e.id).to_string(),
                 e.ts.format("%Y-%m-%d %H:%M:%S").to_string(),
                 e.kind.clone(),
                 e.project_id.clone().unwrap_or_default(),
@@ -219,12 +219,15 @@ pub async fn outbox(
     print!(
         "{}",
         table(
-            &["id", "time", "type", "project", "published", "payload"],
+            &["cursor", "time", "type", "project", "published", "payload"],
             &rows
         )
     );
     if let Some(last) = events.last() {
-        println!("next: telemetry events --after {}", last.id);
+        println!(
+            "next: telemetry events --after {}",
+            last.cursor.unwrap_or(last.id)
+        );
     }
     Ok(())
 }

@@ -225,9 +225,9 @@ pub(super) async fn replay(
             _ => return Err(bad("unknown parameter; expected after and limit")),
         }
     }
-    let client = pool.get().await.map_err(DbError::from)?;
-    let events = after(&**client, cursor, Some(project), limit).await?;
-    let next = events.last().map_or(cursor, |e| e.id);
+    let mut client = pool.get().await.map_err(DbError::from)?;
+    let events = after(&mut **client, cursor, Some(project), limit).await?;
+    let next = events.last().and_then(|e| e.cursor).unwrap_or(cursor);
     Ok(json_response(
         StatusCode::OK,
         &json!({"events": events, "next_cursor": next, "more": events.len() as i64 == limit}),

@@ -5,10 +5,12 @@
 mod eventbridge;
 mod relay;
 mod relayer;
+mod replay;
 
 pub use eventbridge::EventBridgeBus;
 pub use relay::{relay, BusEntry, BusError, EventBus, RelayReport, MAX_ENTRIES_PER_PUT};
 pub use relayer::Relayer;
+pub use replay::after;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -96,12 +98,15 @@ pub struct OutboxEvent {
     /// Failed publishing attempts so far.
     #[serde(skip)]
     pub attempts: i32,
+    /// Its replay position (commit order; see [`after`]), once it has one.
+    pub cursor: Option<i64>,
 }
 
-const COLUMNS: &str = "event_id, ts, type, source, project_id, briefing_id, broadcast_level, \
-                       payload, delivered_at, attempts";
+pub(crate) const COLUMNS: &str =
+    "event_id, ts, type, source, project_id, briefing_id, broadcast_level, \
+                       payload, delivered_at, attempts, seq";
 
-fn from_row(r: &tokio_postgres::Row) -> OutboxEvent {
+pub(crate) fn from_row(r: &tokio_postgres::Row) -> OutboxEvent {
     OutboxEvent {
         id: r.get(0),
         ts: r.get(1),
@@ -113,28 +118,8 @@ fn from_row(r: &tokio_postgres::Row) -> OutboxEvent {
         payload: r.get(7),
         delivered_at: r.get(8),
         attempts: r.get(9),
+        cursor: r.get(10),
     }
-}
-
-/// Events with an id greater than `cursor`, oldest first, at most `limit`; only `project`'s
-/// when given.
-pub async fn after(
-    client: &impl GenericClient,
-    cursor: i64,
-    project: Option<&str>,
-    limit: i64,
-) -> Result<Vec<OutboxEvent>, DbError> {
-    let rows = client
-        .query(
-            &format!(
-                "SELECT {COLUMNS} FROM outbox_events
-                 WHERE event_id > $1 AND ($2::text IS NULL OR project_id = $2)
-                 ORDER BY event_id LIMIT $3"
-            ),
-            &[&cursor, &project, &limit],
-        )
-        .await?;
-    Ok(rows.iter().map(from_row).collect())
 }
 
 /// Undelivered events, oldest first.

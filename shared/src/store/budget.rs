@@ -1,5 +1,7 @@
-//! The daily LLM cost budget (`llm_budget`): crossing it writes one `llm_budget_exceeded`
-//! outbox event per UTC day, in the transaction of the calls that crossed it.
+//! The daily LLM cost budget (`llm_budget`): a write that takes a day's cost from under the
+//! budget to at or over it writes one `llm_budget_exceeded` outbox event for that UTC day, in
+//! the write's transaction. Re-ingesting old data that changes nothing, or a day that was over
+//! the budget before the write, announces nothing.
 
 use chrono::NaiveDate;
 use tokio_postgres::GenericClient;
@@ -7,35 +9,63 @@ use tokio_postgres::GenericClient;
 use crate::db::DbError;
 use crate::model::LlmCall;
 
-/// Writes the budget event for each day of `calls` whose cost has reached the budget (no-op
-/// when no budget is set or the day's event exists).
-pub(crate) async fn check_daily_budget(
+/// The days of a batch with their cost before the write (exact, as text); `None` when no
+/// budget is set, so that nothing is summed.
+pub(crate) struct CostsBefore {
+    days: Vec<NaiveDate>,
+    costs: Vec<Option<String>>,
+}
+
+/// Reads the cost of each day of `calls` before they are written (see [`CostsBefore`]).
+pub(crate) async fn costs_before(
     client: &impl GenericClient,
     calls: &[&LlmCall],
-) -> Result<(), DbError> {
+) -> Result<Option<CostsBefore>, DbError> {
     let mut days: Vec<NaiveDate> = calls.iter().map(|c| c.timestamp.date_naive()).collect();
     days.sort_unstable();
     days.dedup();
+    let rows = client
+        .query(
+            "SELECT day, (SELECT sum(estimated_cost)::text FROM llm_calls
+                          WHERE timestamp >= day::timestamp AT TIME ZONE 'UTC'
+                            AND timestamp < (day + 1)::timestamp AT TIME ZONE 'UTC')
+             FROM unnest($1::date[]) AS day
+             -- An initplan: without a budget no day's cost is ever summed.
+             WHERE EXISTS (SELECT 1 FROM llm_budget WHERE scope = 'daily')",
+            &[&days],
+        )
+        .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(CostsBefore {
+        days: rows.iter().map(|r| r.get(0)).collect(),
+        costs: rows.iter().map(|r| r.get(1)).collect(),
+    }))
+}
+
+/// Writes the budget event for each day of `before` that this write took from under the
+/// budget to at or over it (once per day: the event's key is the day).
+pub(crate) async fn check_daily_budget(
+    client: &impl GenericClient,
+    before: &CostsBefore,
+) -> Result<(), DbError> {
     client
         .execute(
             "WITH budget AS (SELECT usd FROM llm_budget WHERE scope = 'daily'),
-                  -- An initplan: without a budget no day's cost is ever summed.
-                  days AS (SELECT day FROM unnest($1::date[]) AS day
-                           WHERE EXISTS (SELECT 1 FROM budget)
-                             AND NOT EXISTS (SELECT 1 FROM outbox_events
-                                             WHERE dedup_key = 'llm_budget_exceeded:' || day)),
-                  costs AS (SELECT day, (SELECT sum(estimated_cost) FROM llm_calls
-                                         WHERE timestamp >= day::timestamp AT TIME ZONE 'UTC'
-                                           AND timestamp < (day + 1)::timestamp AT TIME ZONE 'UTC') AS cost
-                            FROM days)
+                  costs AS (SELECT d.day, coalesce(d.before::numeric, 0) AS before,
+                               (SELECT sum(estimated_cost) FROM llm_calls
+                                WHERE timestamp >= d.day::timestamp AT TIME ZONE 'UTC'
+                                  AND timestamp < (d.day + 1)::timestamp AT TIME ZONE 'UTC') AS cost
+                            FROM unnest($1::date[], $2::text[]) AS d(day, before))
              INSERT INTO outbox_events (type, source, broadcast_level, payload, dedup_key)
              SELECT 'llm_budget_exceeded', 'telemetry.llm', 'alert',
                  jsonb_build_object('day', c.day, 'cost_usd', c.cost, 'budget_usd', b.usd),
                  'llm_budget_exceeded:' || c.day
              FROM costs c CROSS JOIN budget b
-             WHERE c.cost >= b.usd
+             WHERE c.cost >= b.usd AND c.before < b.usd
              ON CONFLICT (dedup_key) DO NOTHING",
-            &[&days],
+            &[&before.days, &before.costs],
         )
         .await?;
     Ok(())

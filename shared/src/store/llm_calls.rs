@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::GenericClient;
 
-use super::budget::check_daily_budget;
+use super::budget::{check_daily_budget, costs_before};
 use super::llm_calls_columns::{CallColumns, UNNEST_ARGS};
 use super::llm_calls_copy::copy_upsert;
 use crate::db::DbError;
@@ -61,12 +61,10 @@ pub async fn upsert_llm_calls(
     }
     let (batch, in_batch_dups) = last_per_key(calls);
     let tx = client.transaction().await?;
+    let before = costs_before(&tx, &batch).await?;
     let mut counts = match copy_upsert(&tx, &batch).await {
         Ok(c) => {
-            // Only new or changed calls can move a day's cost.
-            if c.inserted + c.updated > 0 {
-                check_daily_budget(&tx, &batch).await?;
-            }
+            announce_budget(&tx, &c, before.as_ref()).await?;
             tx.commit().await?;
             c
         }
@@ -75,10 +73,9 @@ pub async fn upsert_llm_calls(
             // with a statement that arbitrates conflicts row by row.
             tx.rollback().await?;
             let tx = client.transaction().await?;
+            let before = costs_before(&tx, &batch).await?;
             let c = on_conflict(&tx, &batch).await?;
-            if c.inserted + c.updated > 0 {
-                check_daily_budget(&tx, &batch).await?;
-            }
+            announce_budget(&tx, &c, before.as_ref()).await?;
             tx.commit().await?;
             c
         }
@@ -95,12 +92,26 @@ pub async fn upsert_llm_calls_on_conflict(
     calls: &[LlmCall],
 ) -> Result<UpsertCounts, DbError> {
     let (batch, in_batch_dups) = last_per_key(calls);
+    let before = costs_before(client, &batch).await?;
     let mut counts = on_conflict(client, &batch).await?;
-    if counts.inserted + counts.updated > 0 {
-        check_daily_budget(client, &batch).await?;
-    }
+    announce_budget(client, &counts, before.as_ref()).await?;
     counts.duplicates += in_batch_dups;
     Ok(counts)
+}
+
+/// The budget check after a write: only new or changed calls can move a day's cost, and
+/// only with a budget set is anything summed.
+async fn announce_budget(
+    client: &impl GenericClient,
+    written: &UpsertCounts,
+    before: Option<&super::budget::CostsBefore>,
+) -> Result<(), DbError> {
+    match before {
+        Some(before) if written.inserted + written.updated > 0 => {
+            check_daily_budget(client, before).await
+        }
+        _ => Ok(()),
+    }
 }
 
 async fn on_conflict(
