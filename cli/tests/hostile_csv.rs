@@ -46,6 +46,19 @@ fn report(out: &std::process::Output) -> Value {
     r
 }
 
+/// The report of a run that stored `inserted` rows and rejected one, at `line`, for a
+/// reason containing `why`.
+fn assert_one_reject(r: &Value, inserted: u64, line: u64, why: &str) {
+    assert_eq!(
+        (r["inserted"].as_u64(), r["rejected"].as_u64()),
+        (Some(inserted), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["rejects"][0]["line"], line, "{r}");
+    let reason = r["rejects"][0]["reason"].as_str().unwrap_or("");
+    assert!(reason.contains(why), "{reason}");
+}
+
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -86,17 +99,7 @@ async fn an_unclosed_quote_costs_only_its_line() {
         &["ingest", "csv", path.to_str().unwrap_or(""), "--json"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let r = report(&out);
-    assert_eq!(
-        (r["inserted"].as_u64(), r["rejected"].as_u64()),
-        (Some(10), Some(1)),
-        "{r}"
-    );
-    assert_eq!(r["rejects"][0]["line"], 5);
-    assert!(r["rejects"][0]["reason"]
-        .as_str()
-        .unwrap_or("")
-        .contains("unclosed quote"));
+    assert_one_reject(&report(&out), 10, 5, "unclosed quote");
     assert_eq!(db.count("llm_calls").await, 10);
 
     // An unclosed quote that a later quote "closes": the merged record is not a row, so
@@ -149,17 +152,7 @@ async fn a_line_over_the_limit_is_rejected_by_number() {
         &[("INGEST_MAX_LINE_BYTES", "1000")],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let r = report(&out);
-    assert_eq!(
-        (r["inserted"].as_u64(), r["rejected"].as_u64()),
-        (Some(4), Some(1)),
-        "{r}"
-    );
-    assert_eq!(r["rejects"][0]["line"], 4);
-    assert!(r["rejects"][0]["reason"]
-        .as_str()
-        .unwrap_or("")
-        .contains("longer than 1000 bytes"));
+    assert_one_reject(&report(&out), 4, 4, "longer than 1000 bytes");
     db.drop_db().await;
 }
 

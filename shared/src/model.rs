@@ -55,6 +55,21 @@ impl DedupKey {
     }
 }
 
+impl DedupKey {
+    /// The same identity within `scope` (a project): the time prefix is kept, the digest
+    /// part mixes the scope in, so two scopes never share a key.
+    pub fn scoped(self, scope: &str) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"scope");
+        h.update((scope.len() as u64).to_le_bytes());
+        h.update(scope.as_bytes());
+        h.update(&self.0[8..]);
+        let mut key = self.0;
+        key[8..].copy_from_slice(&h.finalize()[..8]);
+        DedupKey(key)
+    }
+}
+
 /// Token counts split the way providers bill them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tokens {
@@ -146,6 +161,8 @@ pub struct LlmCall {
     pub task_id: Option<String>,
     /// Free-form notes.
     pub notes: Option<String>,
+    /// The project whose key posted it (HTTP); `None` for calls read from files.
+    pub project_id: Option<String>,
 }
 
 impl LlmCall {
@@ -184,6 +201,10 @@ impl LlmCall {
             Some(b) => u8::from(b),
         }]);
         put(&self.duration_ms.map_or(u64::MAX, u64::from).to_le_bytes());
+        // Only when set, so that the hashes of calls stored before projects stay the same.
+        if let Some(p) = &self.project_id {
+            put(p.as_bytes());
+        }
         let digest = h.finalize();
         let mut out = [0u8; 8];
         out.copy_from_slice(&digest[..8]);

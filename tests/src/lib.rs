@@ -113,6 +113,19 @@ impl TestDb {
             .get(0)
     }
 
+    /// The status of the latest `ingest_runs` row (`succeeded`, `failed`, `running`).
+    pub async fn last_ingest_status(&self) -> String {
+        self.client()
+            .await
+            .query_one(
+                "SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1",
+                &[],
+            )
+            .await
+            .expect("an ingest run")
+            .get(0)
+    }
+
     /// Closes the pool and drops the database.
     pub async fn drop_db(self) {
         self.pool.close();

@@ -217,17 +217,7 @@ async fn a_failed_batch_rolls_back_names_its_lines_and_a_rerun_completes() {
     assert!(!err.is_retryable(), "a refused row fails again");
     // Batch 1 committed, batch 2 rolled back whole, batch 3 never written.
     assert_eq!(db.count("llm_calls").await, 2);
-    let status: String = db
-        .client()
-        .await
-        .query_one(
-            "SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1",
-            &[],
-        )
-        .await
-        .expect("run")
-        .get(0);
-    assert_eq!(status, "failed");
+    assert_eq!(db.last_ingest_status().await, "failed");
 
     db.client()
         .await

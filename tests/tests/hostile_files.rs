@@ -170,17 +170,7 @@ async fn a_value_the_database_still_refuses_is_isolated_to_its_row() {
         (again.inserted, again.duplicates, again.rejected),
         (0, 19, 1)
     );
-    let status: String = db
-        .client()
-        .await
-        .query_one(
-            "SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1",
-            &[],
-        )
-        .await
-        .expect("run")
-        .get(0);
-    assert_eq!(status, "succeeded");
+    assert_eq!(db.last_ingest_status().await, "succeeded");
     db.drop_db().await;
 }
 

@@ -240,3 +240,76 @@ async fn a_webhook_run_with_values_the_columns_refuse_is_a_4xx() {
     assert_eq!(t.db.count("workflow_runs").await, 0);
     t.db.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_projects_key_never_rewrites_another_projects_calls_or_coverage() {
+    let t = Api::new("hostile_http_scope").await;
+    let (a, b) = ("alpha__1a2b3c4d", "bravo__5e6f7a8b");
+    let key_a = t.key(a, KeyKind::Secret).await;
+    let key_b = t.key(b, KeyKind::Secret).await;
+    let call = |tokens: u32, session: &str| {
+        json!({"calls": [{"ts": "2026-11-22T08:00:00Z", "model": "gpt-4o", "call_id": "c-1",
+                          "tokens_input": tokens, "tokens_output": 10, "session_id": session}]})
+    };
+    assert_eq!(
+        t.post("/ingest/llm-calls", &key_a, &call(1000, "a-session"))
+            .await
+            .status,
+        202
+    );
+    // Project B posts the same call id with other values: a row of its own.
+    let r = t
+        .post("/ingest/llm-calls", &key_b, &call(5, "b-session"))
+        .await;
+    assert_eq!(
+        (r.status, r.body["inserted"].as_u64()),
+        (202, Some(1)),
+        "{}",
+        r.body
+    );
+    let rows =
+        t.db.client()
+            .await
+            .query(
+                "SELECT project_id, input_tokens, session_id FROM llm_calls ORDER BY project_id",
+                &[],
+            )
+            .await
+            .expect("rows");
+    let got: Vec<(String, i32, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (a.to_string(), 1000, "a-session".to_string()),
+            (b.to_string(), 5, "b-session".to_string())
+        ]
+    );
+
+    let report = |lines: &str| {
+        json!({"coverage": [{"repository": "acme/api", "commit": "3f2a9c1", "format": "lcov",
+                             "report": format!("SF:a.rs\n{lines}end_of_record\n")}]})
+    };
+    let r = t
+        .post("/ingest", &key_a, &report("DA:1,1\nDA:2,1\nLF:2\nLH:2\n"))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r = t
+        .post("/ingest", &key_b, &report("DA:1,0\nDA:2,0\nLF:2\nLH:0\n"))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let rows =
+        t.db.client()
+            .await
+            .query(
+                "SELECT project_id, lines_covered FROM coverage_snapshots ORDER BY project_id",
+                &[],
+            )
+            .await
+            .expect("rows");
+    let got: Vec<(String, i32)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(got, [(a.to_string(), 2), (b.to_string(), 0)]);
+    t.db.drop_db().await;
+}

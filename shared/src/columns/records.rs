@@ -37,7 +37,8 @@ impl Validate for LlmCall {
         c::SESSION_ID.check_opt_str(self.session_id.as_deref())?;
         c::NOTES.check_opt_str(self.notes.as_deref())?;
         c::WORKER_ID.check_opt_str(self.worker_id.as_deref())?;
-        c::TASK_ID.check_opt_str(self.task_id.as_deref())
+        c::TASK_ID.check_opt_str(self.task_id.as_deref())?;
+        c::PROJECT_ID.check_opt_str(self.project_id.as_deref())
     }
 }
 
@@ -175,6 +176,7 @@ impl Validate for CoverageSnapshot {
         cov::BRANCHES_TOTAL.check_opt_int(n.branches_total)?;
         cov::FUNCTIONS_COVERED.check_opt_int(n.functions_covered)?;
         cov::FUNCTIONS_TOTAL.check_opt_int(n.functions_total)?;
-        cov::CAPTURED_AT.check_time(self.captured_at)
+        cov::CAPTURED_AT.check_time(self.captured_at)?;
+        cov::PROJECT_ID.check_opt_str(self.project_id.as_deref())
     }
 }

@@ -58,6 +58,7 @@ table!(llm_calls {
     NOTES "notes": TEXT;
     WORKER_ID "worker_id": TEXT;
     TASK_ID "task_id": TEXT;
+    PROJECT_ID "project_id": TEXT;
 });
 
 table!(workflow_runs {
@@ -90,6 +91,7 @@ table!(coverage_snapshots {
     FUNCTIONS_COVERED "functions_covered": Int4, >= 0;
     FUNCTIONS_TOTAL "functions_total": Int4, >= 0;
     CAPTURED_AT "captured_at": Timestamptz;
+    PROJECT_ID "project_id": TEXT;
 });
 
 table!(sessions {

@@ -24,6 +24,8 @@ pub struct CoverageSnapshot {
     pub totals: CoverageTotals,
     /// When the report was made (upload time when unknown).
     pub captured_at: DateTime<Utc>,
+    /// The project whose key posted it (HTTP); `None` for reports read from files.
+    pub project_id: Option<String>,
 }
 
 /// Upserts `s`; returns (inserted, updated): a resent identical report changes nothing, a
@@ -37,12 +39,14 @@ pub async fn upsert_coverage(
         .query_opt(
             "INSERT INTO coverage_snapshots AS c (repository, branch, commit_sha, format,
                  lines_covered, lines_total, branches_covered, branches_total,
-                 functions_covered, functions_total, captured_at)
+                 functions_covered, functions_total, captured_at, project_id)
              VALUES ($1, coalesce($2, (SELECT w.branch FROM workflow_runs w
                                        WHERE w.repository = $1 AND w.commit_sha = $3
                                        ORDER BY w.started_at DESC NULLS LAST LIMIT 1)),
-                     $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (repository, commit_sha, format) DO UPDATE SET
+                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             -- (project, repository, commit, format), NULLS NOT DISTINCT: a report posted
+             -- with another project's key is a row of its own.
+             ON CONFLICT ON CONSTRAINT coverage_snapshots_identity DO UPDATE SET
                  branch = coalesce(EXCLUDED.branch, c.branch),
                  lines_covered = EXCLUDED.lines_covered, lines_total = EXCLUDED.lines_total,
                  branches_covered = EXCLUDED.branches_covered, branches_total = EXCLUDED.branches_total,
@@ -67,6 +71,7 @@ pub async fn upsert_coverage(
                 &t.functions_covered.map(|n| n as i32),
                 &t.functions_total.map(|n| n as i32),
                 &s.captured_at,
+                &s.project_id,
             ],
         )
         .await?;

@@ -280,6 +280,7 @@ impl<R: Read> UsageCsvReader<R> {
             worker_id: None,
             task_id: None,
             notes: notes.map(str::to_string),
+            project_id: None,
         })
     }
 }

@@ -44,10 +44,14 @@ pub(super) async fn ingest_calls(
     let mut indices = Vec::new();
     let mut rejected = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        match parser
-            .parse(item)
-            .and_then(|c| c.validate().map(|()| c).map_err(|e| e.to_string()))
-        {
+        // The key's project owns the call and is part of its identity: another project's
+        // key posting the same call id writes a row of its own.
+        let scoped = parser.parse(item).map(|mut c| {
+            c.dedup_key = c.dedup_key.scoped(project);
+            c.project_id = Some(project.to_string());
+            c
+        });
+        match scoped.and_then(|c| c.validate().map(|()| c).map_err(|e| e.to_string())) {
             Ok(c) => {
                 indices.push(i);
                 calls.push(c)

@@ -7,6 +7,7 @@ mod config;
 mod events;
 mod keys;
 mod records;
+mod redact;
 mod response;
 mod router;
 mod webhook;

@@ -87,7 +87,7 @@ pub(super) async fn store_records(
     }
     let mut reports = Vec::new();
     for (i, item) in coverage_items.iter().enumerate() {
-        match parse_coverage(item).and_then(checked) {
+        match parse_coverage(item, project).and_then(checked) {
             Ok(c) => reports.push((i, c)),
             Err(reason) => results.push(item_rejected("coverage", i, &reason)),
         }
@@ -150,7 +150,7 @@ pub(super) async fn store_records(
 }
 
 /// `{"repository", "branch"?, "commit", "format"? | "filename"?, "report": "<text>"}`.
-fn parse_coverage(item: &Value) -> Result<CoverageSnapshot, String> {
+fn parse_coverage(item: &Value, project: &str) -> Result<CoverageSnapshot, String> {
     let text = |k: &str| item.get(k).and_then(Value::as_str);
     let repository = text("repository")
         .filter(|r| r.split('/').count() == 2)
@@ -180,6 +180,7 @@ fn parse_coverage(item: &Value) -> Result<CoverageSnapshot, String> {
         format,
         totals,
         captured_at: chrono::Utc::now(),
+        project_id: Some(project.to_string()),
     })
 }
 

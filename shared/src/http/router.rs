@@ -11,6 +11,7 @@ use super::calls::{announce_batch, ingest_calls};
 use super::events::{validate, Batch, Rejection};
 use super::keys::{hash_matches, parse_key, KeyKind};
 use super::records::{has_records, replay, store_records};
+use super::redact::loggable_path;
 use super::response::{json_response, ApiError, HttpResponse};
 use super::webhook::{self, Delivery};
 use super::HttpConfig;
@@ -344,19 +345,6 @@ impl HttpIngest {
                 ))
             }
         }
-    }
-}
-
-/// `path` as logged: a public token in it (`/p/<token>/...`) shortened to its prefix, which
-/// identifies the key without granting anything.
-fn loggable_path(path: &str) -> String {
-    match path.strip_prefix("/p/") {
-        Some(rest) => {
-            let (token, tail) = rest.split_once('/').unwrap_or((rest, ""));
-            let prefix: String = token.chars().take(15).collect();
-            format!("/p/{prefix}…/{tail}")
-        }
-        None => path.to_string(),
     }
 }
 

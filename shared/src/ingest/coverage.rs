@@ -86,6 +86,7 @@ pub(super) async fn ingest_coverage<R: Read + Send + 'static>(
             format,
             totals: format.parse(&text)?,
             captured_at: Utc::now(),
+            project_id: None,
         })
     });
     let snapshot = snapshot.and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string()));

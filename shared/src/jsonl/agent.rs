@@ -292,6 +292,7 @@ impl AgentState {
             worker_id: opt(v, "worker_id"),
             task_id: opt(v, "task_id"),
             notes: None,
+            project_id: None,
         })
     }
 }

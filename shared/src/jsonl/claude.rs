@@ -85,6 +85,7 @@ impl ClaudeState {
             worker_id: str_field(v, "agentId").map(str::to_string),
             task_id: None,
             notes: None,
+            project_id: None,
         })))
     }
 }

@@ -130,6 +130,7 @@ impl CodexState {
             worker_id: None,
             task_id: None,
             notes: None,
+            project_id: None,
         })))
     }
 }

@@ -126,7 +126,7 @@ async fn on_conflict(
             INSERT INTO llm_calls AS t (dedup_key, content_hash, source, timestamp, model,
                 prompt_name, phase, input_tokens, cache_read_tokens, cache_write_tokens,
                 output_tokens, estimated_cost, cost_status, price_version, success,
-                error_message, duration_ms, session_id, notes, worker_id, task_id)
+                error_message, duration_ms, session_id, notes, worker_id, task_id, project_id)
             SELECT * FROM {UNNEST_ARGS}
             ON CONFLICT (dedup_key) DO UPDATE SET {SET_ALL}
             WHERE t.content_hash <> EXCLUDED.content_hash
@@ -153,7 +153,8 @@ const SET_ALL: &str = "content_hash = EXCLUDED.content_hash, source = EXCLUDED.s
     cost_status = EXCLUDED.cost_status, price_version = EXCLUDED.price_version,
     success = EXCLUDED.success, error_message = EXCLUDED.error_message,
     duration_ms = EXCLUDED.duration_ms, session_id = EXCLUDED.session_id, notes = EXCLUDED.notes,
-    worker_id = EXCLUDED.worker_id, task_id = EXCLUDED.task_id, updated_at = now()";
+    worker_id = EXCLUDED.worker_id, task_id = EXCLUDED.task_id,
+    project_id = EXCLUDED.project_id, updated_at = now()";
 
 /// [`upsert_llm_calls`] one call at a time, each in a savepoint of `tx`: for each, what it
 /// wrote, or the database's refusal. For a batch the database refused as a whole on one

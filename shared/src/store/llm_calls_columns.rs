@@ -11,8 +11,8 @@ pub(super) const UNNEST_ARGS: &str =
     "UNNEST($1::bytea[], $2::int8[], $3::text[], $4::timestamptz[],
     $5::text[], $6::text[], $7::text[], $8::int4[], $9::int4[], $10::int4[], $11::int4[],
     $12::numeric[], $13::text[], $14::text[], $15::bool[], $16::text[], $17::int4[], $18::text[],
-    $19::text[], $20::text[], $21::text[])
-    AS u(k, h, s, ts, m, pn, ph, it, cr, cw, ot, c, cs, pv, ok, em, d, sid, n, wid, tid)";
+    $19::text[], $20::text[], $21::text[], $22::text[])
+    AS u(k, h, s, ts, m, pn, ph, it, cr, cw, ot, c, cs, pv, ok, em, d, sid, n, wid, tid, pid)";
 
 /// Column-wise copy of a batch.
 pub(super) struct CallColumns<'a> {
@@ -37,6 +37,7 @@ pub(super) struct CallColumns<'a> {
     notes: Vec<Option<&'a str>>,
     worker: Vec<Option<&'a str>>,
     task: Vec<Option<&'a str>>,
+    project: Vec<Option<&'a str>>,
 }
 
 /// Token counts are validated to fit i32 by every parser; clamp defensively.
@@ -76,11 +77,12 @@ impl<'a> CallColumns<'a> {
             notes: opt(|c| &c.notes),
             worker: opt(|c| &c.worker_id),
             task: opt(|c| &c.task_id),
+            project: opt(|c| &c.project_id),
         }
     }
 
     /// Parameters for [`UNNEST_ARGS`].
-    pub(super) fn params(&self) -> [&(dyn ToSql + Sync); 21] {
+    pub(super) fn params(&self) -> [&(dyn ToSql + Sync); 22] {
         [
             &self.keys,
             &self.hashes,
@@ -103,6 +105,7 @@ impl<'a> CallColumns<'a> {
             &self.notes,
             &self.worker,
             &self.task,
+            &self.project,
         ]
     }
 }

@@ -18,10 +18,10 @@ use crate::model::LlmCall;
 const COPY: &str = "COPY llm_calls (dedup_key, content_hash, source, timestamp, model, prompt_name,
     phase, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, estimated_cost,
     cost_status, price_version, success, error_message, duration_ms, session_id, notes,
-    worker_id, task_id)
+    worker_id, task_id, project_id)
     FROM STDIN (FORMAT binary)";
 
-const COPY_TYPES: [Type; 21] = [
+const COPY_TYPES: [Type; 22] = [
     Type::BYTEA,
     Type::INT8,
     Type::TEXT,
@@ -39,6 +39,7 @@ const COPY_TYPES: [Type; 21] = [
     Type::BOOL,
     Type::TEXT,
     Type::INT4,
+    Type::TEXT,
     Type::TEXT,
     Type::TEXT,
     Type::TEXT,
@@ -112,7 +113,7 @@ pub(super) async fn copy_upsert(
                         estimated_cost = u.c, cost_status = u.cs, price_version = u.pv,
                         success = u.ok, error_message = u.em, duration_ms = u.d,
                         session_id = u.sid, notes = u.n, worker_id = u.wid, task_id = u.tid,
-                        updated_at = now()
+                        project_id = u.pid, updated_at = now()
                      FROM {UNNEST_ARGS}
                      WHERE t.dedup_key = u.k AND t.content_hash <> u.h"
                 ),
@@ -169,6 +170,7 @@ async fn copy_new(client: &impl GenericClient, calls: &[(&LlmCall, i64)]) -> Res
                 &c.notes,
                 &c.worker_id,
                 &c.task_id,
+                &c.project_id,
             ])
             .await?;
     }
