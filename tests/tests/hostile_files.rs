@@ -240,3 +240,34 @@ async fn a_jsonl_batch_is_one_transaction_and_a_refusal_splits_only_around_it() 
     assert_eq!(db.count("tasks").await, 9);
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_row_dated_far_in_the_future_does_not_merge_later_same_second_calls() {
+    let db = TestDb::new("hostile_csv_future").await;
+    let same = "2026-11-01T09:00:00Z,gpt-4o,7,7,true,plan,1,same second\n";
+    let mut body = format!("{HEADER}{same}2099-12-31T23:59:59Z,gpt-4o,1,1,true,plan,1,future\n");
+    // Enough rows that the occurrence window is swept before the second sighting.
+    for i in 0..10_050u32 {
+        body.push_str(&format!(
+            "2026-11-01T{:02}:{:02}:{:02}Z,gpt-4o,1,1,true,fill,1,\n",
+            10 + i / 3600,
+            (i / 60) % 60,
+            i % 60
+        ));
+    }
+    body.push_str(same);
+    let r = csv(&db, body.into_bytes(), 5000).await;
+    assert_eq!((r.inserted, r.duplicates), (10_053, 0), "{r:?}");
+    let n: i64 = db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM llm_calls WHERE notes = 'same second'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 2, "two calls in the same second stay two calls");
+    db.drop_db().await;
+}

@@ -1,12 +1,15 @@
 //! Occurrence ordinals with bounded memory.
 //!
 //! A call's identity in usage.csv is (timestamp, model, task_type, occurrence). Counting
-//! occurrences over a whole file would keep one entry per row; instead entries older than
-//! [`WINDOW`] behind the newest timestamp seen are dropped every [`SWEEP_EVERY`] rows.
+//! occurrences over a whole file would keep one entry per row; instead, every
+//! [`SWEEP_EVERY`] rows, entries are dropped that were last seen more than [`SWEEP_EVERY`]
+//! rows ago and whose timestamp is more than [`WINDOW`] behind the current row's. Both
+//! conditions matter: by time alone, one row dated far in the future would make every later
+//! (ordinary) entry look stale and drop it between two sightings of the same second.
 //! Results depend only on the rows before, so a re-read or a grown copy of the same file
 //! gets the same ordinals (idempotency holds whatever the window). The only cost: two
-//! identical (timestamp, model, task_type) rows more than an hour apart in an out-of-order
-//! file share occurrence 0 and count as one call.
+//! identical (timestamp, model, task_type) rows more than an hour and 10,000 rows apart in
+//! an out-of-order file share occurrence 0 and count as one call.
 
 use std::collections::HashMap;
 
@@ -20,8 +23,8 @@ pub const SWEEP_EVERY: u64 = 10_000;
 /// Tracks how many times each identity was seen recently.
 #[derive(Default)]
 pub struct Occurrences {
-    seen: HashMap<[u8; 16], (u32, DateTime<Utc>)>,
-    newest: Option<DateTime<Utc>>,
+    /// Per identity: sightings, its timestamp, the row it was last seen at.
+    seen: HashMap<[u8; 16], (u32, DateTime<Utc>, u64)>,
     rows: u64,
 }
 
@@ -29,16 +32,16 @@ impl Occurrences {
     /// Returns the ordinal of this sighting of `identity` (0 for the first).
     pub fn next(&mut self, identity: [u8; 16], ts: DateTime<Utc>) -> u32 {
         self.rows += 1;
-        if self.rows.is_multiple_of(SWEEP_EVERY) {
-            if let Some(newest) = self.newest {
-                let cutoff = newest - WINDOW;
-                self.seen.retain(|_, (_, t)| *t >= cutoff);
-            }
+        let row = self.rows;
+        if row.is_multiple_of(SWEEP_EVERY) {
+            let cutoff = ts - WINDOW;
+            self.seen
+                .retain(|_, (_, t, last)| *t >= cutoff || row - *last <= SWEEP_EVERY);
         }
-        self.newest = Some(self.newest.map_or(ts, |n| n.max(ts)));
-        let entry = self.seen.entry(identity).or_insert((0, ts));
+        let entry = self.seen.entry(identity).or_insert((0, ts, row));
         let ordinal = entry.0;
         entry.0 += 1;
+        entry.2 = row;
         ordinal
     }
 
@@ -72,7 +75,23 @@ mod tests {
             id[..8].copy_from_slice(&i.to_le_bytes());
             o.next(id, start + TimeDelta::seconds(i as i64));
         }
-        // One hour of one-per-second rows plus one sweep interval at most.
-        assert!(o.len() <= 3_600 + SWEEP_EVERY as usize, "{}", o.len());
+        // The last sweep interval's rows, and the one before it at most.
+        assert!(o.len() <= 2 * SWEEP_EVERY as usize, "{}", o.len());
+    }
+
+    #[test]
+    fn a_row_dated_far_in_the_future_does_not_make_the_others_forget() {
+        let mut o = Occurrences::default();
+        let start = Utc::now();
+        let future = start + TimeDelta::days(365 * 50);
+        // The same identity twice, with a far-future row and a sweep between them.
+        assert_eq!(o.next([7; 16], start), 0);
+        for i in 1..SWEEP_EVERY - 1 {
+            let mut id = [0u8; 16];
+            id[..8].copy_from_slice(&i.to_le_bytes());
+            o.next(id, if i == 5 { future } else { start });
+        }
+        assert_eq!(o.next([8; 16], future), 0, "the sweep runs at a future row");
+        assert_eq!(o.next([7; 16], start), 1, "still remembered: a second call");
     }
 }
