@@ -1,7 +1,9 @@
 """Checks on template.yaml that cfn-lint does not make (run by scripts/test):
 every schedule expression is valid, every function's CodeUri is a workspace crate whose
 binary matches BuildProperties.Binary, every function has a log group and an errors alarm
-and may publish to the event bus it relays to, and the HTTP API's routes use real methods and are exactly the routes of the OpenAPI file."""
+and may publish to the event bus it relays to, every S3 call a function's code makes is
+allowed by its policy (moto checks no IAM), and the HTTP API's routes use real methods and are
+exactly the routes of the OpenAPI file."""
 
 import json
 import re
@@ -59,6 +61,42 @@ for name, fn in functions.items():
         for st in statements
     ):
         problems.append(f"{name}: no events:PutEvents on EventBus (it relays the outbox)")
+# S3 permissions, derived from the code: each ObjectStore method of the S3 adapter
+# (shared/src/s3/store.rs) needs the IAM actions of the SDK calls in its body, and each
+# function needs those of the methods its code calls.
+SDK_ACTIONS = {
+    "get_object": "s3:GetObject",
+    "head_object": "s3:GetObject",
+    "put_object": "s3:PutObject",
+    "version_id": "s3:GetObjectVersion",
+    "list_objects_v2": "s3:ListBucket",
+    "delete_object": "s3:DeleteObject",
+}
+STORE_CALLERS = {"S3IngestFunction": ["shared/src/s3/handler.rs"], "PruneFunction": ["shared/src/prune"]}
+store_src = (ROOT / "shared/src/s3/store.rs").read_text()
+adapter = store_src[store_src.index("impl ObjectStore for S3ObjectStore"):]
+method_actions = {}
+for part in re.split(r"\n    async fn ", adapter)[1:]:
+    name = part.split("(", 1)[0]
+    method_actions[name] = {a for call, a in SDK_ACTIONS.items() if re.search(rf"\.{call}\(", part)}
+for name, paths in STORE_CALLERS.items():
+    if name not in functions:
+        problems.append(f"{name}: expected in the template (it calls the object store)")
+        continue
+    code = "".join(
+        f.read_text() for p in paths for f in ([ROOT / p] if p.endswith(".rs") else (ROOT / p).rglob("*.rs"))
+    )
+    needed = set()
+    for method, actions in method_actions.items():
+        if re.search(rf"store\.{method}\(", code):
+            needed |= actions
+    granted = set()
+    for pol in functions[name]["Properties"].get("Policies", []):
+        for st in pol.get("Statement", []) if isinstance(pol, dict) else []:
+            acts = st.get("Action", [])
+            granted |= set([acts] if isinstance(acts, str) else acts)
+    for action in sorted(needed - granted):
+        problems.append(f"{name}: its code calls S3 in a way that needs {action}, which its policy does not grant")
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}
 routes = set()
 for name, fn in functions.items():

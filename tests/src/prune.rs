@@ -11,7 +11,7 @@ use telemetry_shared::github::WorkflowRun;
 use telemetry_shared::ingest::{ingest_file, FileKind, IngestOptions, SourceInfo};
 use telemetry_shared::prune::{PruneConfig, RetentionPlan};
 use telemetry_shared::s3::{
-    ObjectStore, S3Ingest, S3IngestConfig, S3ObjectStore, StoreError, StoredObject,
+    ObjectStore, S3Ingest, S3IngestConfig, S3ObjectStore, StoreError, StoredObject, Version,
 };
 use telemetry_shared::store::events::{insert_events, TelemetryEvent};
 use telemetry_shared::store::upsert_workflow_runs;
@@ -226,8 +226,13 @@ pub async fn snapshot(
 pub struct CrashAfterPut<S>(pub S);
 
 impl<S: ObjectStore> ObjectStore for CrashAfterPut<S> {
-    async fn get(&self, bucket: &str, key: &str) -> Result<StoredObject, StoreError> {
-        self.0.get(bucket, key).await
+    async fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Version<'_>,
+    ) -> Result<StoredObject, StoreError> {
+        self.0.get(bucket, key, version).await
     }
 
     async fn etag(&self, bucket: &str, key: &str) -> Result<Option<String>, StoreError> {

@@ -12,7 +12,7 @@ use tokio_util::io::SyncIoBridge;
 
 use super::event::{parse_notification, Notice, ObjectRef};
 use super::manifest::{claim, finish, Claim, Finish};
-use super::store::{ObjectStore, StoreError};
+use super::store::{ObjectStore, StoreError, Version};
 use crate::db::{DbError, Pool};
 use crate::ingest::{
     ingest_file, FileKind, IngestError, IngestOptions, IngestReport, RejectedRow, SourceInfo,
@@ -279,7 +279,11 @@ impl<S: ObjectStore> S3Ingest<S> {
                 return Ok(());
             }
         }
-        let object = self.store.get(&obj.bucket, &obj.key).await?;
+        let version = Version {
+            version_id: obj.version_id.as_deref(),
+            etag: Some(etag),
+        };
+        let object = self.store.get(&obj.bucket, &obj.key, version).await?;
         let rejects_path = temp_path();
         let file = std::fs::File::create(&rejects_path)
             .map_err(|e| Fail::Retry(format!("temp file: {e}")))?;

@@ -11,4 +11,4 @@ mod store;
 pub use event::{parse_notification, Notice, ObjectRef};
 pub use handler::{EventReport, ObjectOutcome, S3Ingest, S3IngestConfig, S3IngestError};
 pub use key::decode_key;
-pub use store::{ObjectStore, S3ObjectStore, StoreError, StoredObject};
+pub use store::{ObjectStore, S3ObjectStore, StoreError, StoredObject, Version};

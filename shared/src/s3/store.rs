@@ -17,6 +17,17 @@ pub struct StoredObject {
     pub size: Option<i64>,
 }
 
+/// Which version of an object to read: the one a notification names. With a version id
+/// (versioned buckets) exactly that version; else the object only while its ETag is still
+/// the notification's (`If-Match`), so a newer upload is never read in place of this one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Version<'a> {
+    /// `versionId` of the notification.
+    pub version_id: Option<&'a str>,
+    /// ETag of the notification, without quotes.
+    pub etag: Option<&'a str>,
+}
+
 /// Errors at the object store boundary.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -40,11 +51,12 @@ impl StoreError {
 
 /// What the S3 ingester needs from an object store.
 pub trait ObjectStore: Send + Sync {
-    /// Opens `bucket/key` for streaming.
+    /// Opens `version` of `bucket/key` for streaming.
     fn get(
         &self,
         bucket: &str,
         key: &str,
+        version: Version<'_>,
     ) -> impl Future<Output = Result<StoredObject, StoreError>> + Send;
     /// The current ETag of `bucket/key`.
     fn etag(
@@ -114,6 +126,12 @@ where
                     | "Throttling",
                 ) => StoreError::Transient(text(&e)),
                 _ if status == 404 => StoreError::NotFound(text(&e)),
+                // If-Match failed: the object was overwritten after the notification; the
+                // newer upload has a notification of its own.
+                _ if status == 412 => StoreError::Permanent(format!(
+                    "{}: the object changed since the notification (a newer upload replaced it)",
+                    text(&e)
+                )),
                 _ if status == 429 || status >= 500 => StoreError::Transient(text(&e)),
                 _ => StoreError::Permanent(text(&e)),
             }
@@ -123,12 +141,20 @@ where
 }
 
 impl ObjectStore for S3ObjectStore {
-    async fn get(&self, bucket: &str, key: &str) -> Result<StoredObject, StoreError> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(bucket)
-            .key(key)
+    async fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Version<'_>,
+    ) -> Result<StoredObject, StoreError> {
+        let mut req = self.client.get_object().bucket(bucket).key(key);
+        // Reading by version id needs s3:GetObjectVersion (template.yaml grants it).
+        if let Some(v) = version.version_id {
+            req = req.version_id(v);
+        } else if let Some(e) = version.etag.filter(|e| !e.is_empty()) {
+            req = req.if_match(format!("\"{e}\""));
+        }
+        let out = req
             .send()
             .await
             .map_err(|e| classify(&format!("GetObject s3://{bucket}/{key}"), e))?;
