@@ -271,3 +271,60 @@ async fn a_row_dated_far_in_the_future_does_not_merge_later_same_second_calls() 
     assert_eq!(n, 2, "two calls in the same second stay two calls");
     db.drop_db().await;
 }
+
+async fn output_tokens(db: &TestDb) -> Vec<i32> {
+    db.client()
+        .await
+        .query(
+            "SELECT output_tokens FROM llm_calls ORDER BY timestamp",
+            &[],
+        )
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| r.get::<_, i32>(0))
+        .collect()
+}
+
+/// One Claude Code transcript line of response `msg` with `output` output tokens (a streamed
+/// partial has fewer than the final line).
+fn claude_line(msg: &str, ts: &str, output: u32) -> String {
+    serde_json::json!({
+        "type": "assistant", "sessionId": "9b2f6c1e-session", "requestId": format!("req_{msg}"),
+        "timestamp": ts, "uuid": format!("{msg}-{output}"),
+        "message": {"id": msg, "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+                    "content": [{"type": "text", "text": "…"}],
+                    "usage": {"input_tokens": 12, "cache_creation_input_tokens": 300,
+                              "cache_read_input_tokens": 4000, "output_tokens": output}}
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_smaller_claude_usage_never_replaces_a_larger_one() {
+    let db = TestDb::new("hostile_claude_usage").await;
+    // Response A streamed as a partial then its final line, straddling a batch boundary
+    // (one line per batch), then response B.
+    let full = [
+        claude_line("msg_A", "2026-11-21T10:00:00.000Z", 1),
+        claude_line("msg_A", "2026-11-21T10:00:03.000Z", 250),
+        claude_line("msg_B", "2026-11-21T10:01:00.000Z", 90),
+    ]
+    .join("\n")
+        + "\n";
+    let first = jsonl(&db, full.clone(), 1).await;
+    assert_eq!(first.inserted + first.updated, 3, "{first:?}");
+    assert_eq!(output_tokens(&db).await, [250, 90]);
+
+    // The identical file again, the response still straddling batches: nothing is written.
+    let again = jsonl(&db, full, 1).await;
+    assert_eq!((again.inserted, again.updated), (0, 0), "{again:?}");
+    assert_eq!(output_tokens(&db).await, [250, 90]);
+
+    // A copy cut mid-response (only A's partial line): the stored final usage stays.
+    let cut = claude_line("msg_A", "2026-11-21T10:00:00.000Z", 1) + "\n";
+    let r = jsonl(&db, cut, 5000).await;
+    assert_eq!((r.inserted, r.updated), (0, 0), "{r:?}");
+    assert_eq!(output_tokens(&db).await, [250, 90]);
+    db.drop_db().await;
+}

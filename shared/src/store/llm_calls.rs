@@ -8,7 +8,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::GenericClient;
 
 use super::budget::{check_daily_budget, costs_before};
-use super::llm_calls_columns::{CallColumns, UNNEST_ARGS};
+use super::llm_calls_columns::{usage_never_shrinks, CallColumns, UNNEST_ARGS};
 use super::llm_calls_copy::copy_upsert;
 use crate::db::DbError;
 use crate::model::LlmCall;
@@ -121,6 +121,10 @@ async fn on_conflict(
     if batch.is_empty() {
         return Ok(UpsertCounts::default());
     }
+    let shrink = usage_never_shrinks(
+        "EXCLUDED.input_tokens::int8 + EXCLUDED.cache_read_tokens \
+         + EXCLUDED.cache_write_tokens + EXCLUDED.output_tokens",
+    );
     let sql = format!(
         "WITH up AS (
             INSERT INTO llm_calls AS t (dedup_key, content_hash, source, timestamp, model,
@@ -129,7 +133,7 @@ async fn on_conflict(
                 error_message, duration_ms, session_id, notes, worker_id, task_id, project_id)
             SELECT * FROM {UNNEST_ARGS}
             ON CONFLICT (dedup_key) DO UPDATE SET {SET_ALL}
-            WHERE t.content_hash <> EXCLUDED.content_hash
+            WHERE t.content_hash <> EXCLUDED.content_hash AND {shrink}
             RETURNING (xmax = 0) AS inserted)
          SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
     );

@@ -14,6 +14,14 @@ pub(super) const UNNEST_ARGS: &str =
     $19::text[], $20::text[], $21::text[], $22::text[])
     AS u(k, h, s, ts, m, pn, ph, it, cr, cw, ot, c, cs, pv, ok, em, d, sid, n, wid, tid, pid)";
 
+/// The condition an update of stored call `t` by the batch's `u` must also meet: a Claude Code
+/// response is streamed as lines of growing usage, so a smaller usage (a partial line, a
+/// file cut mid-response, a response split across batches) never replaces a larger one.
+/// `new_total` is the SQL for the new row's total tokens.
+pub(super) fn usage_never_shrinks(new_total: &str) -> String {
+    format!("(t.source <> 'claude_code' OR {new_total} >= t.total_tokens)")
+}
+
 /// Column-wise copy of a batch.
 pub(super) struct CallColumns<'a> {
     keys: Vec<&'a [u8]>,

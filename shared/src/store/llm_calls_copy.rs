@@ -10,7 +10,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 use super::llm_calls::UpsertCounts;
-use super::llm_calls_columns::{i32_of, CallColumns, UNNEST_ARGS};
+use super::llm_calls_columns::{i32_of, usage_never_shrinks, CallColumns, UNNEST_ARGS};
 use super::Usd;
 use crate::db::DbError;
 use crate::model::LlmCall;
@@ -115,7 +115,8 @@ pub(super) async fn copy_upsert(
                         session_id = u.sid, notes = u.n, worker_id = u.wid, task_id = u.tid,
                         project_id = u.pid, updated_at = now()
                      FROM {UNNEST_ARGS}
-                     WHERE t.dedup_key = u.k AND t.content_hash <> u.h"
+                     WHERE t.dedup_key = u.k AND t.content_hash <> u.h AND {}",
+                    usage_never_shrinks("u.it::int8 + u.cr + u.cw + u.ot")
                 ),
                 &cols.params(),
             )
