@@ -346,3 +346,25 @@ async fn an_unknown_repository_fails_alone() {
     assert_eq!(db.count("workflow_runs").await, 3);
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_run_with_values_the_columns_refuse_costs_only_itself() {
+    let db = TestDb::new("gh_hostile_run").await;
+    let gh = FakeGitHub::start(REPO).await;
+    for id in 1..=4 {
+        gh.add_run(id, at(days_ago(1), 8 + id as u32), 60, "success");
+    }
+    gh.edit_run(2, |r| r["head_branch"] = "b".repeat(300).into());
+    gh.edit_run(3, |r| r["name"] = "Bu\u{0}ild".into());
+    let report = run(&db, &gh, 2).await;
+    let r = &report.repositories[0];
+    assert!(report.complete, "{report:?}");
+    assert_eq!((r.runs_seen, r.inserted, r.rejected), (4, 2, 2), "{r:?}");
+    assert_eq!(db.count("workflow_runs").await, 2);
+    // The next sync still works and keeps the good runs; the bad ones stay rejected.
+    gh.add_run(5, at(days_ago(1), 20), 60, "failure");
+    let again = run(&db, &gh, 2).await;
+    assert!(again.complete, "{again:?}");
+    assert_eq!(db.count("workflow_runs").await, 3);
+    db.drop_db().await;
+}

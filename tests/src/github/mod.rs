@@ -113,6 +113,13 @@ impl FakeGitHub {
         });
     }
 
+    /// Changes the latest attempt of run `id` as GitHub sends it (a hostile or broken value).
+    pub fn edit_run(&self, id: i64, edit: impl FnOnce(&mut Value)) {
+        let mut s = self.lock();
+        let run = s.runs.iter_mut().find(|r| r.id == id).expect("known run");
+        edit(run.attempts.last_mut().expect("an attempt"));
+    }
+
     /// Adds `n` completed runs spread over day `day` (ids from `first_id`).
     pub fn add_day(&self, day: NaiveDate, n: i64, first_id: i64) {
         let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
