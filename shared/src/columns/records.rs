@@ -17,6 +17,15 @@ use crate::store::events::TelemetryEvent;
 pub trait Validate {
     /// `Ok` when every value fits its column; else the first that does not.
     fn validate(&self) -> Result<(), ValueError>;
+
+    /// The record itself when every value fits, else the reason (`column: ...`), the form
+    /// parsers reject with.
+    fn checked(self) -> Result<Self, String>
+    where
+        Self: Sized,
+    {
+        self.validate().map(|()| self).map_err(|e| e.to_string())
+    }
 }
 
 impl Validate for LlmCall {

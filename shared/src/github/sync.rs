@@ -297,8 +297,7 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         let mut runs = Vec::new();
         for item in items {
             self.rep.runs_seen += 1;
-            let run = WorkflowRun::from_api(self.repo.as_str(), item)
-                .and_then(|r| r.validate().map(|()| r).map_err(|e| e.to_string()));
+            let run = WorkflowRun::from_api(self.repo.as_str(), item).and_then(Validate::checked);
             match run {
                 Ok(r) => runs.push(r),
                 Err(e) => {

@@ -51,7 +51,7 @@ pub(super) async fn ingest_calls(
             c.project_id = Some(project.to_string());
             c
         });
-        match scoped.and_then(|c| c.validate().map(|()| c).map_err(|e| e.to_string())) {
+        match scoped.and_then(Validate::checked) {
             Ok(c) => {
                 indices.push(i);
                 calls.push(c)

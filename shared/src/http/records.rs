@@ -19,14 +19,6 @@ const MAX_RECORDS: usize = 100;
 const PAGE: i64 = 100;
 const MAX_PAGE: i64 = 1_000;
 
-/// `record` when every value fits its column, else the reason (`column: ...`).
-fn checked<T: Validate>(record: T) -> Result<T, String> {
-    record
-        .validate()
-        .map(|()| record)
-        .map_err(|e| e.to_string())
-}
-
 /// True when the body carries briefings or jobs.
 pub(super) fn has_records(body: &Value) -> bool {
     ["briefings", "jobs", "coverage"]
@@ -74,20 +66,20 @@ pub(super) async fn store_records(
     let mut briefings = Vec::new();
     let mut jobs = Vec::new();
     for (i, item) in briefing_items.iter().enumerate() {
-        match parse_briefing(item, Some(project)).and_then(checked) {
+        match parse_briefing(item, Some(project)).and_then(Validate::checked) {
             Ok(b) => briefings.push((i, b)),
             Err(reason) => results.push(item_rejected("briefings", i, &reason)),
         }
     }
     for (i, item) in job_items.iter().enumerate() {
-        match parse_job(item, Some(project)).and_then(checked) {
+        match parse_job(item, Some(project)).and_then(Validate::checked) {
             Ok(j) => jobs.push((i, j)),
             Err(reason) => results.push(item_rejected("jobs", i, &reason)),
         }
     }
     let mut reports = Vec::new();
     for (i, item) in coverage_items.iter().enumerate() {
-        match parse_coverage(item, project).and_then(checked) {
+        match parse_coverage(item, project).and_then(Validate::checked) {
             Ok(c) => reports.push((i, c)),
             Err(reason) => results.push(item_rejected("coverage", i, &reason)),
         }

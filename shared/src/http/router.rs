@@ -331,7 +331,7 @@ impl HttpIngest {
             )),
             Delivery::WorkflowRun { repository, run } => {
                 let run = WorkflowRun::from_api(&repository, &run)
-                    .and_then(|r| r.validate().map(|()| r).map_err(|e| e.to_string()))
+                    .and_then(Validate::checked)
                     .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_webhook", e))?;
                 let client = self.pool.get().await.map_err(DbError::from)?;
                 let counts = upsert_workflow_runs(&**client, std::slice::from_ref(&run)).await?;

@@ -89,7 +89,7 @@ pub(super) async fn ingest_coverage<R: Read + Send + 'static>(
             project_id: None,
         })
     });
-    let snapshot = snapshot.and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string()));
+    let snapshot = snapshot.and_then(Validate::checked);
     match snapshot {
         Err(reason) => reject(report, reason),
         Ok(s) => {
