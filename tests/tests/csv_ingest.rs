@@ -158,33 +158,76 @@ async fn reingest_and_grown_copy_add_only_new_rows_and_keep_identical_calls_apar
 }
 
 #[tokio::test]
-async fn a_corrected_row_is_an_update_not_a_new_call() {
-    let db = TestDb::new("csv_update").await;
-    ingest(
-        &db,
-        &format!("{HEADER}{}", row("2026-11-01T10:00:00Z", "gpt-4o", 5, 5)),
-        10,
-    )
-    .await
-    .expect("first");
-    let r = ingest(
-        &db,
-        &format!("{HEADER}{}", row("2026-11-01T10:00:00Z", "gpt-4o", 50, 5)),
-        10,
-    )
-    .await
-    .expect("corrected");
-    assert_eq!((r.inserted, r.updated, r.duplicates), (0, 1, 0));
+async fn two_developers_calls_in_the_same_second_are_both_kept() {
+    let db = TestDb::new("csv_two_devs").await;
+    let alice = format!("{HEADER}{}", row("2026-11-01T10:00:00Z", "gpt-4o", 5, 5));
+    let bob = format!("{HEADER}{}", row("2026-11-01T10:00:00Z", "gpt-4o", 50, 5));
+    ingest(&db, &alice, 10).await.expect("alice");
+    let r = ingest(&db, &bob, 10).await.expect("bob");
+    assert_eq!((r.inserted, r.updated, r.duplicates), (1, 0, 0));
     let c = db.client().await;
-    let (tokens, updated): (i32, bool) = c
-        .query_one(
-            "SELECT input_tokens, updated_at IS NOT NULL FROM llm_calls",
+    let tokens: Vec<i32> = c
+        .query(
+            "SELECT input_tokens FROM llm_calls ORDER BY input_tokens",
             &[],
         )
         .await
+        .expect("rows")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(tokens, [5, 50], "neither call overwrote the other");
+    // Re-uploading either file adds nothing.
+    let r = ingest(&db, &alice, 10).await.expect("alice again");
+    assert_eq!((r.inserted, r.updated, r.duplicates), (0, 0, 1));
+    db.drop_db().await;
+}
+
+async fn keys(c: &deadpool_postgres::Object) -> Vec<(i64, Vec<u8>)> {
+    c.query("SELECT id, dedup_key FROM llm_calls ORDER BY id", &[])
+        .await
+        .expect("keys")
+        .iter()
         .map(|r| (r.get(0), r.get(1)))
-        .expect("row");
-    assert_eq!((tokens, updated), (50, true));
+        .collect()
+}
+
+/// Migration V8 re-keys usage.csv rows stored before it: its SQL must derive exactly the keys
+/// the reader derives, or a re-upload of an old file would count every row twice.
+#[tokio::test]
+async fn migration_v8_derives_the_readers_keys_for_rows_stored_before_it() {
+    let db = TestDb::new("csv_rekey").await;
+    let body = format!(
+        "{HEADER}{dup}{dup}{}{}{}{}",
+        "2026-11-01T10:00:00Z,gpt-4o,5,5,,,,\n",
+        "2026-11-01T10:00:00.123456Z,claude-sonnet-4-5,0,0,false,\"plan, ünïcode\",0,\"why, \"\"quoted\"\"\"\n",
+        "2000-02-29T23:59:59Z,gpt-4o,300000,1,true,leap,2147483647,\n",
+        row("2026-11-01T10:00:00Z", "gpt-4o", 5, 6),
+        dup = row("2026-11-01T10:00:00Z", "gpt-4o", 5, 5),
+    );
+    let r = ingest(&db, &body, 3).await.expect("ingest");
+    assert_eq!((r.inserted, r.rejected), (6, 0), "{r:?}");
+    let c = db.client().await;
+    let reader_keys = keys(&c).await;
+    // Stand-ins for keys of the old scheme (same time prefix, another digest).
+    c.batch_execute(
+        "UPDATE llm_calls SET dedup_key = substring(dedup_key FROM 1 FOR 8) || int8send(id)",
+    )
+    .await
+    .expect("scramble");
+    assert_ne!(keys(&c).await, reader_keys);
+    c.batch_execute(include_str!(
+        "../../migrations/V8__usage_csv_full_identity.sql"
+    ))
+    .await
+    .expect("migration SQL");
+    assert_eq!(
+        keys(&c).await,
+        reader_keys,
+        "the SQL derives the reader's keys"
+    );
+    let again = ingest(&db, &body, 3).await.expect("re-upload");
+    assert_eq!((again.inserted, again.updated, again.duplicates), (0, 0, 6));
     db.drop_db().await;
 }
 

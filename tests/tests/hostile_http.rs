@@ -313,3 +313,56 @@ async fn a_projects_key_never_rewrites_another_projects_calls_or_coverage() {
     assert_eq!(got, [(a.to_string(), 2), (b.to_string(), 0)]);
     t.db.drop_db().await;
 }
+
+#[tokio::test]
+async fn numbers_in_properties_are_stored_exactly_and_told_apart() {
+    let t = Api::new("hostile_http_numbers").await;
+    let key = t.key(PROJECT, KeyKind::Secret).await;
+    // Sent as raw text: beyond u64 and f64, and two ids that are one f64.
+    let body = r#"{"batch": [
+        {"event": "n", "distinct_id": "d", "timestamp": "2026-11-22T08:04:00Z",
+         "properties": {"big": 123456789012345678901234567890, "pi": 3.14159265358979323846264338327950288,
+                        "id": 9007199254740993}},
+        {"event": "n", "distinct_id": "d", "timestamp": "2026-11-22T08:04:00Z",
+         "properties": {"big": 123456789012345678901234567890, "pi": 3.14159265358979323846264338327950288,
+                        "id": 9007199254740992}}
+    ]}"#;
+    let auth = format!("Bearer {key}");
+    let a = t
+        .call(
+            "POST",
+            "/ingest",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &auth),
+            ],
+            body.as_bytes(),
+        )
+        .await;
+    assert_eq!(a.status, 202, "{}", a.body);
+    assert_eq!(a.body["accepted"], 2, "two events, not one: {}", a.body);
+    let rows =
+        t.db.client()
+            .await
+            .query(
+                "SELECT properties->>'big', properties->>'pi', properties->>'id'
+             FROM telemetry_events ORDER BY properties->>'id'",
+                &[],
+            )
+            .await
+            .expect("rows");
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let big = "123456789012345678901234567890".to_string();
+    let pi = "3.14159265358979323846264338327950288".to_string();
+    assert_eq!(
+        got,
+        [
+            (big.clone(), pi.clone(), "9007199254740992".to_string()),
+            (big, pi, "9007199254740993".to_string())
+        ]
+    );
+    t.db.drop_db().await;
+}

@@ -1,6 +1,6 @@
 //! Occurrence ordinals with bounded memory.
 //!
-//! A call's identity in usage.csv is (timestamp, model, task_type, occurrence). Counting
+//! A call's identity in usage.csv is (every field of the row, occurrence). Counting
 //! occurrences over a whole file would keep one entry per row; instead, every
 //! [`SWEEP_EVERY`] rows, entries are dropped that were last seen more than [`SWEEP_EVERY`]
 //! rows ago and whose timestamp is more than [`WINDOW`] behind the current row's. Both
@@ -8,8 +8,8 @@
 //! (ordinary) entry look stale and drop it between two sightings of the same second.
 //! Results depend only on the rows before, so a re-read or a grown copy of the same file
 //! gets the same ordinals (idempotency holds whatever the window). The only cost: two
-//! identical (timestamp, model, task_type) rows more than an hour and 10,000 rows apart in
-//! an out-of-order file share occurrence 0 and count as one call.
+//! identical rows more than an hour and 10,000 rows apart in an out-of-order file share
+//! occurrence 0 and count as one call.
 
 use std::collections::HashMap;
 

@@ -3,6 +3,7 @@
 
 use std::io::Read;
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::fields::{parse_bool, parse_count, parse_timestamp};
@@ -250,15 +251,15 @@ impl<R: Read> UsageCsvReader<R> {
             .map_err(|e| format!("task_type: {}", e.reason))?;
         let notes = opt_field(c.notes)?;
 
-        let micros = timestamp.timestamp_micros().to_le_bytes();
-        let task = task_type.unwrap_or("").as_bytes();
-        let identity = identity_digest(&micros, model.as_bytes(), task);
-        let ordinal = self.occurrences.next(identity, timestamp).to_le_bytes();
-        let dedup_key = DedupKey::derive(
-            CallSource::UsageCsv.as_str(),
-            timestamp,
-            &[model.as_bytes(), task, &ordinal],
-        );
+        let fields = KeyFields {
+            model,
+            task_type,
+            tokens: &tokens,
+            success,
+            duration_ms,
+            notes,
+        };
+        let dedup_key = fields.key(&mut self.occurrences, timestamp);
         Ok(LlmCall {
             dedup_key,
             source: CallSource::UsageCsv,
@@ -285,9 +286,50 @@ impl<R: Read> UsageCsvReader<R> {
     }
 }
 
-fn identity_digest(micros: &[u8], model: &[u8], task: &[u8]) -> [u8; 16] {
+/// The fields a usage.csv call is stored with, all of which identify it.
+struct KeyFields<'a> {
+    model: &'a str,
+    task_type: Option<&'a str>,
+    tokens: &'a Tokens,
+    success: Option<bool>,
+    duration_ms: Option<u32>,
+    notes: Option<&'a str>,
+}
+
+impl KeyFields<'_> {
+    /// The call's key: every field it is stored with, plus its occurrence among earlier
+    /// rows with the same fields (see `docs/nothing-lost.md`, "usage.csv identity"). Numbers
+    /// and flags enter as the text PostgreSQL prints for the stored value, so migration V8
+    /// re-derives existing keys in SQL.
+    fn key(&self, occurrences: &mut Occurrences, timestamp: DateTime<Utc>) -> DedupKey {
+        let input = self.tokens.input.to_string();
+        let output = self.tokens.output.to_string();
+        let success = self
+            .success
+            .map_or("", |s| if s { "true" } else { "false" });
+        let duration = self.duration_ms.map(|d| d.to_string()).unwrap_or_default();
+        let fields: [&[u8]; 7] = [
+            self.model.as_bytes(),
+            self.task_type.unwrap_or("").as_bytes(),
+            input.as_bytes(),
+            output.as_bytes(),
+            success.as_bytes(),
+            duration.as_bytes(),
+            self.notes.unwrap_or("").as_bytes(),
+        ];
+        let micros = timestamp.timestamp_micros().to_le_bytes();
+        let ordinal = occurrences
+            .next(identity_digest(&micros, &fields), timestamp)
+            .to_string();
+        let mut parts = fields.to_vec();
+        parts.push(ordinal.as_bytes());
+        DedupKey::derive(CallSource::UsageCsv.as_str(), timestamp, &parts)
+    }
+}
+
+fn identity_digest(micros: &[u8], fields: &[&[u8]]) -> [u8; 16] {
     let mut h = Sha256::new();
-    for p in [micros, model, task] {
+    for p in std::iter::once(micros).chain(fields.iter().copied()) {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p);
     }

@@ -109,14 +109,38 @@ fn identical_rows_are_distinct_calls_and_keys_are_stable_across_a_grown_copy() {
 }
 
 #[test]
-fn key_ignores_attributes_so_corrections_update() {
-    let a = calls(&format!(
-        "{HEADER}2026-03-01T12:00:00Z,gpt-4o,1,1,true,a,1,\n"
-    ));
-    let b = calls(&format!(
-        "{HEADER}2026-03-01T12:00:00Z,gpt-4o,100,7,false,a,9,fixed\n"
-    ));
-    assert_eq!(a[0].1.dedup_key, b[0].1.dedup_key);
+fn calls_that_differ_in_any_field_get_different_keys() {
+    let base = "2026-03-01T12:00:00Z,gpt-4o,1,1,true,a,1,n\n";
+    let variants = [
+        base,
+        "2026-03-01T12:00:00Z,gpt-4o,2,1,true,a,1,n\n",
+        "2026-03-01T12:00:00Z,gpt-4o,1,2,true,a,1,n\n",
+        "2026-03-01T12:00:00Z,gpt-4o,1,1,false,a,1,n\n",
+        "2026-03-01T12:00:00Z,gpt-4o,1,1,,a,1,n\n",
+        "2026-03-01T12:00:00Z,gpt-4o,1,1,true,,1,n\n",
+        "2026-03-01T12:00:00Z,gpt-4o,1,1,true,a,,n\n",
+        "2026-03-01T12:00:00Z,gpt-4o,1,1,true,a,2,n\n",
+        "2026-03-01T12:00:00Z,gpt-4o,1,1,true,a,1,\n",
+        "2026-03-01T12:00:00Z,gpt-4o,1,1,true,a,1,m\n",
+        "2026-03-01T12:00:00Z,gpt-4o-mini,1,1,true,a,1,n\n",
+    ];
+    // Each variant read alone (as from another developer's file), so occurrence plays no part.
+    let keys: std::collections::HashSet<DedupKey> = variants
+        .iter()
+        .map(|v| calls(&format!("{HEADER}{v}"))[0].1.dedup_key)
+        .collect();
+    assert_eq!(
+        keys.len(),
+        variants.len(),
+        "every field is part of the identity"
+    );
+    // The same row in two files is the one remaining limit: one call.
+    assert_eq!(
+        calls(&format!("{HEADER}{base}"))[0].1.dedup_key,
+        calls(&format!("{HEADER}2026-03-01T11:00:00Z,x,1,1,,,,\n{base}"))[1]
+            .1
+            .dedup_key
+    );
 }
 
 #[test]
