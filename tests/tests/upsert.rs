@@ -55,12 +55,11 @@ async fn fast_path_and_on_conflict_fallback_agree() {
          2026-11-01T10:00:00Z,gpt-4o,10,1,true,a,5,x\n\
          2026-11-01T10:00:01Z,claude-opus-4-5,10,1,false,a,5,\"a, b\"\n",
     );
-    let changed = calls(
-        "2026-11-01T10:00:00Z,gpt-4o,99,1,true,a,5,x\n\
-         2026-11-01T10:00:00Z,gpt-4o,10,1,true,a,5,x\n\
-         2026-11-01T10:00:01Z,claude-opus-4-5,10,1,false,a,5,\"a, b\"\n\
-         2026-11-01T10:00:02Z,acme,1,1,,,,\n",
-    );
+    // The first call again with other tokens under its key (as a source with ids of its
+    // own re-sends a corrected call), the other two unchanged, and a new one.
+    let mut changed = first.clone();
+    changed[0].tokens.input = 99;
+    changed.extend(calls("2026-11-01T10:00:02Z,acme,1,1,,,,\n"));
     let mut f = fast.client().await;
     let s = slow.client().await;
     for (batch, expected) in [
