@@ -119,3 +119,34 @@ async fn prune_reports_then_archives_and_the_outbox_replays_and_relays() {
     assert!(!telemetry(db, &["budget", "--daily", "-1"]).status.success());
     assert!(ok(&telemetry(db, &["budget", "--clear"])).contains("no daily LLM budget"));
 }
+
+#[tokio::test]
+async fn a_relay_to_a_bus_that_is_down_says_so_and_exits_1() {
+    let db = telemetry_tests::TestDb::new("cli_relay_down").await;
+    db.client()
+        .await
+        .batch_execute(
+            "INSERT INTO outbox_events (type, source, payload)
+             VALUES ('file_ingested', 'telemetry.ingest', '{}')",
+        )
+        .await
+        .expect("event");
+    let endpoint = format!("http://127.0.0.1:{}", telemetry_tests::free_port());
+    let env = [
+        ("EVENT_BUS_NAME", "telemetry-cli"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let t0 = std::time::Instant::now();
+    let out = telemetry_with(&db, &["relay"], &env);
+    assert!(t0.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("published 0, pending 1"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("left 1 events undelivered"), "{stderr}");
+    db.drop_db().await;
+}

@@ -88,8 +88,20 @@ impl Config {
 
 /// The AWS SDK configuration from the environment (credentials, region, `AWS_ENDPOINT_URL`):
 /// load it once per process and build every client from it.
+/// Every call is bounded: 3 s to connect, a minute per attempt (an archive part of a million
+/// rows uploads well within it), 3 minutes per operation with its retries; a streamed
+/// object body is read after the operation returns and is bounded by its reader.
 pub async fn load_aws() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    use std::time::Duration;
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .operation_timeout(Duration::from_secs(180))
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .load()
+        .await
 }
 
 /// `name` as a positive integer, `default` when unset; the error names the variable.

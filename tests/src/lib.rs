@@ -5,6 +5,7 @@
 
 pub mod apigw;
 pub mod bus;
+pub mod fake_pg;
 pub mod github;
 pub mod http_api;
 pub mod lambda;
@@ -41,7 +42,7 @@ pub fn wait_for_port(port: u16, timeout: Duration, what: &str) {
 }
 
 pub use telemetry_shared::db::with_database;
-use telemetry_shared::db::{connect_one, make_pool, migrate, Pool};
+use telemetry_shared::db::{connect_one, make_pool, migrate, Pool, Workload};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -94,7 +95,7 @@ impl TestDb {
         migrate(&mut client)
             .await
             .expect("migrations apply to an empty database");
-        let pool = make_pool(&url, 4).expect("pool");
+        let pool = make_pool(&url, 4, Workload::Interactive).expect("pool");
         TestDb { name, url, pool }
     }
 

@@ -301,9 +301,12 @@ async fn header_problems_fail_the_file_and_are_recorded() {
 #[tokio::test]
 async fn an_unreachable_database_is_a_retryable_error() {
     // Port 1 on loopback: nothing listens there.
-    let pool =
-        telemetry_shared::db::make_pool("postgres://postgres@127.0.0.1:1/x?sslmode=disable", 1)
-            .expect("pool");
+    let pool = telemetry_shared::db::make_pool(
+        "postgres://postgres@127.0.0.1:1/x?sslmode=disable",
+        1,
+        telemetry_shared::db::Workload::Ingest,
+    )
+    .expect("pool");
     let err = ingest_usage_csv(
         &pool,
         Cursor::new(HEADER.as_bytes().to_vec()),

@@ -2,7 +2,7 @@
 //! served spec, unknown routes, and a database that is down.
 
 use serde_json::{json, Value};
-use telemetry_shared::db::make_pool;
+use telemetry_shared::db::{make_pool, Workload};
 use telemetry_shared::http::{HttpIngest, KeyKind, OPENAPI};
 use telemetry_tests::http_api::{config, seed_batch, signed, Api, WEBHOOK_SECRET};
 use telemetry_tests::openapi::validate_response;
@@ -154,7 +154,10 @@ async fn a_database_that_is_down_is_503_and_nothing_is_reported_accepted() {
         "postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable&connect_timeout=2",
         free_port()
     );
-    let api = HttpIngest::new(make_pool(&url, 1).expect("pool"), config());
+    let api = HttpIngest::new(
+        make_pool(&url, 1, Workload::Request).expect("pool"),
+        config(),
+    );
     for (method, path) in [("POST", "/ingest"), ("GET", "/healthz")] {
         let event = apigw::event(
             method,

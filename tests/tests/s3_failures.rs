@@ -16,9 +16,12 @@ async fn a_database_outage_fails_the_invocation_for_a_retry() {
     let s3 = bucket_on(&moto).await;
     let body = format!("{HEADER}2026-11-21T10:00:00Z,gpt-4o,1,1,,,,\n");
     let etag = put(&s3, "usage.csv", body.clone().into_bytes()).await;
-    let down =
-        telemetry_shared::db::make_pool("postgres://postgres@127.0.0.1:1/x?sslmode=disable", 1)
-            .expect("pool");
+    let down = telemetry_shared::db::make_pool(
+        "postgres://postgres@127.0.0.1:1/x?sslmode=disable",
+        1,
+        telemetry_shared::db::Workload::Ingest,
+    )
+    .expect("pool");
     let ingest = S3Ingest::new(
         down,
         S3ObjectStore::new(s3),

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use super::{hint_migrate, DbArgs};
 use crate::output::{table, write_json};
+use telemetry_shared::db::Workload;
 
 /// `ingest github [--since DATE] [--repo OWNER/NAME]... [--json] [--time-limit SECS]`.
 pub async fn ingest(
@@ -35,7 +36,7 @@ pub async fn ingest(
     let cfg = GitHubConfig::from_env()?;
     let token = cfg.token.resolve().await?;
     let api = ReqwestGitHub::new(token.expose())?;
-    let pool = db.pool().await?;
+    let pool = db.pool_for(Workload::Sync).await?;
     let deadline = Instant::now() + Duration::from_secs(time_limit);
     let report = run_sync(&pool, &api, &cfg, &only, since, deadline)
         .await

@@ -10,6 +10,7 @@ use telemetry_shared::ingest::{
 
 use super::{hint_migrate, DbArgs};
 use crate::output::{progress_bar, write_json};
+use telemetry_shared::db::Workload;
 
 /// Default location of the CSV log, as the seed defines it.
 const DEFAULT_CSV_PATH: &str = ".telemetry/usage.csv";
@@ -70,7 +71,7 @@ async fn run(
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let pool = db.pool().await?;
+    let pool = db.pool_for(Workload::Ingest).await?;
     let source = SourceInfo {
         kind: kind.source_kind().into(),
         uri: std::fs::canonicalize(path)

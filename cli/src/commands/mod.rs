@@ -11,7 +11,7 @@ pub mod send;
 pub mod stats;
 
 use anyhow::{anyhow, Context};
-use telemetry_shared::db::{make_pool, DbError, Pool};
+use telemetry_shared::db::{make_pool, DbError, Pool, Workload};
 
 /// Database settings from the command line / environment.
 pub struct DbArgs {
@@ -28,9 +28,15 @@ impl DbArgs {
             .ok_or_else(|| anyhow!("DATABASE_URL is not set (or pass --database-url)"))
     }
 
-    /// A small pool, checked by taking one connection so failures surface here.
+    /// A small pool for reports and other short commands; see [`DbArgs::pool_for`].
     pub async fn pool(&self) -> anyhow::Result<Pool> {
-        let pool = make_pool(self.url()?, 2)?;
+        self.pool_for(Workload::Interactive).await
+    }
+
+    /// A small pool bounded in time for `workload`, checked by taking one connection so
+    /// failures (timed out, no such database, login refused) surface here.
+    pub async fn pool_for(&self, workload: Workload) -> anyhow::Result<Pool> {
+        let pool = make_pool(self.url()?, 2, workload)?;
         let _probe = pool
             .get()
             .await

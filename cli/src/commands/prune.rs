@@ -12,6 +12,7 @@ use telemetry_shared::store::{daily_budget, set_daily_budget};
 
 use super::{hint_migrate, DbArgs};
 use crate::output::{table, write_json};
+use telemetry_shared::db::Workload;
 
 /// Prunes (or counts, with `dry_run`) every table past its retention; `retain` overrides
 /// `PRUNE_RETENTION` (`table=6mo`). Archives go to `ARCHIVE_BUCKET`.
@@ -27,7 +28,7 @@ pub async fn run(
         let spec = std::env::var("PRUNE_RETENTION").unwrap_or_default() + "," + &retain.join(",");
         cfg.plan = RetentionPlan::parse(&spec).map_err(anyhow::Error::msg)?;
     }
-    let pool = db.pool().await?;
+    let pool = db.pool_for(Workload::Prune).await?;
     // A dry run only counts rows: it never loads an AWS configuration, whose region and
     // credential look-ups would query the instance metadata service.
     let aws = if dry_run {
@@ -123,7 +124,7 @@ fn render(r: &PruneReport) -> String {
 
 /// Publishes undelivered outbox events to `EVENT_BUS_NAME`.
 pub async fn relay(db: &DbArgs, json: bool) -> anyhow::Result<()> {
-    let pool = db.pool().await?;
+    let pool = db.pool_for(Workload::Sync).await?;
     let relayer = Relayer::from_env(pool, None).await;
     if !relayer.enabled() {
         bail!("EVENT_BUS_NAME is not set: no event bus to publish to");
@@ -144,6 +145,13 @@ pub async fn relay(db: &DbArgs, json: bool) -> anyhow::Result<()> {
                 .as_deref()
                 .map(|e| format!(" (last error: {e})"))
                 .unwrap_or_default()
+        );
+    }
+    // Events left behind by a bus that failed are a failed relay, whatever was published.
+    if let Some(e) = &report.error {
+        bail!(
+            "the relay left {} events undelivered: {e} (they stay in the outbox; run it again)",
+            report.pending
         );
     }
     Ok(())

@@ -5,6 +5,7 @@ use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
 
 use super::DbArgs;
 use crate::output::write_json;
+use telemetry_shared::db::Workload;
 
 /// Splits `s3://bucket/key`.
 fn parse_uri(uri: &str) -> anyhow::Result<(&str, &str)> {
@@ -21,7 +22,7 @@ fn parse_uri(uri: &str) -> anyhow::Result<(&str, &str)> {
 /// `S3_FORCE_PATH_STYLE=true` for S3-compatible servers).
 pub async fn run(db: &DbArgs, uri: &str, json: bool, batch_rows: usize) -> anyhow::Result<()> {
     let (bucket, key) = parse_uri(uri)?;
-    let pool = db.pool().await?;
+    let pool = db.pool_for(Workload::Ingest).await?;
     let mut cfg = S3IngestConfig::from_env();
     cfg.batch_rows = batch_rows;
     let ingest = S3Ingest::new(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use telemetry_shared::config::Config;
-use telemetry_shared::db::make_pool;
+use telemetry_shared::db::{make_pool, Workload};
 use telemetry_shared::github::{
     deadline_from_epoch_ms, run_sync, GitHubConfig, ReqwestGitHub, SyncRequest,
 };
@@ -22,7 +22,7 @@ async fn main() -> Result<(), Error> {
     let github = GitHubConfig::from_env()?;
     let token = github.token.resolve().await?;
     let api = ReqwestGitHub::new(token.expose())?;
-    let pool = make_pool(&config.database_url, config.db_pool_size)?;
+    let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Sync)?;
     let relayer = Relayer::from_env(pool.clone(), None).await;
     let (pool, api, github, relayer) = (&pool, &api, &github, &relayer);
 

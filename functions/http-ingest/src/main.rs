@@ -7,7 +7,7 @@ use std::time::Duration;
 use lambda_http::http::Method;
 use lambda_http::{service_fn, Body, Error, Request, Response};
 use telemetry_shared::config::Config;
-use telemetry_shared::db::make_pool;
+use telemetry_shared::db::{make_pool, Workload};
 use telemetry_shared::http::{HttpConfig, HttpIngest};
 use telemetry_shared::outbox::Relayer;
 use telemetry_shared::secrets::{extension_url, read_secret};
@@ -24,7 +24,7 @@ async fn main() -> Result<(), Error> {
         }
     }
     // Connections are opened on first use, not here: a cold start does not wait for them.
-    let pool = make_pool(&config.database_url, config.db_pool_size)?;
+    let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Request)?;
     let relayer = Relayer::from_env(pool.clone(), None).await;
     let api = HttpIngest::new(pool, http);
     let (api, relayer) = (&api, &relayer);

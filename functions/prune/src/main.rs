@@ -8,7 +8,7 @@ use std::time::Duration;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 use telemetry_shared::config::{load_aws, Config};
-use telemetry_shared::db::{make_pool, migrate, CustomResourceRequest};
+use telemetry_shared::db::{make_pool, migrate, CustomResourceRequest, Workload};
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
 use telemetry_shared::prune::{prune, Action, PruneConfig, PruneRequest};
@@ -20,7 +20,7 @@ async fn main() -> Result<(), Error> {
 
     let config = Config::load().await?;
     let prune_cfg = PruneConfig::from_env()?;
-    let pool = make_pool(&config.database_url, config.db_pool_size)?;
+    let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Prune)?;
     let aws = load_aws().await;
     let store = S3ObjectStore::from_config(&aws);
     let relayer = Relayer::from_env(pool.clone(), Some(&aws)).await;
@@ -55,6 +55,12 @@ async fn main() -> Result<(), Error> {
             }
         };
         let relay = relayer.run(Duration::from_secs(60), Some(deadline)).await;
+        // A relay-only invocation that left events behind failed: say so to Lambda.
+        if report.is_null() {
+            if let Some(e) = relay.as_ref().and_then(|r| r.error.as_ref()) {
+                return Err(format!("the relay left events undelivered: {e}").into());
+            }
+        }
         Ok::<Value, Error>(json!({key: report, "relay": relay}))
     }))
     .await

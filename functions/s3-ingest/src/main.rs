@@ -7,7 +7,7 @@ use std::time::Duration;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use telemetry_shared::config::{load_aws, Config};
-use telemetry_shared::db::make_pool;
+use telemetry_shared::db::{make_pool, Workload};
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
 use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
     telemetry_shared::logging::init_lambda();
 
     let config = Config::load().await?;
-    let pool = make_pool(&config.database_url, config.db_pool_size)?;
+    let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Ingest)?;
     let aws = load_aws().await;
     let relayer = Relayer::from_env(pool.clone(), Some(&aws)).await;
     let ingest = S3Ingest::new(

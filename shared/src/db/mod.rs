@@ -13,5 +13,5 @@ pub use conninfo::{with_database, ConnInfo, SslMode};
 pub use deploy::CustomResourceRequest;
 pub use error::{flatten as flatten_error, DbError};
 pub use migrate::{migrate, AppliedMigration};
-pub use pool::{connect_one, make_pool, Pool};
+pub use pool::{connect_one, make_pool, Pool, Workload, DEFAULT_CONNECT_TIMEOUT};
 pub use secret::url_from_secret;

@@ -177,6 +177,13 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                 self.repo
             )));
         }
+        if !same_origin(url, &self.plan.api_url) {
+            // The token is sent with every request: never to another host than the API's.
+            return Err(Stop::Repo(format!(
+                "a Link points outside the API origin {} ({url}); not followed, so the token is not sent there",
+                self.plan.api_url
+            )));
+        }
         let page = self.api.get(url, etag, self.stop_at).await?;
         self.rep.requests += 1;
         self.rep.rate_limit_waits += u64::from(page.waits);
@@ -222,17 +229,33 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         loop {
             let idx = pages.len();
             let known = stored.pages.get(idx).filter(|p| p.url == url);
-            let page = self
+            let mut page = self
                 .get(&url, known.and_then(|p| p.etag.as_deref()))
                 .await?;
+            // A 304 for a page stored before its Link was (older state), with nothing stored
+            // after it: the window may have been interrupted here, so ask for the page itself
+            // once, to learn where it leads, rather than take it for the last.
+            if page.body.is_none()
+                && known.is_some_and(PageState::way_on_unknown)
+                && stored.pages.get(idx + 1).is_none()
+            {
+                page = self.get(&url, None).await?;
+            }
             let next = match page.body {
-                // 304: this page's runs were stored with this ETag; its next URL was stored too.
+                // 304: this page's runs were stored with this ETag, and where it leads too.
                 None => {
-                    pages.push(PageState {
+                    let known = known.cloned().unwrap_or_else(|| PageState {
                         url: url.clone(),
-                        etag: known.and_then(|p| p.etag.clone()),
+                        etag: None,
+                        next: None,
+                        last: false,
                     });
-                    stored.pages.get(idx + 1).map(|p| p.url.clone())
+                    let next = known
+                        .next
+                        .clone()
+                        .or_else(|| stored.pages.get(idx + 1).map(|p| p.url.clone()));
+                    pages.push(known);
+                    next
                 }
                 Some(body) => {
                     let total = body.get("total_count").and_then(Value::as_i64);
@@ -249,15 +272,21 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                             w.created_filter()
                         );
                     }
-                    pages.push(PageState {
-                        url: url.clone(),
-                        etag: page.etag.clone(),
-                    });
+                    pages.push(PageState::fetched(
+                        url.clone(),
+                        page.etag.clone(),
+                        page.next.clone(),
+                    ));
                     self.store_page(&w, &body, &pages, total).await?;
                     page.next
                 }
             };
             match next {
+                Some(n) if pages.iter().any(|p| p.url == n) => {
+                    return Err(Stop::Repo(format!(
+                        "the Link header of {url} points back to a page already fetched ({n}); not followed"
+                    )));
+                }
                 Some(n) => url = n,
                 None => break,
             }
@@ -378,5 +407,13 @@ impl<A: GitHubApi> RepoSync<'_, A> {
             self.rep.add(counts);
         }
         Ok(())
+    }
+}
+
+/// True when `url` has the scheme, host and port of `api_url`.
+fn same_origin(url: &str, api_url: &str) -> bool {
+    match (reqwest::Url::parse(url), reqwest::Url::parse(api_url)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
     }
 }

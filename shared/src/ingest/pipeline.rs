@@ -15,7 +15,7 @@ use super::{IngestError, IngestReport, RejectedRow};
 use crate::csv::{HeaderError, DEFAULT_MAX_LINE_BYTES};
 use crate::db::{DbError, Pool};
 use crate::model::CostStatus;
-use crate::store::{finish_ingest_run, start_ingest_run, IngestRunOutcome};
+use crate::store::{finish_ingest_run, record_progress, start_ingest_run, IngestRunOutcome};
 
 /// Distinct unknown model names kept for the report.
 const MAX_UNKNOWN_MODELS: usize = 50;
@@ -176,6 +176,10 @@ pub async fn ingest_file<R: Read + Send + 'static>(
                 }
                 _ => report.cost_usd += call.cost.usd.unwrap_or(0.0),
             }
+        }
+        if let Err(e) = record_progress(&**client, run_id, &report).await {
+            // The batch is committed; the next write or the final record reports the outage.
+            tracing::warn!(error = %e, run_id, "could not record the run's progress");
         }
         if let Some(p) = opts.progress.as_mut() {
             p(batch.bytes, report.rows_read);

@@ -9,7 +9,7 @@ mod replay;
 
 pub use eventbridge::EventBridgeBus;
 pub use relay::{relay, BusEntry, BusError, EventBus, RelayReport, MAX_ENTRIES_PER_PUT};
-pub use relayer::Relayer;
+pub use relayer::{bus_timeouts, Relayer};
 pub use replay::after;
 
 use chrono::{DateTime, Utc};

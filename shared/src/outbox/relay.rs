@@ -135,7 +135,28 @@ pub async fn relay(
             tx.commit().await?;
             break;
         }
-        let round = publish(bus, &events, &mut report).await;
+        // A bus that accepts and never answers must not hold the caller past its deadline:
+        // what this round published unrecorded goes out again next time (at-least-once).
+        let round = match deadline {
+            Some(d) => tokio::time::timeout_at(d, publish(bus, &events, &mut report)).await,
+            None => Ok(publish(bus, &events, &mut report).await),
+        };
+        let round = match round {
+            Ok(round) => round,
+            Err(_) => {
+                let error = "the event bus did not answer before the relay's deadline";
+                report.error = Some(error.to_string());
+                let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+                tx.execute(
+                    "UPDATE outbox_events SET attempts = attempts + 1, last_error = $2
+                         WHERE event_id = ANY($1) AND delivered_at IS NULL",
+                    &[&ids, &error],
+                )
+                .await?;
+                tx.commit().await?;
+                break;
+            }
+        };
         let delivered: Vec<i64> = round.delivered;
         let failed_ids: Vec<i64> = round.errors.keys().copied().collect();
         let failed_errors: Vec<&str> = failed_ids
@@ -177,7 +198,7 @@ async fn publish(bus: &impl EventBus, events: &[OutboxEvent], report: &mut Relay
     let mut delivered = Vec::new();
     let mut errors: HashMap<i64, String> = HashMap::new();
     let mut queue: Vec<&OutboxEvent> = events.iter().collect();
-    for attempt in 0..ATTEMPTS {
+    'attempts: for attempt in 0..ATTEMPTS {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(100 << (2 * attempt))).await;
         }
@@ -217,6 +238,7 @@ async fn publish(bus: &impl EventBus, events: &[OutboxEvent], report: &mut Relay
             if chunk.is_empty() {
                 continue;
             }
+            let mut bus_failed = false;
             let results = match bus.put(&entries).await {
                 Ok(r) if r.len() == chunk.len() => r,
                 Ok(r) => vec![
@@ -227,7 +249,10 @@ async fn publish(bus: &impl EventBus, events: &[OutboxEvent], report: &mut Relay
                     ));
                     chunk.len()
                 ],
-                Err(e) => vec![Some(e.to_string()); chunk.len()],
+                Err(e) => {
+                    bus_failed = true;
+                    vec![Some(e.to_string()); chunk.len()]
+                }
             };
             for (e, result) in chunk.into_iter().zip(results) {
                 match result {
@@ -243,6 +268,15 @@ async fn publish(bus: &impl EventBus, events: &[OutboxEvent], report: &mut Relay
                         retry.push(e);
                     }
                 }
+            }
+            if bus_failed {
+                // The call itself failed (unreachable, no answer, no such bus, throttled):
+                // every further call would wait and fail the same way. The rest waits for
+                // the next relay.
+                retry.extend(&queue[i..]);
+                retry.sort_by_key(|e| e.id);
+                queue = retry;
+                break 'attempts;
             }
         }
         // Keep id order for the next try.

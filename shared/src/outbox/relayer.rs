@@ -9,6 +9,16 @@ use tokio::time::Instant;
 use super::{relay, EventBridgeBus, RelayReport};
 use crate::db::Pool;
 
+/// Timeouts of PutEvents calls: a bus that refuses connections or never answers costs
+/// seconds, not the SDK's defaults (no operation timeout at all).
+pub fn bus_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(5))
+        .operation_timeout(Duration::from_secs(15))
+        .build()
+}
+
 /// Publishes outbox events after an invocation, when a bus is configured.
 pub struct Relayer {
     pool: Pool,
@@ -22,10 +32,18 @@ impl Relayer {
     pub async fn from_env(pool: Pool, aws: Option<&aws_config::SdkConfig>) -> Self {
         let bus = match std::env::var("EVENT_BUS_NAME") {
             Ok(name) if !name.trim().is_empty() => {
-                let client = match aws {
-                    Some(aws) => aws_sdk_eventbridge::Client::new(aws),
-                    None => aws_sdk_eventbridge::Client::new(&crate::config::load_aws().await),
+                let loaded;
+                let aws = match aws {
+                    Some(aws) => aws,
+                    None => {
+                        loaded = crate::config::load_aws().await;
+                        &loaded
+                    }
                 };
+                let conf = aws_sdk_eventbridge::config::Builder::from(aws)
+                    .timeout_config(bus_timeouts())
+                    .build();
+                let client = aws_sdk_eventbridge::Client::from_conf(conf);
                 Some(EventBridgeBus::new(client, name))
             }
             _ => None,

@@ -11,13 +11,40 @@ use tokio_postgres::GenericClient;
 use crate::db::DbError;
 use crate::github::{Repository, Window};
 
-/// One fetched page of a window: the URL asked for and the ETag it answered with.
+/// One fetched page of a window: the URL asked for, the ETag it answered with, and where its
+/// `Link: rel=next` led, so that a 304 still tells the way to the next page even when the
+/// window was interrupted before that page was stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageState {
     /// URL fetched (page 1 built, later pages as the `Link` header gave them).
     pub url: String,
     /// ETag to revalidate with.
     pub etag: Option<String>,
+    /// The page's `rel=next` URL, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// True when the page had no `rel=next`: the window's last page. Pages stored before
+    /// this field existed have neither, and their way on is unknown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub last: bool,
+}
+
+impl PageState {
+    /// A page as just fetched, with where it leads.
+    pub fn fetched(url: String, etag: Option<String>, next: Option<String>) -> Self {
+        let last = next.is_none();
+        PageState {
+            url,
+            etag,
+            next,
+            last,
+        }
+    }
+
+    /// True when the page was stored without its `Link` (before the field existed).
+    pub fn way_on_unknown(&self) -> bool {
+        self.next.is_none() && !self.last
+    }
 }
 
 /// A window as stored.

@@ -14,13 +14,19 @@ pub enum IngestRunOutcome {
     Failed,
 }
 
-/// Records the start of an ingestion; returns its id.
+/// How long a run may show no progress before it counts as killed: longer than any batch
+/// may take (the ingest statement timeout is 2 minutes, a Lambda lives 15 at most).
+pub const STALE_AFTER_MINUTES: i32 = 20;
+
+/// Records the start of an ingestion; returns its id. Runs left `running` with no progress
+/// for [`STALE_AFTER_MINUTES`] are first marked failed (abandoned), keeping their counts.
 pub async fn start_ingest_run(
     client: &impl GenericClient,
     source_kind: &str,
     source_uri: &str,
     source_version: Option<&str>,
 ) -> Result<i64, DbError> {
+    mark_abandoned_runs(client).await?;
     let row = client
         .query_one(
             "INSERT INTO ingest_runs (source_kind, source_uri, source_version)
@@ -29,6 +35,50 @@ pub async fn start_ingest_run(
         )
         .await?;
     Ok(row.get(0))
+}
+
+/// Marks runs with no progress for [`STALE_AFTER_MINUTES`] as failed; returns how many.
+pub async fn mark_abandoned_runs(client: &impl GenericClient) -> Result<u64, DbError> {
+    let n = client
+        .execute(
+            "UPDATE ingest_runs SET status = 'failed', finished_at = now(),
+                 error = 'abandoned: no progress since '
+                     || to_char(coalesce(heartbeat_at, started_at) AT TIME ZONE 'UTC',
+                                'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+                     || ' (the process was stopped or lost the database); the counts are '
+                     || 'what its committed batches stored, and re-running the source is safe'
+             WHERE status = 'running'
+               AND coalesce(heartbeat_at, started_at) < now() - make_interval(mins => $1)",
+            &[&STALE_AFTER_MINUTES],
+        )
+        .await?;
+    Ok(n)
+}
+
+/// Records the counts committed so far by run `id` (after each batch): a run that is
+/// killed keeps a true account of what it stored, and shows it was alive.
+pub async fn record_progress(
+    client: &impl GenericClient,
+    id: i64,
+    report: &IngestReport,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            "UPDATE ingest_runs SET heartbeat_at = now(), rows_read = $2, inserted = $3,
+                 updated = $4, duplicates = $5, rejected = $6, skipped = $7
+             WHERE id = $1 AND status = 'running'",
+            &[
+                &id,
+                &(report.rows_read as i64),
+                &(report.inserted as i64),
+                &(report.updated as i64),
+                &(report.duplicates as i64),
+                &(report.rejected as i64),
+                &(report.skipped as i64),
+            ],
+        )
+        .await?;
+    Ok(())
 }
 
 /// Stores the final counts (and the first rejects) of run `id`, and in the same statement

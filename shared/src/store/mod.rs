@@ -15,7 +15,10 @@ mod workflow_runs;
 
 pub use agent::upsert_agent_records;
 pub use budget::{daily_budget, set_daily_budget};
-pub use ingest_runs::{finish_ingest_run, start_ingest_run, IngestRunOutcome};
+pub use ingest_runs::{
+    finish_ingest_run, mark_abandoned_runs, record_progress, start_ingest_run, IngestRunOutcome,
+    STALE_AFTER_MINUTES,
+};
 pub use llm_calls::{
     upsert_llm_calls, upsert_llm_calls_each, upsert_llm_calls_on_conflict, UpsertCounts,
 };
