@@ -18,6 +18,12 @@ const MAX_ATTEMPTS: u32 = 5;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// First backoff; doubled each attempt, with up to 50% jitter.
 const BASE_BACKOFF: Duration = Duration::from_millis(500);
+/// Rate-limit waits per request before the sync stops and resumes at the next run: a limit
+/// that does not lift after that (`Retry-After: 0` forever, a reset in the past) is not
+/// hammered.
+const MAX_LIMIT_WAITS: u32 = 3;
+/// Shortest wait on a rate limit, whatever `Retry-After` or the reset time say.
+const MIN_LIMIT_WAIT: Duration = Duration::from_secs(1);
 
 /// One fetched page.
 #[derive(Debug, Clone)]
@@ -52,7 +58,10 @@ pub enum GitHubError {
     /// Server errors or timeouts outlasted the retries.
     #[error("GitHub unavailable after {MAX_ATTEMPTS} attempts: {0}")]
     Unavailable(String),
-    /// Anything else (403 without limits, 404, 422, bad JSON).
+    /// 404: the repository, run or attempt does not exist (any more).
+    #[error("GitHub has no such resource: {0}")]
+    NotFound(String),
+    /// Anything else (403 without limits, 422, bad JSON).
     #[error("GitHub request failed: {0}")]
     Failed(String),
 }
@@ -78,6 +87,9 @@ pub trait GitHubApi: Send + Sync {
         etag: Option<&str>,
         deadline: Instant,
     ) -> impl Future<Output = Result<Page, GitHubError>> + Send;
+
+    /// HTTP requests made so far, retries and rate-limit retries included.
+    fn requests_made(&self) -> u64;
 }
 
 /// [`GitHubApi`] over HTTPS with reqwest (rustls).
@@ -85,6 +97,7 @@ pub trait GitHubApi: Send + Sync {
 pub struct ReqwestGitHub {
     http: reqwest::Client,
     token: String,
+    made: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl ReqwestGitHub {
@@ -97,6 +110,7 @@ impl ReqwestGitHub {
         Ok(Self {
             http,
             token: token.to_string(),
+            made: Default::default(),
         })
     }
 }
@@ -126,6 +140,17 @@ fn jittered(attempt: u32) -> Duration {
     base + base.mul_f64(f64::from(nanos % 1000) / 2000.0)
 }
 
+/// Counts a rate-limit wait; past [`MAX_LIMIT_WAITS`] the limit is reported instead.
+fn limit_wait(waits: &mut u32, reset: &str) -> Result<(), GitHubError> {
+    *waits += 1;
+    if *waits > MAX_LIMIT_WAITS {
+        return Err(GitHubError::RateLimited {
+            reset: reset.to_string(),
+        });
+    }
+    Ok(())
+}
+
 async fn sleep_before(wait: Duration, deadline: Instant, what: &str) -> Result<(), GitHubError> {
     if Instant::now() + wait >= deadline {
         return Err(GitHubError::Deadline(what.to_string()));
@@ -135,13 +160,17 @@ async fn sleep_before(wait: Duration, deadline: Instant, what: &str) -> Result<(
 }
 
 impl GitHubApi for ReqwestGitHub {
+    fn requests_made(&self) -> u64 {
+        self.made.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     async fn get(
         &self,
         url: &str,
         etag: Option<&str>,
         deadline: Instant,
     ) -> Result<Page, GitHubError> {
-        let mut waits = 0;
+        let mut waits: u32 = 0;
         let mut attempt = 0;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -159,6 +188,7 @@ impl GitHubApi for ReqwestGitHub {
             if let Some(e) = etag {
                 req = req.header("If-None-Match", e);
             }
+            self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
@@ -183,7 +213,21 @@ impl GitHubApi for ReqwestGitHub {
                     .find(|(k, _)| k.eq_ignore_ascii_case(name))
                     .map(|(_, v)| v.clone())
             };
-            let text = resp.text().await.unwrap_or_default();
+            // A body that breaks off or stalls (bounded by the request timeout) is the
+            // network's fault: retried like a failed connection, not read as bad JSON.
+            let text = match resp.text().await {
+                Ok(t) => t,
+                Err(e) => {
+                    attempt += 1;
+                    if attempt >= MAX_ATTEMPTS {
+                        return Err(GitHubError::Unavailable(format!(
+                            "{url}: the response body broke off: {e}"
+                        )));
+                    }
+                    sleep_before(jittered(attempt), deadline, "retrying a broken response").await?;
+                    continue;
+                }
+            };
             match classify(status, &headers, &text) {
                 Verdict::Ok { .. } => {
                     let body =
@@ -203,15 +247,25 @@ impl GitHubApi for ReqwestGitHub {
                     });
                 }
                 Verdict::SecondaryLimit { wait } => {
-                    waits += 1;
-                    sleep_before(wait, deadline, "waiting out a secondary rate limit").await?;
+                    limit_wait(&mut waits, "unknown (a secondary limit that did not lift)")?;
+                    sleep_before(
+                        wait.max(MIN_LIMIT_WAIT),
+                        deadline,
+                        "waiting out a secondary rate limit",
+                    )
+                    .await?;
                 }
                 Verdict::PrimaryLimit { reset } => {
-                    let until =
-                        reset.map(|r| (r - chrono::Utc::now()).to_std().unwrap_or_default());
+                    let until = reset.map(|r| {
+                        (r - chrono::Utc::now())
+                            .to_std()
+                            .unwrap_or_default()
+                            .max(MIN_LIMIT_WAIT)
+                    });
+                    let reset_text = reset.map_or("unknown".into(), |r| r.to_rfc3339());
                     match until {
                         Some(wait) if Instant::now() + wait < deadline => {
-                            waits += 1;
+                            limit_wait(&mut waits, &reset_text)?;
                             tokio::time::sleep(wait).await;
                         }
                         _ => {
@@ -231,6 +285,9 @@ impl GitHubApi for ReqwestGitHub {
                     sleep_before(jittered(attempt), deadline, "retrying a server error").await?;
                 }
                 Verdict::BadToken(msg) => return Err(GitHubError::BadToken(msg)),
+                Verdict::Failed(msg) if status == 404 => {
+                    return Err(GitHubError::NotFound(format!("{url}: {msg}")))
+                }
                 Verdict::Failed(msg) => return Err(GitHubError::Failed(format!("{url}: {msg}"))),
             }
         }

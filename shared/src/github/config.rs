@@ -8,6 +8,9 @@ use crate::secrets::{extension_url, read_secret, SecretError};
 
 /// Default period re-scanned by every sync (and backfilled by the first).
 pub const DEFAULT_SYNC_DAYS: u32 = 30;
+/// Most days a sync may cover, by `GITHUB_SYNC_DAYS` or `--since`: about GitHub's longest
+/// retention of Actions history, and a bounded plan (400 day windows).
+pub const MAX_SYNC_DAYS: u32 = 400;
 
 /// An `owner/name` repository, checked once at the edge.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -150,12 +153,12 @@ impl GitHubConfig {
         let sync_days = match set("GITHUB_SYNC_DAYS") {
             None => DEFAULT_SYNC_DAYS,
             Some(v) => match v.trim().parse::<u32>() {
-                Ok(n) if (1..=400).contains(&n) => n,
+                Ok(n) if (1..=MAX_SYNC_DAYS).contains(&n) => n,
                 _ => {
                     return Err(ConfigError::Invalid {
                         name: "GITHUB_SYNC_DAYS",
                         value: v,
-                        reason: "expected a number of days from 1 to 400",
+                        reason: "expected a number of days from 1 to 400 (MAX_SYNC_DAYS)",
                     })
                 }
             },

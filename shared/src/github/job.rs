@@ -53,6 +53,15 @@ pub async fn run_sync(
     deadline: Instant,
 ) -> Result<SyncReport, SyncError> {
     let today = Utc::now().date_naive();
+    if let Some(s) = since {
+        let earliest = today - Duration::days(i64::from(super::config::MAX_SYNC_DAYS));
+        if s < earliest {
+            return Err(SyncError::Plan(format!(
+                "since {s} is more than {} days back (the most GITHUB_SYNC_DAYS allows); the earliest is {earliest}",
+                super::config::MAX_SYNC_DAYS
+            )));
+        }
+    }
     let plan = SyncPlan {
         api_url: cfg.api_url.clone(),
         repositories: repositories(pool, &cfg.repositories, only).await?,

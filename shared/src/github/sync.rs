@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::report::{record_report, RepoReport, SyncReport};
-use super::window::RESULT_CAP;
+use super::window::{PER_PAGE, RESULT_CAP};
 use super::{GitHubApi, GitHubError, Repository, WorkflowRun};
 use crate::columns::Validate;
 use crate::db::{DbError, Pool};
@@ -24,6 +24,10 @@ use crate::store::upsert_workflow_runs;
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
 /// Unfinished runs older than the period refreshed per repository and sync.
 const REFRESH_LIMIT: i64 = 100;
+/// Windows one repository's sync may plan, splits included (400 days of busy ones).
+const MAX_WINDOWS: u32 = 4_000;
+/// Re-runs GitHub allows per run: earlier attempts further back are not fetched.
+const MAX_RERUNS: i32 = 50;
 
 /// What one sync covers.
 #[derive(Debug, Clone)]
@@ -52,6 +56,9 @@ pub enum SyncError {
     /// Nothing is configured.
     #[error("no repositories to sync: set GITHUB_REPOSITORIES=owner/name[,owner/name] or run `telemetry github add owner/name`")]
     NoRepositories,
+    /// The period asked for cannot be planned (a `since` too far back).
+    #[error("{0}")]
+    Plan(String),
 }
 
 impl SyncError {
@@ -60,7 +67,7 @@ impl SyncError {
         match self {
             SyncError::Db(e) => e.is_retryable(),
             SyncError::GitHub(e) => e.is_retryable(),
-            SyncError::NoRepositories => false,
+            SyncError::NoRepositories | SyncError::Plan(_) => false,
         }
     }
 }
@@ -73,6 +80,9 @@ enum Stop {
     Halt(String),
     /// Give up on this repository only.
     Repo(String),
+    /// What was asked for does not exist (404): an unknown repository, a deleted run, a
+    /// purged attempt. Fails the repository unless the caller can skip the item.
+    Gone(String),
 }
 
 impl From<DbError> for Stop {
@@ -88,6 +98,7 @@ impl From<GitHubError> for Stop {
             GitHubError::RateLimited { .. }
             | GitHubError::Deadline(_)
             | GitHubError::Unavailable(_) => Stop::Halt(e.to_string()),
+            GitHubError::NotFound(_) => Stop::Gone(e.to_string()),
             GitHubError::Failed(_) => Stop::Repo(e.to_string()),
         }
     }
@@ -119,6 +130,7 @@ pub async fn sync(
             repo,
             rep: &mut rep,
             stop_at,
+            unlisted: Vec::new(),
         };
         let outcome = sync.run(&days).await;
         let stop = match outcome {
@@ -126,7 +138,7 @@ pub async fn sync(
                 rep.complete = true;
                 None
             }
-            Err(Stop::Repo(msg)) => {
+            Err(Stop::Repo(msg) | Stop::Gone(msg)) => {
                 rep.error = Some(msg);
                 None
             }
@@ -167,6 +179,8 @@ struct RepoSync<'a, A> {
     repo: &'a Repository,
     rep: &'a mut RepoReport,
     stop_at: Instant,
+    /// Windows with more runs than GitHub lists that cannot be split further.
+    unlisted: Vec<String>,
 }
 
 impl<A: GitHubApi> RepoSync<'_, A> {
@@ -184,8 +198,11 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                 self.plan.api_url
             )));
         }
-        let page = self.api.get(url, etag, self.stop_at).await?;
-        self.rep.requests += 1;
+        let before = self.api.requests_made();
+        let page = self.api.get(url, etag, self.stop_at).await;
+        // Every request made, retries included, whether or not the fetch succeeded.
+        self.rep.requests += self.api.requests_made().saturating_sub(before);
+        let page = page?;
         self.rep.rate_limit_waits += u64::from(page.waits);
         if !page.counted {
             self.rep.not_modified += 1;
@@ -202,6 +219,12 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         self.rep.windows_total = u32::try_from(queue.len()).unwrap_or(u32::MAX);
         while let Some(w) = queue.pop_front() {
             if let Some((a, b)) = self.sync_window(&w).await? {
+                if self.rep.windows_total >= MAX_WINDOWS {
+                    return Err(Stop::Repo(format!(
+                        "more than {MAX_WINDOWS} windows planned; the halves of {} wait for the next sync",
+                        w.window.created_filter()
+                    )));
+                }
                 // Both halves next, before older work: the day is not done until they are.
                 self.rep.windows_total += 1;
                 for half in [b, a] {
@@ -215,7 +238,15 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                 self.rep.windows_done += 1;
             }
         }
-        self.refresh_unfinished(days).await
+        self.refresh_unfinished(days).await?;
+        if self.unlisted.is_empty() {
+            Ok(())
+        } else {
+            Err(Stop::Repo(format!(
+                "runs not listed: GitHub lists 1,000 runs per query at most, and {} could not be split further",
+                self.unlisted.join(", ")
+            )))
+        }
     }
 
     /// Syncs one window; returns its halves instead when it reached the result cap.
@@ -259,18 +290,18 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                 }
                 Some(body) => {
                     let total = body.get("total_count").and_then(Value::as_i64);
-                    if idx == 0 && total.is_some_and(|t| t >= RESULT_CAP) {
-                        if let Some(halves) = w.split() {
-                            let mut client = self.pool.get().await.map_err(DbError::from)?;
-                            state::split_window(&mut **client, self.repo, &w, halves).await?;
+                    let listed = body
+                        .get("workflow_runs")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len);
+                    let full = listed as u64 == u64::from(PER_PAGE);
+                    // Capped: the count says so and page 1 is full (a count alone may lie:
+                    // five runs claiming a million must not split the day into minutes).
+                    let capped_first = idx == 0 && full && total.is_some_and(|t| t >= RESULT_CAP);
+                    if capped_first {
+                        if let Some(halves) = self.split(&w).await? {
                             return Ok(Some(halves));
                         }
-                        tracing::warn!(
-                            "{}: {} runs created in {}: beyond the cap, some are not listed",
-                            self.repo,
-                            total.unwrap_or_default(),
-                            w.created_filter()
-                        );
                     }
                     pages.push(PageState::fetched(
                         url.clone(),
@@ -278,6 +309,21 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                         page.next.clone(),
                     ));
                     self.store_page(&w, &body, &pages, total).await?;
+                    // A full last page that GitHub can serve (the 10th) means capped too,
+                    // whatever the count said.
+                    let capped_last = full && (idx as i64 + 1) * i64::from(PER_PAGE) >= RESULT_CAP;
+                    if capped_last {
+                        if let Some(halves) = self.split(&w).await? {
+                            return Ok(Some(halves));
+                        }
+                        self.unlisted.push(w.created_filter());
+                        tracing::warn!(
+                            "{}: more than {RESULT_CAP} runs created in {}: beyond the cap, some are not listed",
+                            self.repo,
+                            w.created_filter()
+                        );
+                        break;
+                    }
                     page.next
                 }
             };
@@ -296,6 +342,19 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         Ok(None)
     }
 
+    /// Replaces `w` by its halves (stored), when it can still be split.
+    async fn split(
+        &mut self,
+        w: &super::Window,
+    ) -> Result<Option<(super::Window, super::Window)>, Stop> {
+        let Some(halves) = w.split() else {
+            return Ok(None);
+        };
+        let mut client = self.pool.get().await.map_err(DbError::from)?;
+        state::split_window(&mut **client, self.repo, w, halves).await?;
+        Ok(Some(halves))
+    }
+
     /// Stores one page's runs, with the earlier attempts they need, and the page's ETag, in
     /// one transaction.
     async fn store_page(
@@ -309,6 +368,30 @@ impl<A: GitHubApi> RepoSync<'_, A> {
             .get("workflow_runs")
             .and_then(Value::as_array)
             .ok_or_else(|| Stop::Repo("runs list without workflow_runs".into()))?;
+        // Counted only once committed, so a page that fails leaves the report adding up.
+        let before = (
+            self.rep.runs_seen,
+            self.rep.rejected,
+            self.rep.attempts_backfilled,
+        );
+        let stored = self.store_page_runs(w, items, pages, total).await;
+        if stored.is_err() {
+            (
+                self.rep.runs_seen,
+                self.rep.rejected,
+                self.rep.attempts_backfilled,
+            ) = before;
+        }
+        stored
+    }
+
+    async fn store_page_runs(
+        &mut self,
+        w: &super::Window,
+        items: &[Value],
+        pages: &[PageState],
+        total: Option<i64>,
+    ) -> Result<(), Stop> {
         let mut runs = self.parse_runs(items.iter());
         let attempts = self.earlier_attempts(&runs).await?;
         runs.extend(attempts);
@@ -355,13 +438,29 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         let mut out = Vec::new();
         for run in runs.iter().filter(|r| r.run_attempt > 1) {
             let have = stored.get(&run.github_run_id);
-            for n in 1..run.run_attempt {
+            // GitHub allows 50 re-runs: a run claiming attempt 3000 costs 50 requests at most.
+            let first = (run.run_attempt - MAX_RERUNS).max(1);
+            for n in first..run.run_attempt {
                 let state = have.and_then(|v| v.iter().find(|(a, _)| *a == n));
                 if matches!(state, Some((_, true))) {
                     continue;
                 }
                 let url = self.attempt_url(run.github_run_id, n);
-                let page = self.get(&url, None).await?;
+                let page = match self.get(&url, None).await {
+                    Ok(p) => p,
+                    // A purged attempt: one rejected item, the run and the rest are kept.
+                    Err(Stop::Gone(msg)) => {
+                        self.rep.runs_seen += 1;
+                        self.rep.rejected += 1;
+                        tracing::warn!(
+                            "{}: attempt {n} of run {} is gone: {msg}",
+                            self.repo,
+                            run.github_run_id
+                        );
+                        continue;
+                    }
+                    Err(stop) => return Err(stop),
+                };
                 if state.is_none() {
                     self.rep.attempts_backfilled += 1;
                 }
@@ -393,17 +492,30 @@ impl<A: GitHubApi> RepoSync<'_, A> {
             let url = self.attempt_url(id, attempt);
             let page = match self.get(&url, None).await {
                 Ok(p) => p,
-                // A deleted run answers 404: nothing to refresh.
-                Err(Stop::Repo(msg)) => {
-                    tracing::warn!("{}: cannot refresh run {id}: {msg}", self.repo);
+                // A deleted run answers 404: retired, never asked for again.
+                Err(Stop::Gone(msg)) => {
+                    tracing::warn!(
+                        "{}: run {id} is gone, no longer refreshed: {msg}",
+                        self.repo
+                    );
+                    let client = self.pool.get().await.map_err(DbError::from)?;
+                    state::mark_refreshed(&**client, id, attempt, true).await?;
                     continue;
                 }
                 Err(stop) => return Err(stop),
             };
+            let before = (self.rep.runs_seen, self.rep.rejected);
             let runs = self.parse_runs(page.body.iter());
-            self.rep.refreshed += runs.len() as u64;
             let client = self.pool.get().await.map_err(DbError::from)?;
-            let counts = upsert_workflow_runs(&**client, &runs).await?;
+            let counts = match upsert_workflow_runs(&**client, &runs).await {
+                Ok(c) => c,
+                Err(e) => {
+                    (self.rep.runs_seen, self.rep.rejected) = before;
+                    return Err(e.into());
+                }
+            };
+            state::mark_refreshed(&**client, id, attempt, false).await?;
+            self.rep.refreshed += runs.len() as u64;
             self.rep.add(counts);
         }
         Ok(())

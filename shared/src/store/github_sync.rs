@@ -244,13 +244,32 @@ pub async fn runs_to_refresh(
     Ok(client
         .query(
             "SELECT github_run_id, run_attempt FROM workflow_runs
-             WHERE repository = $1 AND status <> 'completed'
+             WHERE repository = $1 AND status <> 'completed' AND gone_at IS NULL
                AND coalesce(github_created_at, started_at, created_at) < $2
-             ORDER BY github_run_id, run_attempt LIMIT $3",
+             ORDER BY refreshed_at NULLS FIRST, github_run_id, run_attempt LIMIT $3",
             &[&repo.as_str(), &before, &limit],
         )
         .await?
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect())
+}
+
+/// Records that attempt `attempt` of run `id` was just refreshed, or (`gone`) that GitHub
+/// answered 404 for it: it is then never refreshed again.
+pub async fn mark_refreshed(
+    client: &impl GenericClient,
+    id: i64,
+    attempt: i32,
+    gone: bool,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            "UPDATE workflow_runs SET refreshed_at = now(),
+                 gone_at = CASE WHEN $3 THEN now() ELSE gone_at END
+             WHERE github_run_id = $1 AND run_attempt = $2",
+            &[&id, &attempt, &gone],
+        )
+        .await?;
+    Ok(())
 }

@@ -24,6 +24,10 @@ impl GitHubApi for NoEtags {
     ) -> Result<Page, GitHubError> {
         self.0.get(url, None, deadline).await
     }
+
+    fn requests_made(&self) -> u64 {
+        self.0.requests_made()
+    }
 }
 
 struct Row {

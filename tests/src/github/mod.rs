@@ -43,6 +43,8 @@ struct State {
     /// Counted requests left before the quota is spent (None: 5,000 as usual).
     budget: Option<u32>,
     delay: std::time::Duration,
+    /// `total_count` sent instead of the true one (a lying or stale count).
+    total_count: Option<i64>,
 }
 
 /// The fake GitHub; clones share state.
@@ -161,6 +163,23 @@ impl FakeGitHub {
         latest["updated_at"] = json!(at.to_rfc3339_opts(SecondsFormat::Secs, true));
     }
 
+    /// Sends `total_count: n` in every list, whatever the true count (None: the truth).
+    pub fn lie_about_total(&self, n: Option<i64>) {
+        self.lock().total_count = n;
+    }
+
+    /// Purges attempt `n` of run `id`: `/attempts/{n}` answers 404 from now on.
+    pub fn purge_attempt(&self, id: i64, n: usize) {
+        let mut s = self.lock();
+        let run = s.runs.iter_mut().find(|r| r.id == id).expect("known run");
+        run.attempts[n - 1] = Value::Null;
+    }
+
+    /// Deletes run `id`: it is no longer listed and every route for it answers 404.
+    pub fn delete_run(&self, id: i64) {
+        self.lock().runs.retain(|r| r.id != id);
+    }
+
     /// The next requests get these (status, response) pairs instead, whatever they ask for.
     pub fn script(&self, responses: impl IntoIterator<Item = (u16, ResponseTemplate)>) {
         self.lock().scripted.extend(responses);
@@ -258,7 +277,10 @@ impl FakeGitHub {
             (None, _) => run.attempts.last().cloned(),
             (Some("attempts"), Some(n)) => {
                 let n: usize = n.parse().ok()?;
-                run.attempts.get(n.checked_sub(1)?).cloned()
+                run.attempts
+                    .get(n.checked_sub(1)?)
+                    .filter(|a| !a.is_null())
+                    .cloned()
             }
             _ => None,
         }
@@ -319,6 +341,7 @@ impl FakeGitHub {
                 url(pages)
             )
         });
+        let total = s.total_count.unwrap_or(total as i64);
         (json!({"total_count": total, "workflow_runs": items}), link)
     }
 }
