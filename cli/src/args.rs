@@ -93,11 +93,21 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Publish undelivered outbox events to the EventBridge bus EVENT_BUS_NAME.
+    /// Publish undelivered outbox events to the EventBridge bus EVENT_BUS_NAME; list the
+    /// entries the bus kept rejecting (--parked), or send them again (--retry, --retry-all).
     Relay {
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// List parked entries instead of relaying.
+        #[arg(long, conflicts_with_all = ["retry", "retry_all"])]
+        parked: bool,
+        /// Unpark this entry (by event id) before relaying; repeatable.
+        #[arg(long, value_name = "ID")]
+        retry: Vec<i64>,
+        /// Unpark every parked entry before relaying.
+        #[arg(long, conflicts_with = "retry")]
+        retry_all: bool,
     },
     /// Show or set the daily LLM cost budget (crossing it writes an llm_budget_exceeded event).
     Budget {

@@ -127,7 +127,15 @@ async fn main() -> ExitCode {
             )
             .await
         }
-        Command::Relay { json } => commands::prune::relay(&db, json).await,
+        Command::Relay {
+            json, parked: true, ..
+        } => commands::prune::parked(&db, json).await,
+        Command::Relay {
+            json,
+            retry,
+            retry_all,
+            ..
+        } => commands::prune::relay(&db, json, &retry, retry_all).await,
         Command::Budget { daily, clear } => commands::prune::budget(&db, daily, clear).await,
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
     };

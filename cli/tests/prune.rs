@@ -150,3 +150,43 @@ async fn a_relay_to_a_bus_that_is_down_says_so_and_exits_1() {
     assert!(stderr.contains("left 1 events undelivered"), "{stderr}");
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn parked_entries_are_listed_and_unparked_by_hand() {
+    let db = telemetry_tests::TestDb::new("cli_relay_parked").await;
+    db.client()
+        .await
+        .batch_execute(
+            "INSERT INTO outbox_events (type, source, payload, attempts, last_error, parked_at)
+             VALUES ('file_ingested', 'telemetry.ingest', '{}', 3,
+                     'MalformedDetail: Detail is malformed.', now())",
+        )
+        .await
+        .expect("parked event");
+    let listed = telemetry(&db, &["relay", "--parked"]);
+    assert!(listed.status.success());
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        text.contains("telemetry.ingest") && text.contains("MalformedDetail"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&telemetry(&db, &["relay", "--parked", "--json"]).stdout)
+            .expect("json");
+    assert_eq!(json[0]["attempts"], 3);
+    // Unparked, then relayed to a bus that is down: the entry waits again, unparked.
+    let endpoint = format!("http://127.0.0.1:{}", telemetry_tests::free_port());
+    let env = [
+        ("EVENT_BUS_NAME", "telemetry-cli"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let out = telemetry_with(&db, &["relay", "--retry-all"], &env);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unparked 1 entries"));
+    let after = telemetry(&db, &["relay", "--parked"]);
+    assert!(String::from_utf8_lossy(&after.stdout).contains("no parked entries"));
+    db.drop_db().await;
+}

@@ -135,6 +135,8 @@ pub struct FlakyBus<B> {
     pub fail: Vec<String>,
     /// Tries that fail per matching entry (`u32::MAX`: always).
     pub times: u32,
+    /// The per-entry error answered (throttling unless [`FlakyBus::rejecting_with`]).
+    pub error: String,
     tries: std::sync::Mutex<std::collections::HashMap<String, u32>>,
 }
 
@@ -145,8 +147,15 @@ impl<B> FlakyBus<B> {
             inner,
             fail,
             times,
+            error: "ThrottlingException: Rate exceeded".into(),
             tries: Default::default(),
         }
+    }
+
+    /// Answers `error` (`code: message`) for the failing entries instead of throttling.
+    pub fn rejecting_with(mut self, error: &str) -> Self {
+        self.error = error.into();
+        self
     }
 }
 
@@ -181,7 +190,7 @@ impl<B: EventBus> EventBus for FlakyBus<B> {
             .iter()
             .map(|f| {
                 if *f {
-                    Some("ThrottlingException: Rate exceeded".into())
+                    Some(self.error.clone())
                 } else {
                     results.pop().unwrap_or(Some("missing result".into()))
                 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use telemetry_shared::config::load_aws;
-use telemetry_shared::outbox::Relayer;
+use telemetry_shared::outbox::{list_parked, unpark, Relayer};
 use telemetry_shared::prune::{prune, PruneConfig, PruneReport, PruneRequest, RetentionPlan};
 use telemetry_shared::s3::S3ObjectStore;
 use telemetry_shared::store::{daily_budget, set_daily_budget};
@@ -122,9 +122,41 @@ fn render(r: &PruneReport) -> String {
     out
 }
 
-/// Publishes undelivered outbox events to `EVENT_BUS_NAME`.
-pub async fn relay(db: &DbArgs, json: bool) -> anyhow::Result<()> {
+/// Lists parked outbox entries (the bus rejected them in every try of several relays).
+pub async fn parked(db: &DbArgs, json: bool) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    let client = pool.get().await.context("database")?;
+    let parked = list_parked(&**client).await.map_err(hint_migrate)?;
+    if json {
+        return write_json(&parked);
+    }
+    if parked.is_empty() {
+        println!("no parked entries");
+    }
+    for p in &parked {
+        println!(
+            "{}  {}  {}  {} relays  parked {}  {}",
+            p.id,
+            p.source,
+            p.kind,
+            p.attempts,
+            p.parked_at.format("%Y-%m-%d %H:%M:%SZ"),
+            p.last_error.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// Publishes undelivered outbox events to `EVENT_BUS_NAME`, after unparking `retry` (or
+/// every parked entry with `retry_all`).
+pub async fn relay(db: &DbArgs, json: bool, retry: &[i64], retry_all: bool) -> anyhow::Result<()> {
     let pool = db.pool_for(Workload::Sync).await?;
+    if retry_all || !retry.is_empty() {
+        let client = pool.get().await.context("database")?;
+        let ids = (!retry_all).then_some(retry);
+        let n = unpark(&**client, ids).await.map_err(hint_migrate)?;
+        eprintln!("unparked {n} entries");
+    }
     let relayer = Relayer::from_env(pool, None).await;
     if !relayer.enabled() {
         bail!("EVENT_BUS_NAME is not set: no event bus to publish to");

@@ -3,11 +3,13 @@
 //! replayable by cursor ([`after`]).
 
 mod eventbridge;
+mod parked;
 mod relay;
 mod relayer;
 mod replay;
 
 pub use eventbridge::EventBridgeBus;
+pub use parked::{list_parked, unpark, ParkedEvent, PARK_AFTER};
 pub use relay::{relay, BusEntry, BusError, EventBus, RelayReport, MAX_ENTRIES_PER_PUT};
 pub use relayer::{bus_timeouts, Relayer};
 pub use replay::after;
@@ -122,7 +124,8 @@ pub(crate) fn from_row(r: &tokio_postgres::Row) -> OutboxEvent {
     }
 }
 
-/// Undelivered events, oldest first.
+/// Undelivered events that are not parked, in commit order (their replay position: call
+/// [`replay::sequence`] first so that every committed event has one).
 pub(crate) async fn undelivered(
     client: &impl GenericClient,
     limit: i64,
@@ -130,8 +133,9 @@ pub(crate) async fn undelivered(
     let rows = client
         .query(
             &format!(
-                "SELECT {COLUMNS} FROM outbox_events WHERE delivered_at IS NULL
-                 ORDER BY event_id LIMIT $1"
+                "SELECT {COLUMNS} FROM outbox_events
+                 WHERE delivered_at IS NULL AND parked_at IS NULL AND seq IS NOT NULL
+                 ORDER BY seq LIMIT $1"
             ),
             &[&limit],
         )
@@ -139,11 +143,11 @@ pub(crate) async fn undelivered(
     Ok(rows.iter().map(from_row).collect())
 }
 
-/// How many events wait for the relay.
+/// How many events wait for the relay (parked ones not included).
 pub async fn pending(client: &impl GenericClient) -> Result<i64, DbError> {
     let row = client
         .query_one(
-            "SELECT count(*) FROM outbox_events WHERE delivered_at IS NULL",
+            "SELECT count(*) FROM outbox_events WHERE delivered_at IS NULL AND parked_at IS NULL",
             &[],
         )
         .await?;

@@ -3,7 +3,7 @@
 //! At-least-once: an event is marked delivered only after the bus accepted it, so a crash in
 //! between publishes it again (consumers dedup on `detail.id`). One relay runs at a time (a
 //! transaction-scoped advisory lock; a second caller returns at once, the running one picks
-//! its events up) and events go out in id order. Once an event of a source fails, the
+//! its events up) and events go out in commit order (their replay position). Once an event of a source fails, the
 //! source's later events wait for the next relay, and until it is delivered the source's
 //! events go one per PutEvents call, so a source that fails stays in order. (Entries of one
 //! call are independent: the first failure of a source can only be reordered with later
@@ -107,6 +107,9 @@ pub struct RelayReport {
     pub error: Option<String>,
     /// Another relay was running: this one did nothing.
     pub busy: bool,
+    /// Entries parked by this relay: the bus rejected them in every try of
+    /// [`super::PARK_AFTER`] relays (`telemetry relay --parked` lists them).
+    pub parked: u64,
 }
 
 /// Publishes undelivered events until none is left, the bus keeps failing, or `deadline`.
@@ -121,6 +124,10 @@ pub async fn relay(
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
+        // Publish in commit order: an event whose transaction committed after a later id's
+        // gets a later position, so a source's events reach the bus in the order they
+        // became visible.
+        super::replay::sequence(&mut **client).await?;
         let tx = tokio_postgres::Client::transaction(&mut client).await?;
         let locked: bool = tx
             .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&RELAY_LOCK])
@@ -176,6 +183,8 @@ pub async fn relay(
             &[&failed_ids, &failed_errors],
         )
         .await?;
+        let rejected: Vec<i64> = round.rejected.iter().copied().collect();
+        report.parked += super::parked::park_rejected(&tx, &rejected).await?;
         tx.commit().await?;
         report.published += delivered.len() as u64;
         if !round.errors.is_empty() || (events.len() as i64) < ROUND {
@@ -190,6 +199,9 @@ struct Round {
     delivered: Vec<i64>,
     /// Events left undelivered because the bus failed them, with the reason.
     errors: HashMap<i64, String>,
+    /// Of those, the ones the bus rejected as entries (not throttled, not a failed call):
+    /// candidates for parking.
+    rejected: HashSet<i64>,
 }
 
 /// Publishes `events` in order, retrying failed entries; a source with a failed event
@@ -197,6 +209,7 @@ struct Round {
 async fn publish(bus: &impl EventBus, events: &[OutboxEvent], report: &mut RelayReport) -> Round {
     let mut delivered = Vec::new();
     let mut errors: HashMap<i64, String> = HashMap::new();
+    let mut rejected: HashSet<i64> = HashSet::new();
     let mut queue: Vec<&OutboxEvent> = events.iter().collect();
     'attempts: for attempt in 0..ATTEMPTS {
         if attempt > 0 {
@@ -258,9 +271,15 @@ async fn publish(bus: &impl EventBus, events: &[OutboxEvent], report: &mut Relay
                 match result {
                     None => {
                         errors.remove(&e.id);
+                        rejected.remove(&e.id);
                         delivered.push(e.id);
                     }
                     Some(err) => {
+                        if !bus_failed && !super::parked::is_transient_entry_error(&err) {
+                            rejected.insert(e.id);
+                        } else {
+                            rejected.remove(&e.id);
+                        }
                         report.failed_tries += 1;
                         blocked.insert(e.source.as_str());
                         suspect.insert(e.source.as_str());
@@ -274,13 +293,13 @@ async fn publish(bus: &impl EventBus, events: &[OutboxEvent], report: &mut Relay
                 // every further call would wait and fail the same way. The rest waits for
                 // the next relay.
                 retry.extend(&queue[i..]);
-                retry.sort_by_key(|e| e.id);
+                retry.sort_by_key(|e| (e.cursor, e.id));
                 queue = retry;
                 break 'attempts;
             }
         }
-        // Keep id order for the next try.
-        retry.sort_by_key(|e| e.id);
+        // Keep commit order for the next try.
+        retry.sort_by_key(|e| (e.cursor, e.id));
         queue = retry;
         if queue.is_empty() {
             break;
@@ -291,5 +310,10 @@ async fn publish(bus: &impl EventBus, events: &[OutboxEvent], report: &mut Relay
     }
     // Events held back behind a failed one keep no error of their own.
     errors.retain(|id, _| queue.iter().any(|e| e.id == *id));
-    Round { delivered, errors }
+    rejected.retain(|id| errors.contains_key(id));
+    Round {
+        delivered,
+        errors,
+        rejected,
+    }
 }

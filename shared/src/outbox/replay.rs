@@ -17,7 +17,7 @@ use crate::db::DbError;
 const SEQUENCER_LOCK: i64 = 0x6f75_7462_6f78;
 
 /// Gives every committed event without a position its position, oldest id first.
-async fn sequence(client: &mut impl GenericClient) -> Result<(), DbError> {
+pub(crate) async fn sequence(client: &mut impl GenericClient) -> Result<(), DbError> {
     let tx = client.transaction().await?;
     // Taken in a statement of its own: the UPDATE below then reads a snapshot taken after
     // the previous holder committed, so it sees every event that holder positioned.
