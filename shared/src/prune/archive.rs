@@ -89,7 +89,8 @@ pub async fn write_part(
     let sql = format!(
         "SELECT t.{key}, t.xmin::text::int8,
                 json_build_object('kind', '{ARCHIVED_KIND}', 'table', '{table}', 'row', to_jsonb(t))::text
-         FROM {table} t WHERE t.{time} >= $1 AND t.{time} < $2 {only} LIMIT $3",
+         FROM {table} t WHERE {time} >= $1 AND {time} < $2 {only} LIMIT $3
+         FOR UPDATE SKIP LOCKED",
         key = policy.key_column,
         table = policy.table,
         time = policy.time_column,
@@ -165,7 +166,9 @@ pub fn parse_archived(v: &Value) -> Result<ArchivedRow, String> {
 }
 
 /// Inserts archived rows back, unchanged (ids included); a row whose key or identity is
-/// already stored is a duplicate.
+/// already stored is a duplicate, unless the table's policy orders versions (`newest`):
+/// then an archived row replaces an older version of itself (counted updated) and never a
+/// newer one, so restoring every part of a month in any order gives each row's last values.
 pub async fn restore_rows(
     client: &impl GenericClient,
     rows: &[ArchivedRow],
@@ -181,29 +184,55 @@ pub async fn restore_rows(
             .map(|r| &r.row)
             .collect();
         let batch = Value::Array(values.iter().map(|v| (*v).clone()).collect());
+        let policy = POLICIES.iter().find(|p| p.table == table);
         // Generated columns are recomputed, not inserted.
-        let columns: String = client
+        let columns: Vec<String> = client
             .query_one(
-                "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                "SELECT array_agg(quote_ident(attname)::text ORDER BY attnum) FROM pg_attribute
                  WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''",
                 &[&table],
             )
             .await?
             .get(0);
-        let inserted: i64 = client
+        let list = columns.join(", ");
+        let on_conflict = match policy.and_then(|p| p.newest.map(|n| (p.key_column, n))) {
+            Some((key, (target, version))) => {
+                let set: Vec<&String> = columns.iter().filter(|c| c.as_str() != key).collect();
+                let targets = set
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let excluded = set
+                    .iter()
+                    .map(|c| format!("EXCLUDED.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "ON CONFLICT {target} DO UPDATE SET ({targets}) = ROW({excluded})
+                     WHERE {} < {}",
+                    version.replace("{t}", table),
+                    version.replace("{t}", "EXCLUDED")
+                )
+            }
+            None => "ON CONFLICT DO NOTHING".to_string(),
+        };
+        let row = client
             .query_one(
                 &format!(
-                    "WITH ins AS (INSERT INTO {table} ({columns})
-                         SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, $1)
-                         ON CONFLICT DO NOTHING RETURNING 1)
-                     SELECT count(*) FROM ins"
+                    "WITH ins AS (INSERT INTO {table} ({list})
+                         SELECT {list} FROM jsonb_populate_recordset(NULL::{table}, $1)
+                         {on_conflict} RETURNING xmax = 0 AS inserted)
+                     SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+                     FROM ins"
                 ),
                 &[&batch],
             )
-            .await?
-            .get(0);
+            .await?;
+        let (inserted, updated): (i64, i64) = (row.get(0), row.get(1));
         counts.inserted += inserted as u64;
-        counts.duplicates += values.len() as u64 - inserted as u64;
+        counts.updated += updated as u64;
+        counts.duplicates += values.len() as u64 - (inserted + updated) as u64;
     }
     Ok(counts)
 }

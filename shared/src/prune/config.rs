@@ -43,9 +43,35 @@ impl PruneConfig {
         Ok(Self {
             plan,
             archive_bucket: get("ARCHIVE_BUCKET").filter(|b| !b.trim().is_empty()),
-            archive_prefix: get("ARCHIVE_PREFIX").unwrap_or_else(|| "archive/".into()),
+            archive_prefix: archive_prefix(get("ARCHIVE_PREFIX")),
             delete_batch: parse_positive(&get, "PRUNE_DELETE_BATCH", 5_000)? as i64,
             part_rows: parse_positive(&get, "PRUNE_PART_ROWS", 1_000_000)? as i64,
         })
+    }
+}
+
+/// `ARCHIVE_PREFIX` as a folder: `archive` means `archive/` (not keys like
+/// `archivellm_calls/...`); empty means the bucket's root.
+fn archive_prefix(set: Option<String>) -> String {
+    match set.map(|p| p.trim().trim_start_matches('/').to_string()) {
+        None => "archive/".into(),
+        Some(p) if p.is_empty() || p.ends_with('/') => p,
+        Some(p) => format!("{p}/"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::archive_prefix;
+
+    #[test]
+    fn the_prefix_is_a_folder() {
+        assert_eq!(archive_prefix(None), "archive/");
+        assert_eq!(archive_prefix(Some("archive".into())), "archive/");
+        assert_eq!(
+            archive_prefix(Some("cold/archive/".into())),
+            "cold/archive/"
+        );
+        assert_eq!(archive_prefix(Some(String::new())), "");
     }
 }

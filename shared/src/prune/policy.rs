@@ -58,7 +58,7 @@ impl From<Retention> for String {
 pub struct TablePolicy {
     /// Table name.
     pub table: &'static str,
-    /// The row's age is measured on this column.
+    /// The row's age is measured on this column (or expression over the row's columns).
     pub time_column: &'static str,
     /// Unique, non-null bigint key (archived tables).
     pub key_column: &'static str,
@@ -66,6 +66,11 @@ pub struct TablePolicy {
     pub archive: bool,
     /// Only rows matching this SQL condition are ever pruned.
     pub only: Option<&'static str>,
+    /// For tables whose rows can be corrected after they are written: the unique key that
+    /// identifies a row across versions and the expression (over `{t}`, the row) that orders
+    /// its versions. Restoring an archived row then replaces an older version of it and never
+    /// a newer one, whatever order the archive objects are restored in.
+    pub newest: Option<(&'static str, &'static str)>,
     /// The default retention.
     pub default: Retention,
     /// Why (shown in `telemetry prune --policy` and the README).
@@ -86,6 +91,7 @@ const fn policy(
         key_column,
         archive,
         only: None,
+        newest: None,
         default,
         why,
     }
@@ -94,22 +100,30 @@ const fn policy(
 /// Every table the pipeline writes, in pruning order (`s3_objects` before the `ingest_runs`
 /// it references).
 pub const POLICIES: &[TablePolicy] = &[
-    policy(
-        "workflow_runs",
-        "started_at",
-        "id",
-        true,
-        Retention::Months(6),
-        "seed 000: 6 months of CI history",
-    ),
-    policy(
-        "llm_calls",
-        "timestamp",
-        "id",
-        true,
-        Retention::Months(6),
-        "seed 000: 6 months of LLM calls",
-    ),
+    TablePolicy {
+        newest: Some(("(github_run_id, run_attempt)", "{t}.github_updated_at")),
+        ..policy(
+            "workflow_runs",
+            // A run that never started (queued, then cancelled) has no started_at: it ages on
+            // when GitHub created it, else when it was stored.
+            "coalesce(started_at, github_created_at, created_at)",
+            "id",
+            true,
+            Retention::Months(6),
+            "seed 000: 6 months of CI history",
+        )
+    },
+    TablePolicy {
+        newest: Some(("(dedup_key)", "coalesce({t}.updated_at, {t}.created_at)")),
+        ..policy(
+            "llm_calls",
+            "timestamp",
+            "id",
+            true,
+            Retention::Months(6),
+            "seed 000: 6 months of LLM calls",
+        )
+    },
     policy(
         "events",
         "timestamp",

@@ -57,7 +57,7 @@ pub async fn prune(
         report.complete = false;
         return Ok(report);
     }
-    let result = prune_tables(&**client, store, cfg, req, &mut report).await;
+    let result = prune_tables(&mut client, store, cfg, req, &mut report).await;
     let unlocked = client
         .execute("SELECT pg_advisory_unlock($1)", &[&PRUNE_LOCK])
         .await;
@@ -70,17 +70,23 @@ pub async fn prune(
 }
 
 async fn prune_tables(
-    client: &impl GenericClient,
+    client: &mut tokio_postgres::Client,
     store: &impl ObjectStore,
     cfg: &PruneConfig,
     req: PruneRequest,
     report: &mut PruneReport,
 ) -> Result<(), DbError> {
     // Starting a new part needs room: stop a tenth of the time left (at most 30 s) early.
-    let stop_at = req.deadline.map(|d| {
-        let left = d.saturating_duration_since(Instant::now());
-        d - (left / 10).min(std::time::Duration::from_secs(30))
-    });
+    // An upload may run into that margin, but not past half of it: the rest is for
+    // rolling back and writing the report.
+    let (stop_at, upload_by) = match req.deadline {
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now());
+            let margin = (left / 10).min(std::time::Duration::from_secs(30));
+            (Some(d - margin), Some(d - margin / 2))
+        }
+        None => (None, None),
+    };
     for (policy, retention) in &cfg.plan.tables {
         let cutoff = retention.cutoff(req.now);
         let mut t = TableReport {
@@ -96,16 +102,17 @@ async fn prune_tables(
         };
         if let Some(cutoff) = cutoff {
             if req.dry_run {
-                let older = count_older(client, policy, cutoff).await?;
+                let older = count_older(&*client, policy, cutoff).await?;
                 t.archived = if policy.archive { older } else { 0 };
                 t.deleted = older;
             } else if policy.archive {
-                archive_and_delete(client, store, cfg, policy, cutoff, stop_at, &mut t).await?;
+                let by = Bounds { stop_at, upload_by };
+                archive_and_delete(client, store, cfg, policy, cutoff, by, &mut t).await?;
             } else {
-                delete_older(client, cfg, policy, cutoff, stop_at, &mut t).await?;
+                delete_older(&*client, cfg, policy, cutoff, stop_at, &mut t).await?;
             }
             if !req.dry_run {
-                t.remaining = count_older(client, policy, cutoff).await?;
+                t.remaining = count_older(&*client, policy, cutoff).await?;
             }
         }
         let total: i64 = client
@@ -156,7 +163,8 @@ async fn delete_older(
     t: &mut TableReport,
 ) -> Result<(), DbError> {
     let sql = format!(
-        "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {cond} LIMIT $2))",
+        "DELETE FROM {table} WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM {table} WHERE {cond} LIMIT $2 FOR UPDATE SKIP LOCKED))",
         table = policy.table,
         cond = condition(policy),
     );
@@ -176,19 +184,29 @@ fn month_of(at: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(at)
 }
 
-/// Archived tables: oldest month first, write a part, confirm it is stored, then delete
-/// exactly the archived row versions in batches.
+/// When to stop starting parts, and when an upload in progress must give up.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    stop_at: Option<Instant>,
+    upload_by: Option<Instant>,
+}
+
+/// Archived tables: oldest month first, one transaction per part: lock and write the rows
+/// (skipping rows another transaction holds), upload the part and confirm it is stored,
+/// record it, delete exactly those rows, commit. The rows cannot change between being
+/// archived and deleted, so every archived row is in exactly one object, with its last
+/// values; an upload that fails or does not finish in time rolls everything back.
 async fn archive_and_delete(
-    client: &impl GenericClient,
+    client: &mut tokio_postgres::Client,
     store: &impl ObjectStore,
     cfg: &PruneConfig,
     policy: &TablePolicy,
     cutoff: DateTime<Utc>,
-    stop_at: Option<Instant>,
+    by: Bounds,
     t: &mut TableReport,
 ) -> Result<(), DbError> {
     let Some(bucket) = cfg.archive_bucket.as_deref() else {
-        if count_older(client, policy, cutoff).await? > 0 {
+        if count_older(&*client, policy, cutoff).await? > 0 {
             t.error =
                 Some("ARCHIVE_BUCKET is not set: rows are never deleted without an archive".into());
         }
@@ -206,7 +224,7 @@ async fn archive_and_delete(
         table = policy.table,
         key = policy.key_column,
     );
-    while !past(stop_at) {
+    while !past(by.stop_at) {
         let oldest: Option<DateTime<Utc>> = client.query_one(&oldest_sql, &[&cutoff]).await?.get(0);
         let Some(oldest) = oldest else { break };
         let month = month_of(oldest);
@@ -214,7 +232,8 @@ async fn archive_and_delete(
             .checked_add_months(Months::new(1))
             .unwrap_or(cutoff)
             .min(cutoff);
-        let part_no: i32 = client
+        let tx = client.transaction().await?;
+        let part_no: i32 = tx
             .query_one(
                 "SELECT coalesce(max(part), 0) + 1 FROM prune_archives
                  WHERE table_name = $1 AND month = $2::timestamptz::date",
@@ -222,7 +241,7 @@ async fn archive_and_delete(
             )
             .await?
             .get(0);
-        let part = match write_part(client, policy, month, to, cfg.part_rows).await {
+        let part = match write_part(&tx, policy, month, to, cfg.part_rows).await {
             Ok(p) => p,
             Err(super::archive::ArchiveError::Db(e)) => return Err(e),
             Err(e) => {
@@ -231,60 +250,67 @@ async fn archive_and_delete(
             }
         };
         if part.rows == 0 {
-            continue;
+            // Rows of this month exist (min() found one) but every one is locked.
+            t.error = Some(format!(
+                "rows of {} older than the cut-off are locked by another transaction: skipped, left for the next prune",
+                month.format("%Y-%m")
+            ));
+            break;
         }
         let key = object_key(&cfg.archive_prefix, policy.table, month, part_no);
-        let stored = match store
-            .put_file(bucket, &key, &part.path, "application/gzip")
-            .await
-        {
-            Ok(()) => store.etag(bucket, &key).await,
-            Err(e) => Err(e),
+        let upload = async {
+            store
+                .put_file(bucket, &key, &part.path, "application/gzip")
+                .await?;
+            store.etag(bucket, &key).await
+        };
+        let stored = match by.upload_by {
+            Some(d) => tokio::time::timeout_at(d, upload).await,
+            None => Ok(upload.await),
         };
         match stored {
-            Ok(Some(_)) => {}
-            Ok(None) => {
+            Ok(Ok(Some(_))) => {}
+            Ok(Ok(None)) => {
                 t.error = Some(format!("s3://{bucket}/{key} was not found after upload"));
                 break;
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 t.error = Some(format!(
                     "archive s3://{bucket}/{key} not written, nothing deleted: {e}"
                 ));
                 break;
             }
+            Err(_) => {
+                t.error = Some(format!(
+                    "archive s3://{bucket}/{key} not confirmed before the deadline, nothing deleted"
+                ));
+                break;
+            }
         }
-        client
-            .execute(
-                "INSERT INTO prune_archives (table_name, month, part, bucket, key, rows, bytes)
-                 VALUES ($1, $2::timestamptz::date, $3, $4, $5, $6, $7)",
-                &[
-                    &policy.table,
-                    &month,
-                    &part_no,
-                    &bucket,
-                    &key,
-                    &(part.rows as i64),
-                    &(part.bytes as i64),
-                ],
-            )
-            .await?;
-        t.archived += part.rows;
-        t.objects.push(format!("s3://{bucket}/{key}"));
+        tx.execute(
+            "INSERT INTO prune_archives (table_name, month, part, bucket, key, rows, bytes)
+             VALUES ($1, $2::timestamptz::date, $3, $4, $5, $6, $7)",
+            &[
+                &policy.table,
+                &month,
+                &part_no,
+                &bucket,
+                &key,
+                &(part.rows as i64),
+                &(part.bytes as i64),
+            ],
+        )
+        .await?;
         let mut deleted = 0;
         for chunk in part.versions.chunks(cfg.delete_batch.max(1) as usize) {
             let keys: Vec<i64> = chunk.iter().map(|v| v.0).collect();
             let xmins: Vec<i64> = chunk.iter().map(|v| v.1).collect();
-            deleted += client.execute(&delete_sql, &[&keys, &xmins]).await?;
+            deleted += tx.execute(&delete_sql, &[&keys, &xmins]).await?;
         }
+        tx.commit().await?;
+        t.archived += part.rows;
         t.deleted += deleted;
-        if deleted == 0 {
-            t.error = Some(format!(
-                "none of the {} rows archived in {key} could be deleted: every one changed since",
-                part.rows
-            ));
-            break;
-        }
+        t.objects.push(format!("s3://{bucket}/{key}"));
     }
     Ok(())
 }
