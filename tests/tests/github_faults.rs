@@ -284,3 +284,26 @@ async fn unfinished_old_runs_are_refreshed_in_turn_and_deleted_ones_retired() {
     check_recorded(&db, &second, 3).await;
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_run_the_database_still_refuses_costs_only_itself() {
+    let db = TestDb::new("ghf_db_refuses").await;
+    db.client()
+        .await
+        .batch_execute(
+            "ALTER TABLE workflow_runs ADD CONSTRAINT no_evil CHECK (workflow_name <> 'evil')",
+        )
+        .await
+        .expect("constraint");
+    let gh = FakeGitHub::start(REPO).await;
+    gh.add_day(today(), 5, 1);
+    gh.edit_run(3, |v| v["name"] = serde_json::json!("evil"));
+    let r = run(&db, &gh.url, 0).await;
+    let rep = &r.repositories[0];
+    assert!(r.complete, "{r:?}");
+    assert_eq!(rep.error, None);
+    assert_eq!((rep.inserted, rep.rejected), (4, 1), "{rep:?}");
+    assert_eq!(db.count("workflow_runs").await, 4);
+    check_recorded(&db, &r, 1).await;
+    db.drop_db().await;
+}

@@ -243,3 +243,114 @@ async fn a_call_archived_twice_restores_with_its_last_values_in_any_order() {
     drop(c);
     env.db.drop_db().await;
 }
+
+/// A store that, at its first upload, starts `sql` on another connection (an ingest
+/// correcting the rows being archived), gives it a head start, then uploads.
+struct CorrectingDuringUpload<S> {
+    inner: S,
+    url: String,
+    sql: String,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<u64>>>,
+}
+
+impl<S: ObjectStore> ObjectStore for CorrectingDuringUpload<S> {
+    async fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Version<'_>,
+    ) -> Result<StoredObject, StoreError> {
+        self.inner.get(bucket, key, version).await
+    }
+
+    async fn etag(&self, bucket: &str, key: &str) -> Result<Option<String>, StoreError> {
+        self.inner.etag(bucket, key).await
+    }
+
+    async fn put_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
+        let start = {
+            let mut task = self.task.lock().expect("lock");
+            if task.is_none() && key.contains("llm_calls") {
+                let (url, sql) = (self.url.clone(), self.sql.clone());
+                *task = Some(tokio::spawn(async move {
+                    let c = telemetry_shared::db::connect_one(&url)
+                        .await
+                        .expect("connect");
+                    c.execute(sql.as_str(), &[]).await.expect("correction")
+                }));
+                true
+            } else {
+                false
+            }
+        };
+        if start {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        self.inner.put_file(bucket, key, path, content_type).await
+    }
+}
+
+#[tokio::test]
+async fn calls_corrected_while_their_month_is_archived_restore_with_the_corrections() {
+    let env = PruneEnv::start("prune_faults_concurrent").await;
+    let now = Utc::now();
+    seed(&env.db, now, &[250, 10], 30).await;
+    let cutoff = Retention::Months(6).cutoff(now).expect("cutoff");
+    let original = old_output_tokens(&env, cutoff).await;
+    assert_eq!(original.len(), 30);
+    // What an ingest re-delivering corrected calls runs: an upsert on their keys.
+    let values: String = env
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT string_agg(format('(%L::bytea, %s, %L, %L::timestamptz, %L, %L, %s::numeric)',
+                 dedup_key, content_hash + 1, source, timestamp, model, cost_status,
+                 coalesce(estimated_cost::text, 'NULL')), ', ')
+             FROM llm_calls WHERE timestamp < $1",
+            &[&cutoff],
+        )
+        .await
+        .expect("values")
+        .get(0);
+    let store = CorrectingDuringUpload {
+        inner: env.store(),
+        url: env.db.url.clone(),
+        sql: format!(
+            "INSERT INTO llm_calls (dedup_key, content_hash, source, timestamp, model,
+                                    cost_status, estimated_cost, output_tokens)
+             SELECT k, h, s, ts, m, cs, ec, 999 FROM (VALUES {values}) AS v(k, h, s, ts, m, cs, ec)
+             ON CONFLICT (dedup_key) DO UPDATE SET output_tokens = EXCLUDED.output_tokens,
+                 content_hash = EXCLUDED.content_hash, updated_at = now()"
+        ),
+        task: std::sync::Mutex::new(None),
+    };
+    prune(&env.db.pool, &store, &config(7, 1000), request(None))
+        .await
+        .expect("prune");
+    let task = store
+        .task
+        .lock()
+        .expect("lock")
+        .take()
+        .expect("the correction ran");
+    assert_eq!(task.await.expect("correction"), 30);
+    // The table as the corrections left it (some may already be archived again).
+    for key in env.archive_keys().await {
+        env.restore(&key).await;
+    }
+    let restored = old_output_tokens(&env, cutoff).await;
+    let keys_of = |v: &[(String, i32)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    assert_eq!(keys_of(&restored), keys_of(&original), "each call once");
+    assert!(
+        restored.iter().all(|(_, t)| *t == 999),
+        "every correction survives the archive and the restore: {restored:?}"
+    );
+    env.db.drop_db().await;
+}

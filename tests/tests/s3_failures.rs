@@ -1,7 +1,9 @@
 //! Which s3-ingest failures are retried and which are recorded for good: a database outage
-//! fails the invocation (Lambda retries); a truncated gzip is rejected once and not re-read.
+//! (refused, starting up, never answering) fails the invocation (Lambda retries); a truncated
+//! gzip is rejected once and not re-read.
 
 use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
+use telemetry_tests::fake_pg::FakePg;
 use telemetry_tests::s3::{
     bucket_on, gzipped_fixture, put, record, s3_env as env, s3_event, statuses,
 };
@@ -12,16 +14,29 @@ const HEADER: &str =
 
 #[tokio::test]
 async fn a_database_outage_fails_the_invocation_for_a_retry() {
+    down_database_fails_the_invocation(
+        "postgres://postgres@127.0.0.1:1/x?sslmode=disable",
+        "cannot connect",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_database_starting_up_or_never_answering_fails_the_invocation_for_a_retry() {
+    // The way PostgreSQL answers while it starts: transient, never a permanent reject.
+    let starting = FakePg::refusing("57P03", "the database system is starting up");
+    down_database_fails_the_invocation(&starting.url(""), "starting up").await;
+    let silent = FakePg::silent();
+    down_database_fails_the_invocation(&silent.url("&connect_timeout=1"), "timed out").await;
+}
+
+async fn down_database_fails_the_invocation(url: &str, says: &str) {
     let moto = Moto::start();
     let s3 = bucket_on(&moto).await;
     let body = format!("{HEADER}2026-11-21T10:00:00Z,gpt-4o,1,1,,,,\n");
     let etag = put(&s3, "usage.csv", body.clone().into_bytes()).await;
-    let down = telemetry_shared::db::make_pool(
-        "postgres://postgres@127.0.0.1:1/x?sslmode=disable",
-        1,
-        telemetry_shared::db::Workload::Ingest,
-    )
-    .expect("pool");
+    let down = telemetry_shared::db::make_pool(url, 1, telemetry_shared::db::Workload::Ingest)
+        .expect("pool");
     let ingest = S3Ingest::new(
         down,
         S3ObjectStore::new(s3),
@@ -41,7 +56,7 @@ async fn a_database_outage_fails_the_invocation_for_a_retry() {
         .await
         .expect_err("retryable failure");
     assert_eq!((err.failed, err.total), (1, 1));
-    assert!(err.to_string().contains("cannot connect"), "{err}");
+    assert!(err.to_string().contains(says), "{err}");
 }
 
 #[tokio::test]

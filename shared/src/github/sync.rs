@@ -17,7 +17,7 @@ use super::{GitHubApi, GitHubError, Repository, WorkflowRun};
 use crate::columns::Validate;
 use crate::db::{DbError, Pool};
 use crate::store::github_sync::{self as state, PageState, StoredWindow};
-use crate::store::upsert_workflow_runs;
+use crate::store::{upsert_workflow_runs, upsert_workflow_runs_each};
 
 /// Time kept back from the deadline to commit the last page and write the report (at most a
 /// tenth of the time the sync was given).
@@ -396,8 +396,27 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         let attempts = self.earlier_attempts(&runs).await?;
         runs.extend(attempts);
         let mut client = self.pool.get().await.map_err(DbError::from)?;
-        let tx = (**client).transaction().await.map_err(DbError::from)?;
-        let counts = upsert_workflow_runs(&tx, &runs).await?;
+        let mut tx = (**client).transaction().await.map_err(DbError::from)?;
+        let counts = match upsert_workflow_runs(&tx, &runs).await {
+            Ok(c) => c,
+            // A value the database still refuses costs only its run: the page again, one
+            // run per savepoint.
+            Err(e) if e.is_data_error() => {
+                tx.rollback().await.map_err(DbError::from)?;
+                tx = (**client).transaction().await.map_err(DbError::from)?;
+                let (counts, refused) = upsert_workflow_runs_each(&mut tx, &runs).await?;
+                for (i, reason) in refused {
+                    self.rep.rejected += 1;
+                    tracing::warn!(
+                        "{}: run {} refused by the database: {reason}",
+                        self.repo,
+                        runs[i].github_run_id
+                    );
+                }
+                counts
+            }
+            Err(e) => return Err(e.into()),
+        };
         let total = total.and_then(|t| i32::try_from(t).ok());
         state::save_pages(&tx, self.repo, w, pages, total).await?;
         tx.commit().await.map_err(DbError::from)?;

@@ -23,4 +23,4 @@ pub use llm_calls::{
     upsert_llm_calls, upsert_llm_calls_each, upsert_llm_calls_on_conflict, UpsertCounts,
 };
 pub use numeric::Usd;
-pub use workflow_runs::{upsert_workflow_runs, RunCounts};
+pub use workflow_runs::{upsert_workflow_runs, upsert_workflow_runs_each, RunCounts};

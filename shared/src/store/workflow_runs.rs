@@ -109,3 +109,31 @@ pub async fn upsert_workflow_runs(
         unchanged: runs.len() as u64 - inserted - changed,
     })
 }
+
+/// [`upsert_workflow_runs`] one run at a time, each in a savepoint of `tx`: a run whose
+/// values the database refuses (SQLSTATE class 22 or 23) is rolled back alone and returned
+/// with the server's reason (its index in `runs`); the others are stored.
+pub async fn upsert_workflow_runs_each(
+    tx: &mut tokio_postgres::Transaction<'_>,
+    runs: &[WorkflowRun],
+) -> Result<(RunCounts, Vec<(usize, String)>), DbError> {
+    let mut counts = RunCounts::default();
+    let mut refused = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let sp = tx.savepoint("workflow_run").await?;
+        match upsert_workflow_runs(&sp, std::slice::from_ref(run)).await {
+            Ok(c) => {
+                sp.commit().await?;
+                counts.inserted += c.inserted;
+                counts.updated += c.updated;
+                counts.unchanged += c.unchanged;
+            }
+            Err(e) if e.is_data_error() => {
+                sp.rollback().await?;
+                refused.push((i, e.server_message()));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((counts, refused))
+}
