@@ -132,14 +132,7 @@ async fn a_relay_to_a_bus_that_is_down_says_so_and_exits_1() {
         .await
         .expect("event");
     let endpoint = format!("http://127.0.0.1:{}", telemetry_tests::free_port());
-    let env = [
-        ("EVENT_BUS_NAME", "telemetry-cli"),
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-    ];
+    let env = bus_that_is_down(&endpoint);
     let t0 = std::time::Instant::now();
     let out = telemetry_with(&db, &["relay"], &env);
     assert!(t0.elapsed() < std::time::Duration::from_secs(20));
@@ -176,17 +169,22 @@ async fn parked_entries_are_listed_and_unparked_by_hand() {
     assert_eq!(json[0]["attempts"], 3);
     // Unparked, then relayed to a bus that is down: the entry waits again, unparked.
     let endpoint = format!("http://127.0.0.1:{}", telemetry_tests::free_port());
-    let env = [
-        ("EVENT_BUS_NAME", "telemetry-cli"),
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-    ];
+    let env = bus_that_is_down(&endpoint);
     let out = telemetry_with(&db, &["relay", "--retry-all"], &env);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unparked 1 entries"));
     let after = telemetry(&db, &["relay", "--parked"]);
     assert!(String::from_utf8_lossy(&after.stdout).contains("no parked entries"));
     db.drop_db().await;
+}
+
+/// The environment of a relay to an event bus at `endpoint`, where nothing listens.
+fn bus_that_is_down(endpoint: &str) -> [(&'static str, &str); 6] {
+    [
+        ("EVENT_BUS_NAME", "telemetry-cli"),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
 }
