@@ -156,7 +156,7 @@ async fn every_workload_bounds_its_statements() {
     for (workload, statement, lock) in [
         (Workload::Request, "5s", "0"),
         (Workload::Ingest, "2min", "0"),
-        (Workload::Prune, "1min", "5s"),
+        (Workload::Prune, "5min", "5s"),
     ] {
         let pool = make_pool(&db.url, 1, workload).expect("pool");
         let c = pool.get().await.expect("connection");

@@ -40,7 +40,8 @@ impl Workload {
             Workload::Request => 5,
             Workload::Ingest => 120,
             Workload::Sync => 30,
-            Workload::Prune => 60,
+            // An archive part streams up to a million rows in one statement.
+            Workload::Prune => 300,
             Workload::Interactive => 300,
         })
     }
@@ -147,7 +148,7 @@ mod tests {
         add_session_timeouts(&mut pg, Workload::Prune);
         assert_eq!(
             pg.get_options(),
-            Some("-c statement_timeout=60000 -c lock_timeout=5000")
+            Some("-c statement_timeout=300000 -c lock_timeout=5000")
         );
         let mut pg = tokio_postgres::Config::new();
         pg.options("-c statement_timeout=1");
