@@ -43,7 +43,32 @@ pub struct RepoReport {
     pub error: Option<String>,
 }
 
+/// The counts parsing adds before anything is stored, taken back with
+/// [`RepoReport::rewind`] when the write fails, so the report still adds up.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ParseMark {
+    runs_seen: u64,
+    rejected: u64,
+    attempts_backfilled: u64,
+}
+
 impl RepoReport {
+    /// Where the parse-time counts stand now.
+    pub(crate) fn mark(&self) -> ParseMark {
+        ParseMark {
+            runs_seen: self.runs_seen,
+            rejected: self.rejected,
+            attempts_backfilled: self.attempts_backfilled,
+        }
+    }
+
+    /// Takes the parse-time counts back to `mark`.
+    pub(crate) fn rewind(&mut self, mark: ParseMark) {
+        self.runs_seen = mark.runs_seen;
+        self.rejected = mark.rejected;
+        self.attempts_backfilled = mark.attempts_backfilled;
+    }
+
     /// An empty report for `repository`.
     pub fn new(repository: &str) -> Self {
         Self {

@@ -97,19 +97,24 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                 }
                 Err(stop) => return Err(stop),
             };
-            let before = (self.rep.runs_seen, self.rep.rejected);
+            let mark = self.rep.mark();
             let runs = self.parse_runs(page.body.iter());
-            let client = self.pool.get().await.map_err(DbError::from)?;
-            let counts = match upsert_workflow_runs(&**client, &runs).await {
+            let stored = async {
+                let client = self.pool.get().await.map_err(DbError::from)?;
+                let counts = upsert_workflow_runs(&**client, &runs).await?;
+                Ok::<_, DbError>((client, counts))
+            }
+            .await;
+            let (client, counts) = match stored {
                 Ok(c) => c,
                 Err(e) => {
-                    (self.rep.runs_seen, self.rep.rejected) = before;
+                    self.rep.rewind(mark);
                     return Err(e.into());
                 }
             };
-            state::mark_refreshed(&**client, id, attempt, false).await?;
             self.rep.refreshed += runs.len() as u64;
             self.rep.add(counts);
+            state::mark_refreshed(&**client, id, attempt, false).await?;
         }
         Ok(())
     }

@@ -130,18 +130,10 @@ impl<A: GitHubApi> RepoSync<'_, A> {
             .and_then(Value::as_array)
             .ok_or_else(|| Stop::Repo("runs list without workflow_runs".into()))?;
         // Counted only once committed, so a page that fails leaves the report adding up.
-        let before = (
-            self.rep.runs_seen,
-            self.rep.rejected,
-            self.rep.attempts_backfilled,
-        );
+        let mark = self.rep.mark();
         let stored = self.store_page_runs(w, items, pages, total).await;
         if stored.is_err() {
-            (
-                self.rep.runs_seen,
-                self.rep.rejected,
-                self.rep.attempts_backfilled,
-            ) = before;
+            self.rep.rewind(mark);
         }
         stored
     }
