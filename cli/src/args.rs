@@ -142,6 +142,34 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The prices in force: the table's version and size and the team's overrides, or the
+    /// rates that bill MODEL and how its name reached them.
+    #[command(args_conflicts_with_subcommands = true)]
+    Prices {
+        #[command(subcommand)]
+        action: Option<PricesCommand>,
+        /// A model name as calls record it (e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0).
+        model: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recompute the cost of stored calls from the prices in force (after a price change
+    /// or an override); calls whose cost came from their source keep it.
+    Reprice {
+        /// Only calls since this day (YYYY-MM-DD) or time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only calls of this model (dated and prefixed names of it included).
+        #[arg(long)]
+        model: Option<String>,
+        /// Report what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
     Stats {
         /// Start of the period (YYYY-MM-DD or RFC 3339); default: 30 days ago.
@@ -150,6 +178,41 @@ pub(crate) enum Command {
         /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum PricesCommand {
+    /// Price MODEL with the team's own rates (USD per million tokens), over the table.
+    Set {
+        /// A name as calls record it, or a normalised name (covers its dated variants).
+        model: String,
+        /// Uncached input.
+        #[arg(long)]
+        input: f64,
+        /// Output.
+        #[arg(long)]
+        output: f64,
+        /// Cache read (default: the input rate).
+        #[arg(long)]
+        cache_read: Option<f64>,
+        /// 5-minute cache write (default: the input rate).
+        #[arg(long)]
+        cache_write: Option<f64>,
+        /// 1-hour cache write (default: the 5-minute rate).
+        #[arg(long)]
+        cache_write_1h: Option<f64>,
+        /// Provider label (default: the table's, else "custom").
+        #[arg(long)]
+        provider: Option<String>,
+        /// Why (shown nowhere else: a reminder for the team).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Remove the team's rates for MODEL: the table prices it again.
+    Unset {
+        /// The model as given to `prices set`.
+        model: String,
     },
 }
 

@@ -6,7 +6,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use args::{Cli, Command, GithubCommand, IngestCommand, KeysCommand};
+use args::{Cli, Command, GithubCommand, IngestCommand, KeysCommand, PricesCommand};
 use clap::Parser;
 
 #[tokio::main]
@@ -137,6 +137,51 @@ async fn main() -> ExitCode {
             ..
         } => commands::prune::relay(&db, json, &retry, retry_all).await,
         Command::Budget { daily, clear } => commands::prune::budget(&db, daily, clear).await,
+        Command::Prices {
+            action: None,
+            model: None,
+            json,
+        } => commands::prices::summary(&db, json).await,
+        Command::Prices {
+            action: None,
+            model: Some(model),
+            json,
+        } => commands::prices::show(&db, &model, json).await,
+        Command::Prices {
+            action:
+                Some(PricesCommand::Set {
+                    model,
+                    input,
+                    output,
+                    cache_read,
+                    cache_write,
+                    cache_write_1h,
+                    provider,
+                    note,
+                }),
+            ..
+        } => {
+            let price = commands::prices::NewPrice {
+                input,
+                output,
+                cache_read,
+                cache_write,
+                cache_write_1h,
+                provider,
+                note,
+            };
+            commands::prices::set(&db, &model, price).await
+        }
+        Command::Prices {
+            action: Some(PricesCommand::Unset { model }),
+            ..
+        } => commands::prices::unset(&db, &model).await,
+        Command::Reprice {
+            since,
+            model,
+            dry_run,
+            json,
+        } => commands::prices::run_reprice(&db, since.as_deref(), model, dry_run, json).await,
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
     };
     match result {

@@ -77,8 +77,11 @@ pub struct Tokens {
     pub input: u32,
     /// Input tokens read from the prompt cache.
     pub cache_read: u32,
-    /// Input tokens written to the prompt cache.
+    /// Input tokens written to the prompt cache, both tiers.
     pub cache_write: u32,
+    /// Of `cache_write`, those written with a 1-hour lifetime (billed higher than 5-minute
+    /// writes); never more than `cache_write`.
+    pub cache_write_1h: u32,
     /// Output tokens (including reasoning tokens).
     pub output: u32,
 }
@@ -147,6 +150,8 @@ pub struct LlmCall {
     pub tokens: Tokens,
     /// Cost and provenance.
     pub cost: Cost,
+    /// What the source itself said the call cost, kept beside the table's figure.
+    pub source_cost_usd: Option<f64>,
     /// Whether the call's task succeeded.
     pub success: Option<bool>,
     /// Failure reason when `success` is false.
@@ -192,6 +197,15 @@ impl LlmCall {
         let t = &self.tokens;
         for n in [t.input, t.cache_read, t.cache_write, t.output] {
             put(&n.to_le_bytes());
+        }
+        // Added later: only a non-zero value changes the digest, so rows stored before the
+        // split was kept still compare equal on re-delivery.
+        if t.cache_write_1h > 0 {
+            put(&t.cache_write_1h.to_le_bytes());
+        }
+        if let Some(usd) = self.source_cost_usd {
+            put(b"source_cost");
+            put(&usd.to_bits().to_le_bytes());
         }
         put(&self.cost.usd.map_or(u64::MAX, f64::to_bits).to_le_bytes());
         put(self.cost.status.as_str().as_bytes());

@@ -41,6 +41,12 @@ pub struct CostLine {
     pub tokens: i64,
     /// Estimated USD of the priced calls.
     pub cost_usd: f64,
+    /// Calls whose source reported its own cost as well.
+    pub sourced_calls: i64,
+    /// What the sources said those calls cost.
+    pub source_cost_usd: f64,
+    /// What the price table says those same calls cost (their unpriced ones count nothing).
+    pub table_cost_of_sourced_usd: f64,
 }
 
 /// Cost of calls from `since` until `until`, in total and by `by`, largest first.
@@ -54,7 +60,11 @@ pub async fn cost(
         format!(
             "SELECT {key}, count(*), count(*) FILTER (WHERE c.estimated_cost IS NULL),
                     coalesce(sum(c.total_tokens), 0)::int8,
-                    coalesce(sum(c.estimated_cost), 0)::float8
+                    coalesce(sum(c.estimated_cost), 0)::float8,
+                    count(*) FILTER (WHERE c.source_cost_usd IS NOT NULL),
+                    coalesce(sum(c.source_cost_usd), 0)::float8,
+                    coalesce(sum(c.estimated_cost)
+                        FILTER (WHERE c.source_cost_usd IS NOT NULL), 0)::float8
              FROM llm_calls c LEFT JOIN workers w ON w.worker_id = c.worker_id
              WHERE c.timestamp >= $1 AND c.timestamp < $2 {group}"
         )
@@ -65,6 +75,9 @@ pub async fn cost(
         unpriced_calls: r.get(2),
         tokens: r.get(3),
         cost_usd: r.get(4),
+        sourced_calls: r.get(5),
+        source_cost_usd: r.get(6),
+        table_cost_of_sourced_usd: r.get(7),
     };
     let total = line(
         &client
@@ -193,6 +206,9 @@ pub async fn task(client: &impl GenericClient, task_id: &str) -> Result<Option<T
         unpriced_calls: r.get(1),
         tokens: r.get(2),
         cost_usd: r.get(3),
+        sourced_calls: 0,
+        source_cost_usd: 0.0,
+        table_cost_of_sourced_usd: 0.0,
     };
     let mut timeline = Vec::new();
     for (at, what) in [

@@ -201,7 +201,7 @@ async fn jsonl_records_with_values_the_columns_refuse_cost_only_their_line() {
         assert_eq!((r.rows_read, r.rejected), (8, 5), "{r:?}");
         assert_eq!(rejected_lines(&r), vec![2, 3, 4, 6, 8], "{:?}", r.rejects);
         assert!(
-            r.rejects[4].reason.starts_with("estimated_cost:"),
+            r.rejects[4].reason.starts_with("estimated_cost_usd:"),
             "{:?}",
             r.rejects
         );

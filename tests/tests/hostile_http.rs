@@ -107,7 +107,7 @@ async fn llm_calls_with_values_the_columns_refuse_are_rejected_by_path() {
         [
             "$.calls[1].model",
             "$.calls[2].session_id",
-            "$.calls[3].estimated_cost"
+            "$.calls[3].estimated_cost_usd"
         ]
     );
     assert_eq!(t.db.count("llm_calls").await, 2);
@@ -364,5 +364,76 @@ async fn numbers_in_properties_are_stored_exactly_and_told_apart() {
             (big, pi, "9007199254740993".to_string())
         ]
     );
+    t.db.drop_db().await;
+}
+
+#[tokio::test]
+async fn llm_calls_keep_the_one_hour_cache_writes_and_the_teams_prices() {
+    let t = Api::new("http_calls_tiers").await;
+    let key = t.key(PROJECT, KeyKind::Secret).await;
+    let call = |id: &str, model: &str, write: u64, write_1h: u64| {
+        json!({"call_id": id, "ts": "2026-11-22T08:00:00Z", "model": model,
+               "tokens_input": 1000, "tokens_output": 100,
+               "tokens_cache_write": write, "tokens_cache_write_1h": write_1h})
+    };
+    let calls = vec![
+        call("a", "claude-sonnet-4-5", 10_000, 4_000),
+        // More 1-hour writes than writes in all: refused, by path.
+        call("b", "claude-sonnet-4-5", 10, 11),
+        call("c", "acme-llm", 0, 0),
+    ];
+    let a = t
+        .post("/ingest/llm-calls", &key, &json!({"calls": calls}))
+        .await;
+    assert_eq!(a.status, 207, "{}", a.body);
+    assert_eq!(
+        a.body["results"][0]["path"], "$.calls[1].tokens_cache_write_1h",
+        "{}",
+        a.body
+    );
+    let c = t.db.client().await;
+    // 1,000 x 3 + 6,000 x 3.75 + 4,000 x 6 + 100 x 15 = 51,000 per million.
+    let row = c
+        .query_one(
+            "SELECT cache_write_tokens, cache_write_1h_tokens, estimated_cost::float8
+             FROM llm_calls WHERE model = 'claude-sonnet-4-5'",
+            &[],
+        )
+        .await
+        .expect("call");
+    assert_eq!(
+        (
+            row.get::<_, i32>(0),
+            row.get::<_, i32>(1),
+            row.get::<_, f64>(2)
+        ),
+        (10_000, 4_000, 0.051)
+    );
+    // The team prices acme-llm; the next post of the same call is priced by it.
+    c.execute(
+        "INSERT INTO model_prices (model, prices) VALUES
+         ('acme-llm', '{\"provider\": \"custom\", \"input\": 1.0, \"output\": 2.0}')",
+        &[],
+    )
+    .await
+    .expect("override");
+    let again = t
+        .post(
+            "/ingest/llm-calls",
+            &key,
+            &json!({"calls": [call("c", "acme-llm", 0, 0)]}),
+        )
+        .await;
+    assert_eq!(again.body["updated"], 1, "{}", again.body);
+    let acme = c
+        .query_one(
+            "SELECT estimated_cost::float8, price_version FROM llm_calls WHERE model = 'acme-llm'",
+            &[],
+        )
+        .await
+        .expect("acme");
+    // 1,000 x 1 + 100 x 2 per million.
+    assert_eq!(acme.get::<_, f64>(0), 0.0012);
+    assert!(acme.get::<_, String>(1).starts_with("db:"));
     t.db.drop_db().await;
 }

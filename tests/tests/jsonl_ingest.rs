@@ -94,7 +94,8 @@ async fn agent_log_builds_the_timeline_and_reingest_changes_nothing() {
     assert_eq!(db.count("events").await, 2);
     let calls = c
         .query(
-            "SELECT worker_id, task_id, cost_status FROM llm_calls ORDER BY timestamp",
+            "SELECT worker_id, task_id, cost_status, source_cost_usd::float8
+             FROM llm_calls ORDER BY timestamp",
             &[],
         )
         .await
@@ -104,7 +105,9 @@ async fn agent_log_builds_the_timeline_and_reingest_changes_nothing() {
         calls[0].get::<_, Option<String>>(0).as_deref(),
         Some("w-abc123")
     );
-    assert_eq!(calls[1].get::<_, String>(2), "from_source");
+    // Its own cost is kept beside the table's price of the same tokens.
+    assert_eq!(calls[1].get::<_, String>(2), "priced");
+    assert!(calls[1].get::<_, Option<f64>>(3).is_some());
 
     let again = ingest(&db, "agent.jsonl", fixture("agent.jsonl")).await;
     assert_eq!(

@@ -4,6 +4,7 @@ pub mod github;
 pub mod ingest;
 pub mod keys;
 pub mod migrate;
+pub mod prices;
 pub mod prune;
 pub mod query;
 pub mod s3;

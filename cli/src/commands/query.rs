@@ -66,6 +66,23 @@ pub async fn cost(
             total.unpriced_calls
         );
     }
+    if total.sourced_calls > 0 {
+        let diff = total.table_cost_of_sourced_usd - total.source_cost_usd;
+        println!(
+            "\n{} calls also carry their source's own cost: the source says {}, the price table {} \
+             ({}{}, {})",
+            total.sourced_calls,
+            usd(total.source_cost_usd),
+            usd(total.table_cost_of_sourced_usd),
+            if diff >= 0.0 { "+" } else { "-" },
+            usd(diff.abs()),
+            if total.source_cost_usd > 0.0 {
+                format!("{:+.1}%", 100.0 * diff / total.source_cost_usd)
+            } else {
+                "no source cost".to_string()
+            }
+        );
+    }
     Ok(())
 }
 

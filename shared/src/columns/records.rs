@@ -38,8 +38,10 @@ impl Validate for LlmCall {
         c::INPUT_TOKENS.check_int(k.input.into())?;
         c::CACHE_READ_TOKENS.check_int(k.cache_read.into())?;
         c::CACHE_WRITE_TOKENS.check_int(k.cache_write.into())?;
+        c::CACHE_WRITE_1H_TOKENS.check_int(k.cache_write_1h.into())?;
         c::OUTPUT_TOKENS.check_int(k.output.into())?;
         c::ESTIMATED_COST.check_opt_decimal(self.cost.usd)?;
+        c::SOURCE_COST_USD.check_opt_decimal(self.source_cost_usd)?;
         c::PRICE_VERSION.check_opt_str(self.cost.price_version)?;
         c::ERROR_MESSAGE.check_opt_str(self.error_message.as_deref())?;
         c::DURATION_MS.check_opt_int(self.duration_ms.map(i64::from))?;

@@ -59,6 +59,8 @@ table!(llm_calls {
     WORKER_ID "worker_id": TEXT;
     TASK_ID "task_id": TEXT;
     PROJECT_ID "project_id": TEXT;
+    CACHE_WRITE_1H_TOKENS "cache_write_1h_tokens": Int4, >= 0;
+    SOURCE_COST_USD "source_cost_usd": Numeric(14, 8);
 });
 
 table!(workflow_runs {

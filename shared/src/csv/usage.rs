@@ -2,6 +2,7 @@
 //! (records cut by [`super::framing`], so a broken line costs only itself).
 
 use std::io::Read;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -11,7 +12,7 @@ use super::framing::{Frame, Framer, DEFAULT_MAX_LINE_BYTES};
 use super::occurrence::Occurrences;
 use crate::columns::tables::llm_calls;
 use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
-use crate::pricing::PriceTable;
+use crate::pricing::PriceBook;
 
 /// Columns a file must have; the others (`task_success`, `task_type`, `duration_ms`,
 /// `notes`) are optional and extra columns are ignored.
@@ -98,7 +99,7 @@ pub struct UsageCsvReader<R: Read> {
     framer: Framer<R>,
     cols: Columns,
     occurrences: Occurrences,
-    prices: &'static PriceTable,
+    prices: Arc<PriceBook>,
     failed: bool,
 }
 
@@ -158,7 +159,7 @@ impl<R: Read> UsageCsvReader<R> {
             framer,
             cols,
             occurrences: Occurrences::default(),
-            prices: PriceTable::shipped(),
+            prices: PriceBook::shipped(),
             failed: false,
         })
     }
@@ -264,7 +265,8 @@ impl<R: Read> UsageCsvReader<R> {
             dedup_key,
             source: CallSource::UsageCsv,
             timestamp,
-            cost: self.prices.cost(model, &tokens),
+            cost: self.prices.cost(model, &tokens, None),
+            source_cost_usd: None,
             model: model.to_string(),
             prompt_name: task_type.map(str::to_string),
             phase: None,

@@ -11,6 +11,7 @@ use crate::columns::Validate;
 use crate::db::{DbError, Pool};
 use crate::jsonl::ApiCallParser;
 use crate::outbox::{append, NewEvent, SOURCE_INGEST};
+use crate::pricing::load_price_book;
 use crate::store::{upsert_llm_calls, upsert_llm_calls_each, UpsertCounts};
 
 /// Parses `body.calls`, stores the valid ones for `project` with the batch's outbox event.
@@ -65,6 +66,25 @@ pub(super) async fn ingest_calls(
         return Err(every_item_rejected(&rejected));
     }
     let mut client = pool.get().await.map_err(DbError::from)?;
+    let prices = load_price_book(&**client).await?;
+    if prices.override_count() > 0 {
+        // A team's rate can move a cost out of its column's range: checked again.
+        let (mut kept, mut kept_at) = (Vec::with_capacity(calls.len()), Vec::new());
+        for (i, mut c) in indices.into_iter().zip(calls) {
+            prices.apply(&mut c);
+            match c.validate() {
+                Ok(()) => {
+                    kept_at.push(i);
+                    kept.push(c);
+                }
+                Err(e) => rejected.push(item_rejected("calls", i, &e.to_string())),
+            }
+        }
+        (calls, indices) = (kept, kept_at);
+        if calls.is_empty() {
+            return Err(every_item_rejected(&rejected));
+        }
+    }
     let mut tx = tokio_postgres::Client::transaction(&mut client)
         .await
         .map_err(DbError::from)?;

@@ -93,6 +93,22 @@ impl From<crate::db::DbError> for ApiError {
     }
 }
 
+impl From<crate::pricing::OverrideError> for ApiError {
+    fn from(e: crate::pricing::OverrideError) -> Self {
+        match e {
+            crate::pricing::OverrideError::Db(e) => e.into(),
+            other => {
+                tracing::error!(error = %other, "price overrides unusable");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "prices_unusable",
+                    "the team's price overrides cannot be read; nothing was stored",
+                )
+            }
+        }
+    }
+}
+
 /// A JSON response with `status`.
 pub fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
     let mut resp = Response::new(serde_json::to_vec(body).unwrap_or_default());

@@ -18,6 +18,10 @@ pub enum IngestError {
         /// First and last line of the batch that failed, when one was being written.
         lines: Option<(u64, u64)>,
     },
+    /// A team's price in `model_prices` cannot be read: no call is priced from a table
+    /// known to be wrong.
+    #[error("the price overrides cannot be used: {0}")]
+    Prices(String),
 }
 
 impl IngestError {
@@ -27,6 +31,7 @@ impl IngestError {
             IngestError::Unreadable(HeaderError::Io(_)) => true,
             IngestError::Unreadable(_) => false,
             IngestError::Database { source, .. } => source.is_retryable(),
+            IngestError::Prices(_) => false,
         }
     }
 }
@@ -36,6 +41,15 @@ impl From<DbError> for IngestError {
         IngestError::Database {
             source,
             lines: None,
+        }
+    }
+}
+
+impl From<crate::pricing::OverrideError> for IngestError {
+    fn from(e: crate::pricing::OverrideError) -> Self {
+        match e {
+            crate::pricing::OverrideError::Db(source) => source.into(),
+            other => IngestError::Prices(other.to_string()),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! its line, never a failed batch.
 
 use std::io::BufRead;
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
@@ -14,6 +15,7 @@ use crate::csv::{HeaderError, Row, UsageCsvReader};
 use crate::fleet::FleetRecord;
 use crate::jsonl::{AgentRecord, JsonlReader, Line, Record};
 use crate::model::LlmCall;
+use crate::pricing::PriceBook;
 use crate::prune::ArchivedRow;
 
 /// Records of one kind with the line each was read from.
@@ -190,18 +192,19 @@ type Tx = mpsc::Sender<Result<Batch, HeaderError>>;
 pub(super) fn parse_into(
     format: Format,
     input: Box<dyn BufRead + Send>,
+    prices: Arc<PriceBook>,
     batch_rows: usize,
     max_line: usize,
     tx: Tx,
 ) {
     match format {
         Format::UsageCsv => match UsageCsvReader::with_max_line(input, max_line) {
-            Ok(reader) => drive(reader, batch_rows, tx),
+            Ok(reader) => drive(reader, &prices, batch_rows, tx),
             Err(e) => {
                 let _ = tx.blocking_send(Err(e));
             }
         },
-        Format::Jsonl => drive(JsonlReader::new(input), batch_rows, tx),
+        Format::Jsonl => drive(JsonlReader::new(input), &prices, batch_rows, tx),
         // A report is one record, read whole by `coverage::ingest_coverage`.
         Format::Coverage(_) => {}
     }
@@ -215,16 +218,27 @@ fn flush(batch: &mut Batch, bytes: u64, tx: &Tx) -> bool {
 /// A parser seen as a stream of lines, each already sorted into a batch by `add`.
 trait LineSource {
     /// Reads the next record into `batch`; `None` at the end, an error to stop.
-    fn add_next(&mut self, batch: &mut Batch) -> Option<Result<(), HeaderError>>;
+    /// Calls are priced by `prices` (the shipped table and the team's overrides) before
+    /// they are checked against their columns.
+    fn add_next(
+        &mut self,
+        batch: &mut Batch,
+        prices: &PriceBook,
+    ) -> Option<Result<(), HeaderError>>;
     /// Bytes consumed so far.
     fn bytes_read(&self) -> u64;
 }
 
 impl<R: BufRead> LineSource for UsageCsvReader<R> {
-    fn add_next(&mut self, batch: &mut Batch) -> Option<Result<(), HeaderError>> {
+    fn add_next(
+        &mut self,
+        batch: &mut Batch,
+        prices: &PriceBook,
+    ) -> Option<Result<(), HeaderError>> {
         Some(match self.next()? {
-            Ok(Row::Call { line, call }) => {
+            Ok(Row::Call { line, mut call }) => {
                 batch.note(line);
+                prices.apply(&mut call);
                 match call.validate() {
                     Ok(()) => batch.records.calls.push(line, call),
                     Err(e) => batch.rejects.push(RejectedRow {
@@ -251,14 +265,21 @@ impl<R: BufRead> LineSource for UsageCsvReader<R> {
 }
 
 impl<R: BufRead> LineSource for JsonlReader<R> {
-    fn add_next(&mut self, batch: &mut Batch) -> Option<Result<(), HeaderError>> {
+    fn add_next(
+        &mut self,
+        batch: &mut Batch,
+        prices: &PriceBook,
+    ) -> Option<Result<(), HeaderError>> {
         let line = match self.next()? {
             Ok(line) => line,
             Err(e) => return Some(Err(HeaderError::from_io(&e))),
         };
         match line {
-            Line::Record { line, record } => {
+            Line::Record { line, mut record } => {
                 batch.note(line);
+                if let Record::Call(c) = &mut record {
+                    prices.apply(c);
+                }
                 let checked = match &record {
                     Record::Call(c) => c.validate(),
                     Record::Agent(a) => a.validate(),
@@ -305,10 +326,10 @@ impl<R: BufRead> LineSource for JsonlReader<R> {
 }
 
 /// Sends a batch every `batch_rows` lines of `source`, and the rest at the end.
-fn drive(mut source: impl LineSource, batch_rows: usize, tx: Tx) {
+fn drive(mut source: impl LineSource, prices: &PriceBook, batch_rows: usize, tx: Tx) {
     let mut batch = Batch::default();
     loop {
-        match source.add_next(&mut batch) {
+        match source.add_next(&mut batch, prices) {
             None => break,
             Some(Ok(())) => {}
             Some(Err(e)) => {

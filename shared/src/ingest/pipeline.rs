@@ -2,7 +2,7 @@
 //! own transaction, while the next is parsed; every record is counted, the run recorded in
 //! `ingest_runs`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
 
 use tokio::sync::mpsc;
@@ -14,8 +14,11 @@ use super::write::{write_batch, WriteFailure};
 use super::{IngestError, IngestReport, RejectedRow};
 use crate::csv::{HeaderError, DEFAULT_MAX_LINE_BYTES};
 use crate::db::{DbError, Pool};
-use crate::model::CostStatus;
-use crate::store::{finish_ingest_run, record_progress, start_ingest_run, IngestRunOutcome};
+use crate::model::DedupKey;
+use crate::pricing::load_price_book;
+use crate::store::{
+    finish_ingest_run, record_progress, start_ingest_run, stored_cost, IngestRunOutcome,
+};
 
 /// Distinct unknown model names kept for the report.
 const MAX_UNKNOWN_MODELS: usize = 50;
@@ -88,6 +91,8 @@ pub async fn ingest_file<R: Read + Send + 'static>(
     mut opts: IngestOptions,
 ) -> Result<IngestReport, IngestError> {
     let mut client = pool.get().await.map_err(DbError::from)?;
+    // Read once per ingestion: a price edited mid-file applies from the next one on.
+    let prices = load_price_book(&**client).await?;
     let run_id = start_ingest_run(
         &**client,
         &source.kind,
@@ -109,14 +114,21 @@ pub async fn ingest_file<R: Read + Send + 'static>(
     let max_line = opts.max_line_bytes;
     let (tx, mut rx) = mpsc::channel::<Result<Batch, HeaderError>>(CHANNEL_DEPTH);
     let parser = tokio::task::spawn_blocking(move || {
-        parse_into(kind.format, kind.reader(input), batch_rows, max_line, tx)
+        parse_into(
+            kind.format,
+            kind.reader(input),
+            prices,
+            batch_rows,
+            max_line,
+            tx,
+        )
     });
 
     let mut report = IngestReport {
         ingest_run_id: Some(run_id),
         ..IngestReport::default()
     };
-    let mut unknown = BTreeSet::new();
+    let mut stored = HashSet::new();
     let mut failure: Option<IngestError> = None;
     while let Some(msg) = rx.recv().await {
         let batch = match msg {
@@ -167,15 +179,7 @@ pub async fn ingest_file<R: Read + Send + 'static>(
             if refused.contains(line) {
                 continue;
             }
-            match call.cost.status {
-                CostStatus::UnknownModel => {
-                    report.unpriced_rows += 1;
-                    if unknown.len() < MAX_UNKNOWN_MODELS {
-                        unknown.insert(call.model.clone());
-                    }
-                }
-                _ => report.cost_usd += call.cost.usd.unwrap_or(0.0),
-            }
+            stored.insert(call.dedup_key);
         }
         if let Err(e) = record_progress(&**client, run_id, &report).await {
             // The batch is committed; the next write or the final record reports the outage.
@@ -188,8 +192,22 @@ pub async fn ingest_file<R: Read + Send + 'static>(
     // Dropping the receiver stops the parser at its next send.
     drop(rx);
     let _ = parser.await;
-    report.unknown_models = unknown.into_iter().collect();
-    report.cost_usd = (report.cost_usd * 1e8).round() / 1e8;
+    // The cost of what the file stored, read back: a response streamed as several lines
+    // is one row, at its final usage.
+    // Not after losing the database: the run fails either way, and a second wait for a
+    // connection that is gone would only delay saying so.
+    let lost = matches!(&failure, Some(e) if e.is_retryable());
+    if !lost {
+        let keys: Vec<DedupKey> = stored.into_iter().collect();
+        match stored_cost(&**client, &keys, MAX_UNKNOWN_MODELS).await {
+            Ok(c) => {
+                report.cost_usd = c.usd;
+                report.unpriced_rows = c.unpriced;
+                report.unknown_models = c.unknown_models;
+            }
+            Err(e) => failure = failure.or(Some(e.into())),
+        }
+    }
 
     finish(&**client, run_id, report, failure).await
 }

@@ -8,9 +8,10 @@ use sha2::{Digest, Sha256};
 
 use super::reader::{Parsed, Record};
 use super::{count_field, str_field, time_field};
+use crate::columns::tables::llm_calls;
 use crate::csv::occurrence::Occurrences;
-use crate::model::{CallSource, Cost, CostStatus, DedupKey, LlmCall, Tokens};
-use crate::pricing::PriceTable;
+use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
+use crate::pricing::PriceBook;
 
 /// The record kinds.
 pub const KINDS: [&str; 5] = ["session", "task", "worker", "event", "api_call"];
@@ -241,16 +242,25 @@ impl AgentState {
             input: count_field(v, "tokens_input")?,
             cache_read: count_field(v, "tokens_cache_read")?,
             cache_write: count_field(v, "tokens_cache_write")?,
+            cache_write_1h: count_field(v, "tokens_cache_write_1h")?,
             output: count_field(v, "tokens_output")?,
         };
-        let cost = match v.get("estimated_cost_usd") {
-            None | Some(Value::Null) => PriceTable::shipped().cost(model, &tokens),
+        if tokens.cache_write_1h > tokens.cache_write {
+            return Err(format!(
+                "tokens_cache_write_1h: {} is more than tokens_cache_write ({}), which counts both lifetimes",
+                tokens.cache_write_1h, tokens.cache_write
+            ));
+        }
+        let source_cost_usd = match v.get("estimated_cost_usd") {
+            None | Some(Value::Null) => None,
             Some(Value::Number(n)) => match n.as_f64() {
-                Some(usd) if usd >= 0.0 => Cost {
-                    usd: Some(usd),
-                    status: CostStatus::FromSource,
-                    price_version: None,
-                },
+                // Rounded as the column stores it, so that a re-read row hashes the same.
+                Some(usd) if usd >= 0.0 && usd.is_finite() => {
+                    llm_calls::SOURCE_COST_USD
+                        .check_opt_decimal(Some(usd))
+                        .map_err(|e| format!("estimated_cost_usd: {}", e.reason))?;
+                    Some((usd * 1e8).round() / 1e8)
+                }
                 _ => return Err(format!("estimated_cost_usd: {n} is negative")),
             },
             Some(other) => {
@@ -259,6 +269,9 @@ impl AgentState {
                 ))
             }
         };
+        // The table prices every call it knows; the record's own figure is kept beside it,
+        // and is the cost only of a model no table knows.
+        let cost = PriceBook::shipped().cost(model, &tokens, source_cost_usd);
         let duration_ms = match v.get("duration_ms") {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) => match n.as_f64() {
@@ -285,6 +298,7 @@ impl AgentState {
             phase: None,
             tokens,
             cost,
+            source_cost_usd,
             success,
             error_message: opt(v, "error_message"),
             duration_ms,

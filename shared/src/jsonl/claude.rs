@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::reader::{Parsed, Record};
 use super::{count_field, str_field, time_field};
 use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
-use crate::pricing::PriceTable;
+use crate::pricing::PriceBook;
 
 #[derive(Default)]
 pub(super) struct ClaudeState {
@@ -45,6 +45,7 @@ impl ClaudeState {
                 .map_err(|e| format!("message.usage.{e}"))?,
             cache_write: count_field(usage, "cache_creation_input_tokens")
                 .map_err(|e| format!("message.usage.{e}"))?,
+            cache_write_1h: one_hour_writes(usage)?,
             output: count_field(usage, "output_tokens")
                 .map_err(|e| format!("message.usage.{e}"))?,
         };
@@ -76,7 +77,8 @@ impl ClaudeState {
             model: model.to_string(),
             prompt_name: str_field(v, "attributionAgent").map(str::to_string),
             phase: None,
-            cost: PriceTable::shipped().cost(model, &tokens),
+            cost: PriceBook::shipped().cost(model, &tokens, None),
+            source_cost_usd: None,
             tokens,
             success: None,
             error_message: None,
@@ -88,4 +90,23 @@ impl ClaudeState {
             project_id: None,
         })))
     }
+}
+
+/// `usage.cache_creation.ephemeral_1h_input_tokens`: of the cache writes, those kept an hour
+/// (absent in older transcripts: all 5-minute). More than the total cannot be billed.
+fn one_hour_writes(usage: &Value) -> Result<u32, String> {
+    let split = &usage["cache_creation"];
+    if !split.is_object() {
+        return Ok(0);
+    }
+    let hour = count_field(split, "ephemeral_1h_input_tokens")
+        .map_err(|e| format!("message.usage.cache_creation.{e}"))?;
+    let all = count_field(usage, "cache_creation_input_tokens")
+        .map_err(|e| format!("message.usage.{e}"))?;
+    if hour > all {
+        return Err(format!(
+            "message.usage.cache_creation.ephemeral_1h_input_tokens: {hour} is more than cache_creation_input_tokens ({all})"
+        ));
+    }
+    Ok(hour)
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::reader::{Parsed, Record};
 use super::{count_field, str_field, time_field};
 use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
-use crate::pricing::PriceTable;
+use crate::pricing::PriceBook;
 
 /// Model recorded when a token count comes before any turn context.
 const UNKNOWN_MODEL: &str = "unknown";
@@ -105,6 +105,8 @@ impl CodexState {
                 .saturating_sub(turn.cache_write),
             cache_read: turn.cached,
             cache_write: turn.cache_write,
+            // OpenAI reports one cache-write lifetime.
+            cache_write_1h: 0,
             output: turn.output,
         };
         let model = self.model.as_deref().unwrap_or(UNKNOWN_MODEL);
@@ -121,7 +123,8 @@ impl CodexState {
             model: model.to_string(),
             prompt_name: None,
             phase: None,
-            cost: PriceTable::shipped().cost(model, &tokens),
+            cost: PriceBook::shipped().cost(model, &tokens, None),
+            source_cost_usd: None,
             tokens,
             success: None,
             error_message: None,

@@ -292,6 +292,14 @@ pub const POLICIES: &[TablePolicy] = &[
         Retention::Keep,
         "configuration",
     ),
+    policy(
+        "model_prices",
+        "updated_at",
+        "",
+        false,
+        Retention::Keep,
+        "configuration (the team's prices)",
+    ),
 ];
 
 /// The retention in force for each table: the defaults with overrides applied.

@@ -8,7 +8,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::GenericClient;
 
 use super::budget::{check_daily_budget, costs_before};
-use super::llm_calls_columns::{usage_never_shrinks, CallColumns, UNNEST_ARGS};
+use super::llm_calls_columns::{
+    set_all, usage_never_shrinks, CallColumns, COLUMN_LIST, UNNEST_ARGS,
+};
 use super::llm_calls_copy::copy_upsert;
 use crate::db::DbError;
 use crate::model::LlmCall;
@@ -127,15 +129,15 @@ async fn on_conflict(
     );
     let sql = format!(
         "WITH up AS (
-            INSERT INTO llm_calls AS t (dedup_key, content_hash, source, timestamp, model,
-                prompt_name, phase, input_tokens, cache_read_tokens, cache_write_tokens,
-                output_tokens, estimated_cost, cost_status, price_version, success,
-                error_message, duration_ms, session_id, notes, worker_id, task_id, project_id)
-            SELECT * FROM {UNNEST_ARGS}
-            ON CONFLICT (dedup_key) DO UPDATE SET {SET_ALL}
+            INSERT INTO llm_calls AS t ({columns})
+            SELECT * FROM {unnest}
+            ON CONFLICT (dedup_key) DO UPDATE SET {set}
             WHERE t.content_hash <> EXCLUDED.content_hash AND {shrink}
             RETURNING (xmax = 0) AS inserted)
-         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up",
+        columns = *COLUMN_LIST,
+        unnest = *UNNEST_ARGS,
+        set = set_all(|column, _| format!("EXCLUDED.{column}")),
     );
     let cols = CallColumns::new(batch);
     let row = client.query_one(&sql, &cols.params()).await?;
@@ -147,18 +149,6 @@ async fn on_conflict(
         duplicates: batch.len() as u64 - inserted - updated,
     })
 }
-
-/// Every attribute from `EXCLUDED` (the identity stays).
-const SET_ALL: &str = "content_hash = EXCLUDED.content_hash, source = EXCLUDED.source,
-    timestamp = EXCLUDED.timestamp, model = EXCLUDED.model, prompt_name = EXCLUDED.prompt_name,
-    phase = EXCLUDED.phase, input_tokens = EXCLUDED.input_tokens,
-    cache_read_tokens = EXCLUDED.cache_read_tokens, cache_write_tokens = EXCLUDED.cache_write_tokens,
-    output_tokens = EXCLUDED.output_tokens, estimated_cost = EXCLUDED.estimated_cost,
-    cost_status = EXCLUDED.cost_status, price_version = EXCLUDED.price_version,
-    success = EXCLUDED.success, error_message = EXCLUDED.error_message,
-    duration_ms = EXCLUDED.duration_ms, session_id = EXCLUDED.session_id, notes = EXCLUDED.notes,
-    worker_id = EXCLUDED.worker_id, task_id = EXCLUDED.task_id,
-    project_id = EXCLUDED.project_id, updated_at = now()";
 
 /// [`upsert_llm_calls`] one call at a time, each in a savepoint of `tx`: for each, what it
 /// wrote, or the database's refusal. For a batch the database refused as a whole on one

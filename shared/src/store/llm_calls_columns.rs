@@ -1,18 +1,72 @@
 //! LLM calls as column arrays, for statements that read `UNNEST($1, $2, ...)`.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use tokio_postgres::types::ToSql;
 
 use super::Usd;
 use crate::model::LlmCall;
 
-/// The `UNNEST` argument list matching [`CallColumns::params`], aliased for use in SQL.
-pub(super) const UNNEST_ARGS: &str =
-    "UNNEST($1::bytea[], $2::int8[], $3::text[], $4::timestamptz[],
-    $5::text[], $6::text[], $7::text[], $8::int4[], $9::int4[], $10::int4[], $11::int4[],
-    $12::numeric[], $13::text[], $14::text[], $15::bool[], $16::text[], $17::int4[], $18::text[],
-    $19::text[], $20::text[], $21::text[], $22::text[])
-    AS u(k, h, s, ts, m, pn, ph, it, cr, cw, ot, c, cs, pv, ok, em, d, sid, n, wid, tid, pid)";
+/// Every column a write sets, in parameter order: (column, alias in [`UNNEST_ARGS`], type).
+/// The one list that the COPY, the INSERT, both UPDATEs and [`CallColumns::params`] follow.
+const COLUMNS: [(&str, &str, &str); 24] = [
+    ("dedup_key", "k", "bytea"),
+    ("content_hash", "h", "int8"),
+    ("source", "s", "text"),
+    ("timestamp", "ts", "timestamptz"),
+    ("model", "m", "text"),
+    ("prompt_name", "pn", "text"),
+    ("phase", "ph", "text"),
+    ("input_tokens", "it", "int4"),
+    ("cache_read_tokens", "cr", "int4"),
+    ("cache_write_tokens", "cw", "int4"),
+    ("output_tokens", "ot", "int4"),
+    ("estimated_cost", "c", "numeric"),
+    ("cost_status", "cs", "text"),
+    ("price_version", "pv", "text"),
+    ("success", "ok", "bool"),
+    ("error_message", "em", "text"),
+    ("duration_ms", "d", "int4"),
+    ("session_id", "sid", "text"),
+    ("notes", "n", "text"),
+    ("worker_id", "wid", "text"),
+    ("task_id", "tid", "text"),
+    ("project_id", "pid", "text"),
+    ("cache_write_1h_tokens", "cw1", "int4"),
+    ("source_cost_usd", "sc", "numeric"),
+];
+
+/// `dedup_key, content_hash, ...`: the column list of an INSERT or COPY.
+pub(super) static COLUMN_LIST: LazyLock<String> = LazyLock::new(|| {
+    COLUMNS
+        .iter()
+        .map(|(c, _, _)| *c)
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
+/// `UNNEST($1::bytea[], ...) AS u(k, ...)`: the batch as rows aliased `u`.
+pub(super) static UNNEST_ARGS: LazyLock<String> = LazyLock::new(|| {
+    let args: Vec<String> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, t))| format!("${}::{t}[]", i + 1))
+        .collect();
+    let aliases: Vec<&str> = COLUMNS.iter().map(|(_, a, _)| *a).collect();
+    format!("UNNEST({}) AS u({})", args.join(", "), aliases.join(", "))
+});
+
+/// `content_hash = <from>.content_hash, ...` for every attribute (the identity stays), where
+/// `from(column, alias)` names the new value.
+pub(super) fn set_all(from: impl Fn(&str, &str) -> String) -> String {
+    COLUMNS[1..]
+        .iter()
+        .map(|(c, a, _)| format!("{c} = {}", from(c, a)))
+        .chain(std::iter::once("updated_at = now()".to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The condition an update of stored call `t` by the batch's `u` must also meet: a Claude Code
 /// response is streamed as lines of growing usage, so a smaller usage (a partial line, a
@@ -46,6 +100,8 @@ pub(super) struct CallColumns<'a> {
     worker: Vec<Option<&'a str>>,
     task: Vec<Option<&'a str>>,
     project: Vec<Option<&'a str>>,
+    write_1h: Vec<i32>,
+    source_cost: Vec<Option<Usd>>,
 }
 
 /// Token counts are validated to fit i32 by every parser; clamp defensively.
@@ -86,11 +142,16 @@ impl<'a> CallColumns<'a> {
             worker: opt(|c| &c.worker_id),
             task: opt(|c| &c.task_id),
             project: opt(|c| &c.project_id),
+            write_1h: int(|c| c.tokens.cache_write_1h),
+            source_cost: calls
+                .iter()
+                .map(|c| c.source_cost_usd.map(Usd::from_f64))
+                .collect(),
         }
     }
 
     /// Parameters for [`UNNEST_ARGS`].
-    pub(super) fn params(&self) -> [&(dyn ToSql + Sync); 22] {
+    pub(super) fn params(&self) -> [&(dyn ToSql + Sync); COLUMNS.len()] {
         [
             &self.keys,
             &self.hashes,
@@ -114,6 +175,8 @@ impl<'a> CallColumns<'a> {
             &self.worker,
             &self.task,
             &self.project,
+            &self.write_1h,
+            &self.source_cost,
         ]
     }
 }

@@ -10,18 +10,15 @@ use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 use super::llm_calls::UpsertCounts;
-use super::llm_calls_columns::{i32_of, usage_never_shrinks, CallColumns, UNNEST_ARGS};
+use super::llm_calls_columns::{
+    i32_of, set_all, usage_never_shrinks, CallColumns, COLUMN_LIST, UNNEST_ARGS,
+};
 use super::Usd;
 use crate::db::DbError;
 use crate::model::LlmCall;
 
-const COPY: &str = "COPY llm_calls (dedup_key, content_hash, source, timestamp, model, prompt_name,
-    phase, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, estimated_cost,
-    cost_status, price_version, success, error_message, duration_ms, session_id, notes,
-    worker_id, task_id, project_id)
-    FROM STDIN (FORMAT binary)";
-
-const COPY_TYPES: [Type; 22] = [
+/// Binary COPY types, in the order of the column list.
+const COPY_TYPES: [Type; 24] = [
     Type::BYTEA,
     Type::INT8,
     Type::TEXT,
@@ -44,6 +41,8 @@ const COPY_TYPES: [Type; 22] = [
     Type::TEXT,
     Type::TEXT,
     Type::TEXT,
+    Type::INT4,
+    Type::NUMERIC,
 ];
 
 /// Runs the fast path inside the caller's transaction. A unique violation from the COPY
@@ -107,15 +106,11 @@ pub(super) async fn copy_upsert(
         client
             .execute(
                 &format!(
-                    "UPDATE llm_calls t SET content_hash = u.h, source = u.s, timestamp = u.ts,
-                        model = u.m, prompt_name = u.pn, phase = u.ph, input_tokens = u.it,
-                        cache_read_tokens = u.cr, cache_write_tokens = u.cw, output_tokens = u.ot,
-                        estimated_cost = u.c, cost_status = u.cs, price_version = u.pv,
-                        success = u.ok, error_message = u.em, duration_ms = u.d,
-                        session_id = u.sid, notes = u.n, worker_id = u.wid, task_id = u.tid,
-                        project_id = u.pid, updated_at = now()
-                     FROM {UNNEST_ARGS}
+                    "UPDATE llm_calls t SET {}
+                     FROM {}
                      WHERE t.dedup_key = u.k AND t.content_hash <> u.h AND {}",
+                    set_all(|_, alias| format!("u.{alias}")),
+                    *UNNEST_ARGS,
                     usage_never_shrinks("u.it::int8 + u.cr + u.cw + u.ot")
                 ),
                 &cols.params(),
@@ -142,7 +137,11 @@ pub(super) async fn copy_upsert(
 }
 
 async fn copy_new(client: &impl GenericClient, calls: &[(&LlmCall, i64)]) -> Result<u64, DbError> {
-    let sink = client.client().copy_in(COPY).await?;
+    let copy = format!(
+        "COPY llm_calls ({}) FROM STDIN (FORMAT binary)",
+        *COLUMN_LIST
+    );
+    let sink = client.client().copy_in(&copy).await?;
     let writer = BinaryCopyInWriter::new(sink, &COPY_TYPES);
     pin_mut!(writer);
     for (c, hash) in calls {
@@ -172,6 +171,8 @@ async fn copy_new(client: &impl GenericClient, calls: &[(&LlmCall, i64)]) -> Res
                 &c.worker_id,
                 &c.task_id,
                 &c.project_id,
+                &i32_of(t.cache_write_1h),
+                &c.source_cost_usd.map(Usd::from_f64),
             ])
             .await?;
     }

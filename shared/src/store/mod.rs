@@ -3,6 +3,7 @@
 
 mod agent;
 mod budget;
+mod call_costs;
 pub mod events;
 pub mod github_sync;
 mod ingest_runs;
@@ -15,6 +16,7 @@ mod workflow_runs;
 
 pub use agent::upsert_agent_records;
 pub use budget::{daily_budget, set_daily_budget};
+pub use call_costs::{stored_cost, StoredCost};
 pub use ingest_runs::{
     finish_ingest_run, mark_abandoned_runs, record_progress, start_ingest_run, IngestRunOutcome,
     STALE_AFTER_MINUTES,

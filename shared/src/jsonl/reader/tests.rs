@@ -136,8 +136,9 @@ fn agent_records_and_their_rejects() {
     assert_eq!(c[0].cost.status, CostStatus::Priced);
     assert_eq!(c[0].duration_ms, Some(3201));
     assert_eq!(c[0].worker_id.as_deref(), Some("w-abc123"));
-    assert_eq!(c[1].cost.status, CostStatus::FromSource);
-    assert_eq!(c[1].cost.usd, Some(0.0045));
+    // The record's own figure is kept beside the table's price of the same tokens.
+    assert_eq!(c[1].cost.status, CostStatus::Priced);
+    assert_eq!(c[1].source_cost_usd, Some(0.0045));
 }
 
 #[test]
