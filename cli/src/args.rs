@@ -170,6 +170,16 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the HTTP API (the http-ingest routes) as an ordinary server, publishing the outbox
+    /// in the background; stops on Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on (port 0 picks a free one, printed on stdout).
+        #[arg(long, env = "TELEMETRY_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Database connections.
+        #[arg(long, env = "DB_POOL_SIZE", default_value_t = 10)]
+        pool_size: usize,
+    },
     /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
     Stats {
         /// Start of the period (YYYY-MM-DD or RFC 3339); default: 30 days ago.

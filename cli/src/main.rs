@@ -182,6 +182,7 @@ async fn main() -> ExitCode {
             dry_run,
             json,
         } => commands::prices::run_reprice(&db, since.as_deref(), model, dry_run, json).await,
+        Command::Serve { listen, pool_size } => commands::serve::run(&db, listen, pool_size).await,
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
     };
     match result {

@@ -22,7 +22,7 @@ pub const REPO_ID: &str = "550e8400-e29b-41d4-a716-446655440000";
 pub struct Api {
     /// The test's database.
     pub db: TestDb,
-    api: HttpIngest,
+    api: std::sync::Arc<HttpIngest>,
     /// The served OpenAPI document.
     pub spec: Value,
 }
@@ -65,7 +65,7 @@ impl Api {
     /// A fresh database and the API over it (public tokens limited to 5 events a minute).
     pub async fn new(label: &str) -> Api {
         let db = TestDb::new(label).await;
-        let api = HttpIngest::new(db.pool.clone(), config());
+        let api = std::sync::Arc::new(HttpIngest::new(db.pool.clone(), config()));
         Api {
             db,
             api,

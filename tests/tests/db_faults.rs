@@ -37,10 +37,10 @@ async fn ingest(url: &str, workload: Workload, body: &str) -> Result<u64, Ingest
 /// POSTs one event batch (and GETs /healthz) to an API on `url`; returns the statuses, the
 /// Retry-After values and the slowest answer.
 async fn http(url: &str) -> (Vec<u16>, Vec<String>, Duration) {
-    let api = HttpIngest::new(
+    let api = std::sync::Arc::new(HttpIngest::new(
         make_pool(url, 1, Workload::Request).expect("pool"),
         config(),
-    );
+    ));
     let (mut statuses, mut retry, mut slowest) = (vec![], vec![], Duration::ZERO);
     for (method, path) in [("POST", "/ingest"), ("GET", "/healthz")] {
         let event = apigw::event(

@@ -154,10 +154,10 @@ async fn a_database_that_is_down_is_503_and_nothing_is_reported_accepted() {
         "postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable&connect_timeout=2",
         free_port()
     );
-    let api = HttpIngest::new(
+    let api = std::sync::Arc::new(HttpIngest::new(
         make_pool(&url, 1, Workload::Request).expect("pool"),
         config(),
-    );
+    ));
     for (method, path) in [("POST", "/ingest"), ("GET", "/healthz")] {
         let event = apigw::event(
             method,

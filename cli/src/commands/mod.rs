@@ -9,6 +9,7 @@ pub mod prune;
 pub mod query;
 pub mod s3;
 pub mod send;
+pub mod serve;
 pub mod stats;
 
 use anyhow::{anyhow, Context};

@@ -2,6 +2,7 @@
 //! the webhook secret (environment or Secrets Manager) and the database pool are built once
 //! at cold start; every request goes to `telemetry_shared::http::HttpIngest`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use lambda_http::http::Method;
@@ -26,7 +27,7 @@ async fn main() -> Result<(), Error> {
     // Connections are opened on first use, not here: a cold start does not wait for them.
     let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Request)?;
     let relayer = Relayer::from_env(pool.clone(), None).await;
-    let api = HttpIngest::new(pool, http);
+    let api = Arc::new(HttpIngest::new(pool, http));
     let (api, relayer) = (&api, &relayer);
 
     lambda_http::run(service_fn(move |req: Request| async move {

@@ -65,7 +65,7 @@ fn gunzip(body: &[u8], limits: &Limits) -> Result<Vec<u8>, ApiError> {
     Ok(out)
 }
 
-fn too_large(message: String, limits: &Limits) -> ApiError {
+pub(super) fn too_large(message: String, limits: &Limits) -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message).details(json!({
         "max_body_bytes": limits.max_body_bytes,
         "max_decompressed_bytes": limits.max_decompressed_bytes,

@@ -1,20 +1,23 @@
-//! The HTTP API (http-ingest): routes, authentication, limits and their JSON answers, over
-//! plain `http::Request`/`http::Response` so it runs the same under Lambda and in tests.
+//! The HTTP API (http-ingest): an axum router with one module per route under `routes/`,
+//! authentication, limits and their JSON answers. It runs the same under Lambda, as a plain
+//! server (`telemetry serve`) and in tests.
 
+mod app;
+mod auth;
 mod body;
-mod calls;
 mod config;
 mod events;
 mod keys;
-mod records;
 mod redact;
 mod response;
-mod router;
+mod results;
+mod routes;
+pub mod serve;
 mod webhook;
 
+pub use app::{HttpIngest, HttpService, OPENAPI};
 pub use config::{HttpConfig, Limits};
 pub use events::{validate, Batch, BatchError, Rejection, MAX_NAME_CHARS};
 pub use keys::{generate, hash_matches, key_hash, parse_key, KeyKind, NewKey, ProjectId};
 pub use response::{json_response, ApiError, HttpResponse};
-pub use router::{HttpIngest, OPENAPI};
 pub use webhook::signature_valid;

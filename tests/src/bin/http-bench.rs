@@ -85,10 +85,10 @@ async fn main() {
         ensure_project(&**c, &project, None).await.expect("project");
         insert_key(&**c, &project, &key, None).await.expect("key");
     }
-    let api = HttpIngest::new(
+    let api = std::sync::Arc::new(HttpIngest::new(
         db.pool.clone(),
         HttpConfig::from_lookup(|_| None).expect("config"),
-    );
+    ));
     let auth = format!("Bearer {}", key.key);
 
     // Warm-up, then the measured handler run.

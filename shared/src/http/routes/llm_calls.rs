@@ -4,11 +4,11 @@
 use http::StatusCode;
 use serde_json::{json, Value};
 
-use super::response::{json_response, ApiError, HttpResponse};
-use super::router::{every_item_rejected, item_rejected, outcome_status};
-use super::Limits;
 use crate::columns::Validate;
 use crate::db::{DbError, Pool};
+use crate::http::response::{json_response, ApiError, HttpResponse};
+use crate::http::results::{every_item_rejected, item_rejected, outcome_status};
+use crate::http::Limits;
 use crate::jsonl::ApiCallParser;
 use crate::outbox::{append, NewEvent, SOURCE_INGEST};
 use crate::pricing::load_price_book;

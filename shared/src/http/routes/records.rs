@@ -5,12 +5,12 @@
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
-use super::response::{json_response, ApiError, HttpResponse};
-use super::router::{every_item_rejected, item_rejected, outcome_status};
 use crate::columns::Validate;
 use crate::coverage::{is_commit_sha, upsert_coverage, CoverageFormat, CoverageSnapshot};
 use crate::db::{DbError, Pool};
 use crate::fleet::{parse_briefing, parse_job, upsert_briefings, upsert_jobs, Written};
+use crate::http::response::{json_response, ApiError, HttpResponse};
+use crate::http::results::{every_item_rejected, item_rejected, outcome_status};
 use crate::outbox::after;
 
 /// Records per request at most (as for events).

@@ -1,0 +1,188 @@
+//! `telemetry serve` end to end over real TCP: the same routes, status codes and error bodies
+//! as on Lambda, a body limit enforced while reading, `/healthz` following the database, and
+//! a clean stop on SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::telemetry;
+use serde_json::{json, Value};
+use telemetry_tests::{free_port, TestDb};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Starts `telemetry serve` on a port it picks, with `env`, and waits for its address.
+    fn start(database_url: &str, env: &[(&str, &str)]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_telemetry"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--pool-size", "2"])
+            .env("DATABASE_URL", database_url)
+            .env_remove("EVENT_BUS_NAME")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn telemetry serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        // The address is the first line; the bind happens before any database work.
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the address");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        Server { child, base }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM; the exit status within 10 s.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn batch(n: usize) -> Value {
+    let events: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"event": "cli_invocation", "distinct_id": "repo-1", "properties": {
+                "id": format!("0b6c3f0e-9d1a-4c7e-8a53-2f6f4b1e7d{i:02}"),
+                "startedAt": format!("2026-11-22T07:{i:02}:00.000Z"), "exitCode": 0
+            }})
+        })
+        .collect();
+    json!({ "batch": events })
+}
+
+#[tokio::test]
+async fn serve_answers_the_api_over_tcp_and_stops_on_sigterm() {
+    let db = TestDb::new("cli_serve").await;
+    let out = telemetry(
+        &db,
+        &["keys", "create", "--project", "repo_1__0123abcd", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let key = created["key"].as_str().expect("key").to_string();
+    let server = Server::start(&db.url, &[("HTTP_MAX_BODY_BYTES", "4096")]);
+    let http = reqwest::Client::new();
+
+    let health = http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.json::<Value>().await.expect("json")["status"], "ok");
+
+    let post = |path: &'static str, body: Value| {
+        http.post(server.url(path))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+    };
+    let first = post("/ingest", batch(2)).await.expect("post");
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(
+        (first["accepted"].clone(), first["duplicate"].clone()),
+        (json!(2), json!(0))
+    );
+    // The same batch again, with a trailing slash: duplicates, nothing stored twice.
+    let again: Value = post("/ingest/", batch(2))
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(again["duplicate"], 2, "{again}");
+    assert_eq!(db.count("telemetry_events").await, 2);
+
+    // Errors keep their documented shape.
+    let missing = http.get(server.url("/nope")).send().await.expect("404");
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.json::<Value>().await.expect("json")["error"],
+        "not_found"
+    );
+    let wrong = http
+        .delete(server.url("/ingest"))
+        .send()
+        .await
+        .expect("405");
+    assert_eq!(wrong.status(), 405);
+    assert_eq!(wrong.headers()["allow"], "POST");
+    let unauthorized = http
+        .post(server.url("/ingest"))
+        .json(&batch(1))
+        .send()
+        .await
+        .expect("401");
+    assert_eq!(unauthorized.status(), 401);
+    // A body over the limit is refused while it is read.
+    let huge = http
+        .post(server.url("/ingest"))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 100_000])
+        .send()
+        .await
+        .expect("413");
+    assert_eq!(huge.status(), 413);
+    assert_eq!(
+        huge.json::<Value>().await.expect("json")["error"],
+        "payload_too_large"
+    );
+
+    let status = server.stop();
+    assert!(status.success(), "{status:?}");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn healthz_is_503_while_the_database_is_unreachable() {
+    // Nothing listens on this port: every connection is refused at once.
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres", free_port());
+    let server = Server::start(&url, &[]);
+    let started = Instant::now();
+    let health = reqwest::get(server.url("/healthz")).await.expect("healthz");
+    assert_eq!(health.status(), 503);
+    assert!(health.headers().contains_key("retry-after"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(server);
+}

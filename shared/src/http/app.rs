@@ -1,0 +1,63 @@
+//! The API as one value built once per cold start (or per `telemetry serve`): the pool and
+//! settings, the axum router over them, and `handle` for callers that hold a whole request
+//! (the tests, the benchmark).
+
+use std::sync::Arc;
+
+use axum::Router;
+use http::Request;
+use serde_json::Value;
+use tower::ServiceExt;
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower_layer::Layer;
+
+use super::body::{decode, parse_json};
+use super::response::{ApiError, HttpResponse};
+use super::HttpConfig;
+use crate::db::Pool;
+
+/// The OpenAPI 3.1 description served at `/openapi.json`.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// The API: a pool and settings.
+pub struct HttpIngest {
+    pub(super) pool: Pool,
+    pub(super) config: HttpConfig,
+}
+
+/// The router as a service, a trailing slash trimmed before routing (`/ingest/` is
+/// `/ingest`): what Lambda and `telemetry serve` run.
+pub type HttpService = NormalizePath<Router>;
+
+impl HttpIngest {
+    /// The API over `pool`.
+    pub fn new(pool: Pool, config: HttpConfig) -> Self {
+        Self { pool, config }
+    }
+
+    /// The routes as a service.
+    pub fn service(self: Arc<Self>) -> HttpService {
+        NormalizePathLayer::trim_trailing_slash().layer(super::routes::router(self))
+    }
+
+    /// Answers one whole request; every failure is a JSON error response.
+    pub async fn handle(self: &Arc<Self>, req: Request<Vec<u8>>) -> HttpResponse {
+        let req = req.map(axum::body::Body::from);
+        let resp = match self.clone().service().oneshot(req).await {
+            Ok(resp) => resp,
+            Err(never) => match never {},
+        };
+        let (parts, body) = resp.into_parts();
+        // Every body is an in-memory JSON document: reading it cannot fail.
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        http::Response::from_parts(parts, bytes.to_vec())
+    }
+
+    /// The request's body decoded (gzip, limits) and parsed as JSON.
+    pub(super) fn json_body(&self, req: &Request<Vec<u8>>) -> Result<Value, ApiError> {
+        let bytes = decode(req.headers(), req.body(), &self.config.limits)?;
+        parse_json(&bytes)
+    }
+}

@@ -1,0 +1,167 @@
+//! `POST /ingest` (bearer key) and `POST /p/{token}/ingest` (public token, rate limited):
+//! event batches, each event accepted, a duplicate or rejected by its path, written with the
+//! batch's outbox event in one transaction. A `briefings`/`jobs` body goes to `records`.
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use http::{Request, StatusCode};
+use serde_json::{json, Value};
+
+use super::llm_calls::announce_batch;
+use super::records::{has_records, store_records};
+use crate::db::DbError;
+use crate::http::app::HttpIngest;
+use crate::http::auth::Caller;
+use crate::http::events::{validate, Batch, Rejection};
+use crate::http::response::{json_response, ApiError, HttpResponse};
+use crate::http::results::{every_item_rejected, outcome_status};
+use crate::store::events::{insert_events, insert_events_each};
+use crate::store::keys::count_usage;
+
+pub(super) async fn ingest_public(
+    api: &HttpIngest,
+    caller: &Caller,
+    req: &Request<Vec<u8>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = api.json_body(req)?;
+    let now = Utc::now();
+    let batch = checked(api, &body, now)?;
+    // Only events that can be stored count against the token: a malformed batch is a
+    // 400 or 413, never a lock-out.
+    let n = batch.events.len();
+    let window = now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now);
+    let client = api.pool.get().await.map_err(DbError::from)?;
+    let used = count_usage(
+        &**client,
+        caller.key_id,
+        window,
+        i32::try_from(n).unwrap_or(i32::MAX),
+    )
+    .await?;
+    drop(client);
+    let limit = api.config.public_events_per_minute;
+    if u32::try_from(used).unwrap_or(u32::MAX) > limit {
+        let wait = (window + TimeDelta::minutes(1) - now).num_seconds().max(1);
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("this public token may post {limit} events per minute"),
+        )
+        .details(json!({"limit_per_minute": limit}))
+        .retry_after(u64::try_from(wait).unwrap_or(60)));
+    }
+    store_events(api, caller, batch).await
+}
+
+pub(super) async fn ingest_events(
+    api: &HttpIngest,
+    caller: &Caller,
+    req: &Request<Vec<u8>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = api.json_body(req)?;
+    if has_records(&body) {
+        return store_records(&api.pool, &caller.project_id, &body).await;
+    }
+    let batch = checked(api, &body, Utc::now())?;
+    store_events(api, caller, batch).await
+}
+
+/// The events of `body`, each valid or rejected; 400 or 413 for a bad batch.
+fn checked(api: &HttpIngest, body: &Value, received_at: DateTime<Utc>) -> Result<Batch, ApiError> {
+    validate(body, received_at, &api.config.limits).map_err(|e| {
+        let (status, code) = if e.too_many {
+            (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+        } else {
+            (StatusCode::BAD_REQUEST, "invalid_batch")
+        };
+        ApiError::new(status, code, e.reason).details(json!({"path": e.path}))
+    })
+}
+
+async fn store_events(
+    api: &HttpIngest,
+    caller: &Caller,
+    batch: Batch,
+) -> Result<HttpResponse, ApiError> {
+    if batch.events.is_empty() {
+        return Err(every_item_rejected(
+            &batch
+                .rejected
+                .iter()
+                .map(|r| {
+                    json!({
+                        "index": r.index, "status": "rejected", "reason": r.reason, "path": r.path,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        ));
+    }
+    let mut client = api.pool.get().await.map_err(DbError::from)?;
+    let events: Vec<_> = batch.events.iter().map(|(_, e)| e.clone()).collect();
+    let mut tx = tokio_postgres::Client::transaction(&mut client)
+        .await
+        .map_err(DbError::from)?;
+    let stored: Vec<Result<bool, DbError>> =
+        match insert_events(&tx, &caller.project_id, &events).await {
+            Ok(s) => s.into_iter().map(Ok).collect(),
+            Err(e) if e.is_data_error() => {
+                // The database refused one event's value: store the others one by one.
+                tx.rollback().await.map_err(DbError::from)?;
+                tx = tokio_postgres::Client::transaction(&mut client)
+                    .await
+                    .map_err(DbError::from)?;
+                insert_events_each(&mut tx, &caller.project_id, &events).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let total = batch.events.len() + batch.rejected.len();
+    let mut rejected = batch.rejected;
+    for ((i, _), s) in batch.events.iter().zip(&stored) {
+        if let Err(e) = s {
+            rejected.push(Rejection {
+                index: *i,
+                reason: format!("refused by the database: {}", e.server_message()),
+                path: format!("$.batch[{i}]"),
+            });
+        }
+    }
+    let new = stored.iter().filter(|s| matches!(s, Ok(true))).count();
+    let kept = stored.iter().filter(|s| s.is_ok()).count();
+    let rejects: Vec<Value> = rejected
+        .iter()
+        .map(|r| json!({"index": r.index, "reason": r.reason, "path": r.path}))
+        .collect();
+    if kept > 0 {
+        announce_batch(&tx, &caller.project_id, "events", new, kept - new, &rejects).await?;
+        tx.commit().await.map_err(DbError::from)?;
+    }
+    let mut results = vec![Value::Null; total];
+    let mut accepted = 0;
+    for ((i, e), s) in batch.events.iter().zip(&stored) {
+        if let Ok(new) = s {
+            accepted += usize::from(*new);
+            results[*i] = json!({
+                "index": i,
+                "status": if *new { "accepted" } else { "duplicate" },
+                "insert_id": e.insert_id,
+            });
+        }
+    }
+    for r in &rejected {
+        results[r.index] = json!({
+            "index": r.index, "status": "rejected", "reason": r.reason, "path": r.path,
+        });
+    }
+    if kept == 0 {
+        return Err(every_item_rejected(&results));
+    }
+    let summary = json!({
+        "accepted": accepted,
+        "duplicate": kept - accepted,
+        "rejected": rejected.len(),
+        "results": results,
+    });
+    Ok(json_response(
+        outcome_status(kept, rejected.len()),
+        &summary,
+    ))
+}
