@@ -9,7 +9,7 @@ use lambda_http::http::Method;
 use lambda_http::{service_fn, Body, Error, Request, Response};
 use telemetry_shared::config::Config;
 use telemetry_shared::db::{make_pool, Workload};
-use telemetry_shared::http::{HttpConfig, HttpIngest};
+use telemetry_shared::http::{respond, HttpConfig, HttpIngest};
 use telemetry_shared::outbox::Relayer;
 use telemetry_shared::secrets::{extension_url, read_secret};
 
@@ -27,14 +27,14 @@ async fn main() -> Result<(), Error> {
     // Connections are opened on first use, not here: a cold start does not wait for them.
     let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Request)?;
     let relayer = Relayer::from_env(pool.clone(), None).await;
-    let api = Arc::new(HttpIngest::new(pool, http));
-    let (api, relayer) = (&api, &relayer);
+    let service = Arc::new(HttpIngest::new(pool, http)).service();
+    let (service, relayer) = (&service, &relayer);
 
     lambda_http::run(service_fn(move |req: Request| async move {
         let (parts, body) = req.into_parts();
         let req = lambda_http::http::Request::from_parts(parts, body.to_vec());
         let write = req.method() == Method::POST;
-        let resp = api.handle(req).await;
+        let resp = respond(service, req).await;
         // A stored write committed its outbox event: publish it before answering.
         if write && resp.status().is_success() {
             relayer.run(Duration::from_secs(2), None).await;

@@ -1,5 +1,5 @@
 //! The columns the pipeline writes, one constant each, `table::COLUMN`. They mirror the
-//! migrations; `tests/tests/columns.rs` compares every one with the migrated schema.
+//! migrations; `tests/tests/suite/columns.rs` compares every one with the migrated schema.
 
 #![allow(missing_docs)]
 

@@ -40,19 +40,10 @@ impl HttpIngest {
         NormalizePathLayer::trim_trailing_slash().layer(super::routes::router(self))
     }
 
-    /// Answers one whole request; every failure is a JSON error response.
+    /// Answers one whole request (building the routes for it: callers that answer many
+    /// build [`HttpIngest::service`] once and use [`respond`]).
     pub async fn handle(self: &Arc<Self>, req: Request<Vec<u8>>) -> HttpResponse {
-        let req = req.map(axum::body::Body::from);
-        let resp = match self.clone().service().oneshot(req).await {
-            Ok(resp) => resp,
-            Err(never) => match never {},
-        };
-        let (parts, body) = resp.into_parts();
-        // Every body is an in-memory JSON document: reading it cannot fail.
-        let bytes = axum::body::to_bytes(body, usize::MAX)
-            .await
-            .unwrap_or_default();
-        http::Response::from_parts(parts, bytes.to_vec())
+        respond(&self.clone().service(), req).await
     }
 
     /// The request's body decoded (gzip, limits) and parsed as JSON.
@@ -60,4 +51,19 @@ impl HttpIngest {
         let bytes = decode(req.headers(), req.body(), &self.config.limits)?;
         parse_json(&bytes)
     }
+}
+
+/// Answers one whole request with `service`; every failure is a JSON error response.
+pub async fn respond(service: &HttpService, req: Request<Vec<u8>>) -> HttpResponse {
+    let req = req.map(axum::body::Body::from);
+    let resp = match service.clone().oneshot(req).await {
+        Ok(resp) => resp,
+        Err(never) => match never {},
+    };
+    let (parts, body) = resp.into_parts();
+    // Every body is an in-memory JSON document: reading it cannot fail.
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    http::Response::from_parts(parts, bytes.to_vec())
 }

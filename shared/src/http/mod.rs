@@ -15,7 +15,7 @@ mod routes;
 pub mod serve;
 mod webhook;
 
-pub use app::{HttpIngest, HttpService, OPENAPI};
+pub use app::{respond, HttpIngest, HttpService, OPENAPI};
 pub use config::{HttpConfig, Limits};
 pub use events::{validate, Batch, BatchError, Rejection, MAX_NAME_CHARS};
 pub use keys::{generate, hash_matches, key_hash, parse_key, KeyKind, NewKey, ProjectId};

@@ -1,11 +1,9 @@
 //! `telemetry prices`, `prices set/unset`, `reprice` and the source comparison of `cost`, as
 //! a user runs them against a fresh database.
 
-mod common;
-
 use std::process::Output;
 
-use common::telemetry;
+use crate::common::telemetry;
 use telemetry_tests::TestDb;
 
 fn ok(out: &Output) -> String {

@@ -320,7 +320,7 @@ async fn migration_v13_keeps_stored_rows_as_five_minute_writes() {
     .await
     .expect("undo V13");
     c.batch_execute(include_str!(
-        "../../migrations/V13__cache_tiers_and_prices.sql"
+        "../../../migrations/V13__cache_tiers_and_prices.sql"
     ))
     .await
     .expect("V13");

@@ -1,10 +1,8 @@
 //! `telemetry cost`, `task` and `events` on an agent log ingested into a fresh database.
 
-mod common;
-
 use std::process::Output;
 
-use common::telemetry;
+use crate::common::telemetry;
 use telemetry_tests::TestDb;
 
 fn json(out: &Output) -> serde_json::Value {

@@ -2,13 +2,11 @@
 //! as on Lambda, a body limit enforced while reading, `/healthz` following the database, and
 //! a clean stop on SIGTERM.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::telemetry;
+use crate::common::telemetry;
 use serde_json::{json, Value};
 use telemetry_tests::{free_port, TestDb};
 

@@ -1,12 +1,10 @@
 //! `telemetry prune`, `relay`, `events --after` and `budget` against a fresh database, with
 //! archives and the event bus on a local AWS-compatible server (moto).
 
-mod common;
-
 use std::process::Output;
 
+use crate::common::{telemetry, telemetry_with};
 use chrono::Utc;
-use common::{telemetry, telemetry_with};
 use telemetry_tests::bus::BusSink;
 use telemetry_tests::prune::{seed, PruneEnv, ARCHIVE};
 

@@ -1,8 +1,6 @@
 //! `telemetry keys create|list|revoke` as a user runs them, on a fresh database.
 
-mod common;
-
-use common::telemetry;
+use crate::common::telemetry;
 use telemetry_tests::TestDb;
 
 fn text(b: &[u8]) -> String {

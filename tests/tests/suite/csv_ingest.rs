@@ -217,7 +217,7 @@ async fn migration_v8_derives_the_readers_keys_for_rows_stored_before_it() {
     .expect("scramble");
     assert_ne!(keys(&c).await, reader_keys);
     c.batch_execute(include_str!(
-        "../../migrations/V8__usage_csv_full_identity.sql"
+        "../../../migrations/V8__usage_csv_full_identity.sql"
     ))
     .await
     .expect("migration SQL");

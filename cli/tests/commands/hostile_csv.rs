@@ -3,12 +3,10 @@
 //! mid-file and a file whose every row is bad. Each case checks the exit code, the report
 //! (whose counts add up) and the rows stored.
 
-mod common;
-
 use std::io::Write;
 use std::path::PathBuf;
 
-use common::{telemetry, telemetry_with};
+use crate::common::{telemetry, telemetry_with};
 use serde_json::Value;
 use telemetry_tests::TestDb;
 

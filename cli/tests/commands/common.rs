@@ -10,8 +10,6 @@ pub fn telemetry(db: &TestDb, args: &[&str]) -> Output {
 }
 
 /// [`telemetry`] with more environment variables.
-// Not every test file that includes this module sets extra variables.
-#[allow(dead_code)]
 pub fn telemetry_with(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_telemetry"))
         .args(args)

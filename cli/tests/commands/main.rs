@@ -1,0 +1,14 @@
+//! The `telemetry` CLI as a user runs it, against a fresh database per test: one binary
+//! (one link of the dependency tree), one module per command.
+
+mod cli;
+mod common;
+mod db_faults;
+mod github;
+mod hostile_csv;
+mod keys;
+mod prices;
+mod prune;
+mod query;
+mod send;
+mod serve;

@@ -1,0 +1,33 @@
+//! The integration tests of the pipeline against real PostgreSQL, S3 (moto), GitHub (wiremock)
+//! and the HTTP handler, as one binary: one link of the dependency tree instead of one per
+//! file. The Lambda end-to-end tests, which start `cargo lambda watch`, stay binaries of
+//! their own so that two of them never build and start functions at once.
+
+mod columns;
+mod costs;
+mod coverage;
+mod csv_ingest;
+mod db_faults;
+mod fleet;
+mod github_client;
+mod github_faults;
+mod github_pages;
+mod github_sync;
+mod hostile_files;
+mod hostile_http;
+mod http_ingest;
+mod http_routes;
+mod jsonl_ingest;
+mod outbox;
+mod outbox_faults;
+mod outbox_replay;
+mod prune;
+mod prune_faults;
+mod s3_failures;
+mod s3_ingest;
+mod s3_versions;
+mod secrets;
+mod stats;
+mod tls;
+mod upsert;
+mod workflow_runs;
