@@ -16,6 +16,7 @@ mod github_sync;
 mod hostile_files;
 mod hostile_http;
 mod http_ingest;
+mod http_prices;
 mod http_routes;
 mod jsonl_ingest;
 mod outbox;
