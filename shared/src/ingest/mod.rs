@@ -6,6 +6,7 @@ mod format;
 mod parse;
 mod pipeline;
 mod report;
+mod tally;
 mod write;
 
 pub use coverage::target_from_path;

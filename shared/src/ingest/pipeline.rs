@@ -2,7 +2,7 @@
 //! own transaction, while the next is parsed; every record is counted, the run recorded in
 //! `ingest_runs`.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::io::Read;
 
 use tokio::sync::mpsc;
@@ -10,18 +10,14 @@ use tokio::sync::mpsc;
 use super::coverage::ingest_coverage;
 use super::format::{FileKind, Format};
 use super::parse::{parse_into, Batch};
+use super::tally::CostTally;
 use super::write::{write_batch, WriteFailure};
 use super::{IngestError, IngestReport, RejectedRow};
 use crate::csv::{HeaderError, DEFAULT_MAX_LINE_BYTES};
 use crate::db::{DbError, Pool};
-use crate::model::DedupKey;
 use crate::pricing::load_price_book;
-use crate::store::{
-    finish_ingest_run, record_progress, start_ingest_run, stored_cost, IngestRunOutcome,
-};
+use crate::store::{finish_ingest_run, record_progress, start_ingest_run, IngestRunOutcome};
 
-/// Distinct unknown model names kept for the report.
-const MAX_UNKNOWN_MODELS: usize = 50;
 /// Batches parsed ahead of the writer.
 const CHANNEL_DEPTH: usize = 2;
 
@@ -128,7 +124,7 @@ pub async fn ingest_file<R: Read + Send + 'static>(
         ingest_run_id: Some(run_id),
         ..IngestReport::default()
     };
-    let mut stored = HashSet::new();
+    let mut tally = CostTally::for_format(kind.format);
     let mut failure: Option<IngestError> = None;
     while let Some(msg) = rx.recv().await {
         let batch = match msg {
@@ -179,7 +175,7 @@ pub async fn ingest_file<R: Read + Send + 'static>(
             if refused.contains(line) {
                 continue;
             }
-            stored.insert(call.dedup_key);
+            tally.add(call);
         }
         if let Err(e) = record_progress(&**client, run_id, &report).await {
             // The batch is committed; the next write or the final record reports the outage.
@@ -192,20 +188,12 @@ pub async fn ingest_file<R: Read + Send + 'static>(
     // Dropping the receiver stops the parser at its next send.
     drop(rx);
     let _ = parser.await;
-    // The cost of what the file stored, read back: a response streamed as several lines
-    // is one row, at its final usage.
-    // Not after losing the database: the run fails either way, and a second wait for a
-    // connection that is gone would only delay saying so.
+    // The cost of what the file stored. Not after losing the database: the run fails
+    // either way, and a second wait for a connection that is gone would only delay saying so.
     let lost = matches!(&failure, Some(e) if e.is_retryable());
     if !lost {
-        let keys: Vec<DedupKey> = stored.into_iter().collect();
-        match stored_cost(&**client, &keys, MAX_UNKNOWN_MODELS).await {
-            Ok(c) => {
-                report.cost_usd = c.usd;
-                report.unpriced_rows = c.unpriced;
-                report.unknown_models = c.unknown_models;
-            }
-            Err(e) => failure = failure.or(Some(e.into())),
+        if let Err(e) = tally.finish(&**client, &mut report).await {
+            failure = failure.or(Some(e.into()));
         }
     }
 

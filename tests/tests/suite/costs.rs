@@ -355,3 +355,49 @@ async fn migration_v13_keeps_stored_rows_as_five_minute_writes() {
     assert_eq!((again.inserted, again.updated, again.duplicates), (0, 0, 2));
     db.drop_db().await;
 }
+
+/// usage.csv rows are summed as written (no key set for a 1 GB file): the figure must still
+/// be the stored one, an unknown model unpriced, and a re-upload the same.
+#[tokio::test]
+async fn a_csv_reports_the_cost_it_stored() {
+    let db = TestDb::new("costs_csv").await;
+    let body = "timestamp,model,prompt_tokens,completion_tokens\n\
+        2026-11-20T08:00:00Z,claude-sonnet-4-5,1000,100\n\
+        2026-11-20T08:00:00Z,claude-sonnet-4-5,1000,100\n\
+        2026-11-20T08:00:01Z,gpt-4o,2000,10\n\
+        2026-11-20T08:00:02Z,acme-llm,5,5\n";
+    let source = SourceInfo {
+        kind: "usage_csv".into(),
+        uri: "usage.csv".into(),
+        version: None,
+    };
+    let csv = |body: &'static str| {
+        ingest_file(
+            &db.pool,
+            Cursor::new(body.as_bytes().to_vec()),
+            FileKind::from_name("usage.csv").expect("kind"),
+            &source,
+            IngestOptions::new(2),
+        )
+    };
+    // Two identical Sonnet rows are two calls: 2 x (1,000 x 3 + 100 x 15) = 9,000 per
+    // million, plus gpt-4o 2,000 x 2.5 + 10 x 10 = 5,100.
+    let want = (9_000.0 + 5_100.0) / 1e6;
+    for _ in 0..2 {
+        let r = csv(body).await.expect("ingest");
+        assert_eq!(r.cost_usd, want, "{r:?}");
+        assert_eq!(
+            (r.unpriced_rows, r.unknown_models.clone()),
+            (1, vec!["acme-llm".to_string()])
+        );
+    }
+    let stored: f64 = db
+        .client()
+        .await
+        .query_one("SELECT sum(estimated_cost)::float8 FROM llm_calls", &[])
+        .await
+        .expect("sum")
+        .get(0);
+    assert_eq!(stored, want);
+    db.drop_db().await;
+}
