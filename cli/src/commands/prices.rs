@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use telemetry_shared::db::Workload;
 use telemetry_shared::pricing::{
     load_overrides, load_price_book, normalize_model, remove_override, reprice, set_override,
-    ModelPrice, PriceBook, RepriceFilter, RepriceReport,
+    ModelPrice, PriceBook, Rates, RepriceFilter, RepriceReport,
 };
 
 use super::stats::{parse_since, usd};
@@ -46,7 +46,7 @@ pub async fn summary(db: &DbArgs, json: bool) -> anyhow::Result<()> {
             .iter()
             .map(|o| {
                 let mut r = vec![o.model.clone()];
-                r.extend(rate_cells(&o.price));
+                r.extend(rate_cells(o.price.base_rates()));
                 r.push(o.version.clone());
                 r
             })
@@ -70,15 +70,18 @@ fn rate(v: f64) -> String {
     format!("{v}")
 }
 
-fn rate_cells(p: &ModelPrice) -> Vec<String> {
-    let cw = p.cache_write.unwrap_or(p.input);
-    vec![
-        rate(p.input),
-        rate(p.output),
-        rate(p.cache_read.unwrap_or(p.input)),
-        rate(cw),
-        rate(p.cache_write_1h.unwrap_or(cw)),
-    ]
+/// The cells of `r` with every fallback applied, as a call is billed.
+fn rate_cells(r: Rates) -> Vec<String> {
+    let r = r.resolved();
+    [r.input, r.output]
+        .into_iter()
+        .chain(
+            [r.cache_read, r.cache_write, r.cache_write_1h]
+                .into_iter()
+                .flatten(),
+        )
+        .map(rate)
+        .collect()
 }
 
 /// `prices MODEL`: the rates that bill `model`, and how the name reached them.
@@ -122,27 +125,14 @@ pub async fn show(db: &DbArgs, model: &str, json: bool) -> anyhow::Result<()> {
         p.version
     );
     println!("USD per million tokens:\n");
-    let mut rows = vec![tier_row("standard", p.price)];
+    let base = p.price.base_rates();
+    let mut rows = vec![tier_row("standard", base)];
     for lc in &p.price.long_context {
-        let mut tier = p.price.clone();
-        tier.input = lc.input;
-        tier.output = lc.output;
-        tier.cache_read = lc.cache_read.or(p.price.cache_read);
-        tier.cache_write = lc.cache_write.or(p.price.cache_write);
-        tier.cache_write_1h = lc.cache_write_1h.or(p.price.cache_write_1h);
-        rows.push(tier_row(
-            &format!("prompt > {}k tokens", lc.above_tokens / 1000),
-            &tier,
-        ));
+        let label = format!("prompt > {}k tokens", lc.above_tokens / 1000);
+        rows.push(tier_row(&label, lc.over(base)));
     }
     for (name, st) in &p.price.service_tiers {
-        let mut tier = p.price.clone();
-        tier.input = st.input;
-        tier.output = st.output;
-        tier.cache_read = st.cache_read;
-        tier.cache_write = st.cache_write;
-        tier.cache_write_1h = st.cache_write_1h;
-        rows.push(tier_row(&format!("{name} service tier"), &tier));
+        rows.push(tier_row(&format!("{name} service tier"), st.rates()));
     }
     print!(
         "{}",
@@ -167,9 +157,9 @@ pub async fn show(db: &DbArgs, model: &str, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn tier_row(label: &str, p: &ModelPrice) -> Vec<String> {
+fn tier_row(label: &str, rates: Rates) -> Vec<String> {
     let mut r = vec![label.to_string()];
-    r.extend(rate_cells(p));
+    r.extend(rate_cells(rates));
     r
 }
 

@@ -156,16 +156,30 @@ impl PriceTable {
 }
 
 impl ModelPrice {
-    /// The rates that bill `t`: the highest long-context tier its prompt passes, else base.
-    pub fn rates_for(&self, t: &Tokens) -> Rates {
-        let base = Rates {
+    /// The standard tier's rates, before fallbacks.
+    pub fn base_rates(&self) -> Rates {
+        Rates {
             input: self.input,
             output: self.output,
             cache_read: self.cache_read,
             cache_write: self.cache_write,
             cache_write_1h: self.cache_write_1h,
-        };
-        tier_rates(base, &self.long_context, t.prompt_total())
+        }
+    }
+
+    /// The rates that bill `t`: the highest long-context tier its prompt passes (the whole
+    /// call moves up), else the standard tier.
+    pub fn rates_for(&self, t: &Tokens) -> Rates {
+        let prompt = t.prompt_total();
+        match self
+            .long_context
+            .iter()
+            .filter(|lc| prompt > lc.above_tokens)
+            .max_by_key(|lc| lc.above_tokens)
+        {
+            Some(lc) => lc.over(self.base_rates()),
+            None => self.base_rates(),
+        }
     }
 
     /// USD for `t`, rounded to the column's 8 decimals so that re-ingests compare equal.
@@ -196,26 +210,35 @@ impl Rates {
     }
 }
 
-/// `base`, or the highest tier of `tiers` that `prompt` exceeds (the whole call moves up).
-fn tier_rates(base: Rates, tiers: &[LongContext], prompt: u64) -> Rates {
-    let Some(lc) = tiers
-        .iter()
-        .filter(|lc| prompt > lc.above_tokens)
-        .max_by_key(|lc| lc.above_tokens)
-    else {
-        return base;
-    };
-    let cache_read = lc.cache_read.or(base.cache_read).unwrap_or(lc.input);
-    let cache_write = lc.cache_write.or(base.cache_write).unwrap_or(lc.input);
-    Rates {
-        input: lc.input,
-        output: lc.output,
-        cache_read: Some(cache_read),
-        cache_write: Some(cache_write),
-        cache_write_1h: Some(
-            lc.cache_write_1h
-                .or(base.cache_write_1h)
-                .unwrap_or(cache_write),
-        ),
+impl LongContext {
+    /// This tier's rates, a cache rate it leaves out taken from `base`, else from its own
+    /// input (reads, 5-minute writes) or 5-minute write (1-hour writes).
+    pub fn over(&self, base: Rates) -> Rates {
+        let cache_read = self.cache_read.or(base.cache_read).unwrap_or(self.input);
+        let cache_write = self.cache_write.or(base.cache_write).unwrap_or(self.input);
+        Rates {
+            input: self.input,
+            output: self.output,
+            cache_read: Some(cache_read),
+            cache_write: Some(cache_write),
+            cache_write_1h: Some(
+                self.cache_write_1h
+                    .or(base.cache_write_1h)
+                    .unwrap_or(cache_write),
+            ),
+        }
+    }
+}
+
+impl ServiceTier {
+    /// This service tier's standard rates, before fallbacks.
+    pub fn rates(&self) -> Rates {
+        Rates {
+            input: self.input,
+            output: self.output,
+            cache_read: self.cache_read,
+            cache_write: self.cache_write,
+            cache_write_1h: self.cache_write_1h,
+        }
     }
 }

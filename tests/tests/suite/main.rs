@@ -5,6 +5,7 @@
 
 mod columns;
 mod costs;
+mod costs_migration;
 mod coverage;
 mod csv_ingest;
 mod db_faults;
