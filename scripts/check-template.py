@@ -1,7 +1,7 @@
 """Checks on template.yaml that cfn-lint does not make (run by scripts/test):
 every schedule expression is valid, every function's CodeUri is a workspace crate whose
 binary matches BuildProperties.Binary, every function has a log group and an errors alarm
-and may publish to the event bus it relays to, every S3 call a function's code makes is
+and may publish to the event bus exactly when its code relays the outbox, every S3 call a function's code makes is
 allowed by its policy (moto checks no IAM), and the HTTP API's routes use real methods and are
 exactly the routes of the OpenAPI file."""
 
@@ -49,20 +49,26 @@ for name, fn in functions.items():
     )
     if not alarmed:
         problems.append(f"{name}: no alarm on its Errors metric")
-    # Every function relays the outbox (EVENT_BUS_NAME in Globals): each needs PutEvents on it.
+    # PutEvents on the bus exactly for the functions whose code relays the outbox (least
+    # privilege: http-ingest never publishes, the prune schedule does it for it).
     statements = [
         st
         for pol in props.get("Policies", [])
         if isinstance(pol, dict)
         for st in pol.get("Statement", [])
     ]
-    if not any(
+    may_publish = any(
         st.get("Action") == "events:PutEvents" and st.get("Resource") == {"Fn::GetAtt": ["EventBus", "Arn"]}
         for st in statements
-    ):
-        problems.append(f"{name}: no events:PutEvents on EventBus (it relays the outbox)")
+    )
+    main = ROOT / props["CodeUri"] / "src" / "main.rs"
+    relays = main.exists() and "Relayer" in main.read_text()
+    if relays and not may_publish:
+        problems.append(f"{name}: no events:PutEvents on EventBus (its code relays the outbox)")
+    if may_publish and not relays:
+        problems.append(f"{name}: events:PutEvents granted but its code never relays the outbox")
 # S3 permissions, derived from the code: each ObjectStore method of the S3 adapter
-# (shared/src/s3/store.rs) needs the IAM actions of the SDK calls in its body, and each
+# (shared/src/objects.rs) needs the IAM actions of the SDK calls in its body, and each
 # function needs those of the methods its code calls.
 SDK_ACTIONS = {
     "get_object": "s3:GetObject",
@@ -73,7 +79,7 @@ SDK_ACTIONS = {
     "delete_object": "s3:DeleteObject",
 }
 STORE_CALLERS = {"S3IngestFunction": ["shared/src/s3/handler.rs"], "PruneFunction": ["shared/src/prune"]}
-store_src = (ROOT / "shared/src/s3/store.rs").read_text()
+store_src = (ROOT / "shared/src/objects.rs").read_text()
 adapter = store_src[store_src.index("impl ObjectStore for S3ObjectStore"):]
 method_actions = {}
 for part in re.split(r"\n    async fn ", adapter)[1:]:

@@ -55,8 +55,7 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Agent events of the last period, optionally of one type; or, with --after, the
-    /// outbox events (the facts published to EventBridge) after a cursor.
+    /// Agent events (triggers, decisions, ...) of the last period, optionally of one type.
     Events {
         /// Event type (trigger, decision, ...).
         #[arg(long = "type")]
@@ -67,15 +66,24 @@ pub(crate) enum Command {
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
-        /// Outbox events after this cursor (0 for all), instead of agent events.
-        #[arg(long, conflicts_with_all = ["event_type", "last"])]
+        /// Moved to `telemetry outbox --after N` (kept to say so).
+        #[arg(long, hide = true)]
         after: Option<i64>,
-        /// With --after: only this project's events.
-        #[arg(long, requires = "after")]
+    },
+    /// Outbox events (the facts published to EventBridge) after a cursor, oldest first.
+    Outbox {
+        /// Events after this cursor (0, the default, for all).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// Only this project's events.
+        #[arg(long)]
         project: Option<String>,
-        /// With --after: at most this many events.
-        #[arg(long, default_value_t = 100, requires = "after")]
+        /// At most this many events.
+        #[arg(long, default_value_t = 100)]
         limit: i64,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Retention: archive rows past their table's retention to ARCHIVE_BUCKET, then delete
     /// them in batches; a report per table.

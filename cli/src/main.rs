@@ -86,12 +86,10 @@ async fn main() -> ExitCode {
         } => commands::query::cost(&db, today, since.as_deref(), by.as_deref(), json).await,
         Command::Task { id, json } => commands::query::task(&db, &id, json).await,
         Command::Events {
-            after: Some(after),
-            project,
-            limit,
-            json,
-            ..
-        } => commands::query::outbox(&db, after, project.as_deref(), limit, json).await,
+            after: Some(after), ..
+        } => Err(anyhow::anyhow!(
+            "`telemetry events --after` is now `telemetry outbox --after {after}`"
+        )),
         Command::Events {
             event_type,
             last,
@@ -101,6 +99,12 @@ async fn main() -> ExitCode {
             let last = last.as_deref().unwrap_or("24h");
             commands::query::events(&db, event_type.as_deref(), last, json).await
         }
+        Command::Outbox {
+            after,
+            project,
+            limit,
+            json,
+        } => commands::query::outbox(&db, after, project.as_deref(), limit, json).await,
         Command::Prune {
             dry_run,
             retain,

@@ -20,3 +20,16 @@ ensure_tools() {
     $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs >&2
   fi
 }
+
+# mdbook, pinned, built once from crates.io into TELEMETRY_TOOLS (no default features: the
+# book is only built, never served or watched).
+MDBOOK_VERSION=0.5.4
+ensure_mdbook() {
+  local tools=${TELEMETRY_TOOLS:-$HOME/.cache/telemetry-tools}
+  if ! "$tools/bin/mdbook" --version 2>/dev/null | grep -q "v$MDBOOK_VERSION"; then
+    echo "installing mdbook $MDBOOK_VERSION from crates.io into $tools" >&2
+    cargo install --quiet --locked mdbook --version "$MDBOOK_VERSION" \
+      --no-default-features --features search --root "$tools" >&2
+  fi
+  export PATH="$tools/bin:$PATH"
+}

@@ -1,6 +1,10 @@
 //! Typed configuration loaded once from the environment (at cold start or CLI start-up).
 
+use crate::failure::Retryable;
 use std::fmt;
+
+use crate::failure::Failure;
+use crate::secrets::{SecretError, SecretSource};
 
 /// Everything the shared code needs from the environment.
 #[derive(Clone)]
@@ -31,6 +35,17 @@ pub enum ConfigError {
     },
 }
 
+impl Retryable for ConfigError {
+    /// A setting is wrong until someone changes it.
+    fn is_retryable(&self) -> bool {
+        false
+    }
+
+    fn boundary(&self) -> &'static str {
+        "Config"
+    }
+}
+
 /// Default rows per ingest transaction: large enough to amortise a round trip, small enough
 /// that a failed batch is cheap to retry and memory stays flat.
 pub const DEFAULT_BATCH_ROWS: usize = 5_000;
@@ -46,22 +61,25 @@ impl Config {
     /// Parameters and Secrets extension (`DATABASE_SSLMODE`, default `verify-full`, and
     /// `DATABASE_HOST`, an RDS Proxy endpoint, apply to a URL built from an RDS secret). The
     /// functions call this.
-    pub async fn load() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn load() -> Result<Self, Failure> {
         let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let url = match (get("DATABASE_URL"), get("DATABASE_SECRET_ARN")) {
-            (Some(url), _) => url,
-            (None, Some(arn)) => {
-                let secret =
-                    crate::secrets::read_secret_string(&crate::secrets::extension_url(), &arn)
-                        .await?;
+        let source =
+            SecretSource::from_lookup(&get, &["DATABASE_URL"], "DATABASE_SECRET_ARN", None).ok_or(
+                ConfigError::Missing("DATABASE_URL (or DATABASE_SECRET_ARN)"),
+            )?;
+        let url = match &source {
+            SecretSource::Env { value, .. } => value.clone(),
+            SecretSource::Manager { id, .. } => {
+                let secret = source.resolve().await?;
                 crate::db::url_from_secret(
                     &secret,
                     get("DATABASE_SSLMODE").as_deref(),
                     get("DATABASE_HOST").as_deref(),
-                )?
-            }
-            (None, None) => {
-                return Err(ConfigError::Missing("DATABASE_URL (or DATABASE_SECRET_ARN)").into())
+                )
+                .map_err(|reason| SecretError::Malformed {
+                    id: id.clone(),
+                    reason,
+                })?
             }
         };
         Ok(Self::from_lookup(|k| {

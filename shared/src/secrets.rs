@@ -2,7 +2,10 @@
 //! Extension (a local HTTP endpoint the extension layer serves inside the Lambda sandbox), so
 //! no SDK client is needed and the value never appears in the template or environment.
 
+use std::fmt;
 use std::time::Duration;
+
+use crate::failure::Retryable;
 
 /// Why a secret could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -35,14 +38,18 @@ pub enum SecretError {
     },
 }
 
-impl SecretError {
+impl Retryable for SecretError {
     /// True when a later attempt may succeed.
-    pub fn is_retryable(&self) -> bool {
+    fn is_retryable(&self) -> bool {
         match self {
             SecretError::Unreachable { .. } => true,
             SecretError::Refused { status, .. } => *status >= 500 || *status == 429,
             SecretError::Malformed { .. } => false,
         }
+    }
+
+    fn boundary(&self) -> &'static str {
+        "Secrets"
     }
 }
 
@@ -118,4 +125,80 @@ pub async fn read_secret_string(base_url: &str, id: &str) -> Result<String, Secr
         .and_then(|v| v.as_str())
         .ok_or_else(|| malformed("no SecretString (binary secrets are not supported)"))?;
     Ok(secret.to_string())
+}
+
+/// Where a secret value comes from, the one way every function resolves its secrets: the
+/// value itself in an environment variable (local runs, the CLI), or a Secrets Manager
+/// secret named by another variable and read through the extension (in AWS).
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// The value, from variable `var`.
+    Env {
+        /// The variable that held it.
+        var: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// Secret `id`, from variable `var`; a JSON secret holds the value under `field`
+    /// (`None`: the whole `SecretString`).
+    Manager {
+        /// The variable that named it.
+        var: &'static str,
+        /// Secret ARN or name.
+        id: String,
+        /// The JSON field holding the value.
+        field: Option<&'static str>,
+    },
+}
+
+impl SecretSource {
+    /// The first of `plain` set to a non-blank value, else the secret named by `arn`;
+    /// `None` when neither is set.
+    pub fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        plain: &[&'static str],
+        arn: &'static str,
+        field: Option<&'static str>,
+    ) -> Option<Self> {
+        let set = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        plain
+            .iter()
+            .find_map(|var| set(var).map(|value| SecretSource::Env { var, value }))
+            .or_else(|| {
+                set(arn).map(|id| SecretSource::Manager {
+                    var: arn,
+                    id,
+                    field,
+                })
+            })
+    }
+
+    /// The variable it came from.
+    pub fn var(&self) -> &'static str {
+        match self {
+            SecretSource::Env { var, .. } | SecretSource::Manager { var, .. } => var,
+        }
+    }
+
+    /// The value; a Secrets Manager secret is read now, through the extension.
+    pub async fn resolve(&self) -> Result<String, SecretError> {
+        match self {
+            SecretSource::Env { value, .. } => Ok(value.clone()),
+            SecretSource::Manager { id, field, .. } => match field {
+                Some(field) => read_secret(&extension_url(), id, field).await,
+                None => read_secret_string(&extension_url(), id).await,
+            },
+        }
+    }
+}
+
+impl fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretSource::Env { var, .. } => write!(f, "Env({var}, <redacted>)"),
+            SecretSource::Manager { var, id, field } => {
+                write!(f, "Manager({var}: {id}, field {field:?})")
+            }
+        }
+    }
 }

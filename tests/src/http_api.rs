@@ -5,10 +5,10 @@
 use std::io::Write;
 
 use serde_json::{json, Value};
+use telemetry_shared::http::store::keys::{ensure_project, insert_key};
 use telemetry_shared::http::{
     generate, HttpConfig, HttpIngest, KeyKind, Limits, ProjectId, OPENAPI,
 };
-use telemetry_shared::store::keys::{ensure_project, insert_key};
 
 use crate::openapi::{validate_error, validate_response};
 use crate::{apigw, TestDb};

@@ -7,14 +7,14 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
+use telemetry_shared::github::store::upsert_workflow_runs;
 use telemetry_shared::github::WorkflowRun;
+use telemetry_shared::http::store::events::{insert_events, TelemetryEvent};
 use telemetry_shared::ingest::{ingest_file, FileKind, IngestOptions, SourceInfo};
 use telemetry_shared::prune::{PruneConfig, RetentionPlan};
 use telemetry_shared::s3::{
     ObjectStore, S3Ingest, S3IngestConfig, S3ObjectStore, StoreError, StoredObject, Version,
 };
-use telemetry_shared::store::events::{insert_events, TelemetryEvent};
-use telemetry_shared::store::upsert_workflow_runs;
 
 use crate::s3::{bucket_on, BUCKET};
 use crate::{Moto, TestDb};

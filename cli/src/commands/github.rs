@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 use chrono::NaiveDate;
+use telemetry_shared::github::store::state::{add_repository, remove_repository};
 use telemetry_shared::github::{
     parse_repositories, repositories, run_sync, GitHubConfig, Repository, ReqwestGitHub, SyncReport,
 };
-use telemetry_shared::store::github_sync::{add_repository, remove_repository};
 use tokio::time::Instant;
 
 use super::{hint_migrate, DbArgs};
@@ -34,7 +34,7 @@ pub async fn ingest(
         .map(|r| Repository::parse(r).map_err(|e| anyhow!("--repo: {e}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let cfg = GitHubConfig::from_env()?;
-    let token = cfg.token.resolve().await?;
+    let token = cfg.token().await?;
     let api = ReqwestGitHub::new(token.expose())?;
     let pool = db.pool_for(Workload::Sync).await?;
     let deadline = Instant::now() + Duration::from_secs(time_limit);

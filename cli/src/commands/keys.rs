@@ -1,8 +1,8 @@
 //! `telemetry keys create|list|revoke`: per-project write keys and public ingest tokens.
 
 use anyhow::{anyhow, bail, Context};
+use telemetry_shared::http::store::keys::{ensure_project, insert_key, list_keys, revoke_key};
 use telemetry_shared::http::{generate, KeyKind, ProjectId};
-use telemetry_shared::store::keys::{ensure_project, insert_key, list_keys, revoke_key};
 
 use super::{hint_migrate, DbArgs};
 use crate::output::{table, write_json};

@@ -1,4 +1,4 @@
-//! `telemetry prune`, `relay`, `events --after` and `budget` against a fresh database, with
+//! `telemetry prune`, `relay`, `outbox` and `budget` against a fresh database, with
 //! archives and the event bus on a local AWS-compatible server (moto).
 
 use std::process::Output;
@@ -91,17 +91,39 @@ async fn prune_reports_then_archives_and_the_outbox_replays_and_relays() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ARCHIVE_BUCKET is not set"));
 
-    let events = ok(&telemetry(db, &["events", "--after", "0"]));
+    let events = ok(&telemetry(db, &["outbox"]));
     assert!(
         events.contains("prune_completed") && events.contains("file_ingested"),
         "{events}"
     );
     let replay: serde_json::Value = serde_json::from_str(&ok(&telemetry(
         db,
-        &["events", "--after", "0", "--json", "--limit", "2"],
+        &["outbox", "--after", "0", "--json", "--limit", "2"],
     )))
     .expect("json");
     assert_eq!(replay.as_array().map(Vec::len), Some(2));
+    let cursor = replay[0]["id"].as_i64().expect("id");
+    let rest: serde_json::Value = serde_json::from_str(&ok(&telemetry(
+        db,
+        &[
+            "outbox",
+            "--after",
+            &cursor.to_string(),
+            "--json",
+            "--limit",
+            "1",
+        ],
+    )))
+    .expect("json");
+    assert_eq!(rest[0]["id"], replay[1]["id"], "the cursor moves on by one");
+    // The old spelling says where the command went instead of listing agent events.
+    let moved = telemetry(db, &["events", "--after", "0"]);
+    assert!(!moved.status.success());
+    assert!(
+        String::from_utf8_lossy(&moved.stderr).contains("telemetry outbox --after 0"),
+        "{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
 
     let refused = telemetry(db, &["relay"]);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("EVENT_BUS_NAME is not set"));

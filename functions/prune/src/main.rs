@@ -1,14 +1,16 @@
 //! prune: the nightly retention Lambda (archive to S3, then batched deletes) that also relays
-//! the outbox to EventBridge every 5 minutes and applies migrations on deploy. Wiring only:
+//! the outbox to EventBridge every minute and applies migrations on deploy. Wiring only:
 //! configuration, the pool, the S3 and EventBridge clients are built once at cold start; the
-//! work is in `telemetry_shared::prune`, `outbox` and `db`.
+//! work is in `telemetry_shared::prune`, `outbox` and `db`. A failed invocation is reported
+//! with its `Failure` type (`Retryable.ObjectStore`, `Retryable.EventBus`, ...).
 
 use std::time::Duration;
 
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::{json, Value};
 use telemetry_shared::config::{load_aws, Config};
-use telemetry_shared::db::{make_pool, migrate, CustomResourceRequest, Workload};
+use telemetry_shared::db::{make_pool, migrate, CustomResourceRequest, DbError, Workload};
+use telemetry_shared::failure::Failure;
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
 use telemetry_shared::prune::{prune, Action, PruneConfig, PruneRequest};
@@ -27,41 +29,55 @@ async fn main() -> Result<(), Error> {
     let (pool, store, prune_cfg, relayer) = (&pool, &store, &prune_cfg, &relayer);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        // The stack's migration step (a CloudFormation custom resource) comes here too.
-        if let Some(request) = CustomResourceRequest::from_event(&event.payload) {
-            return Ok(request.handle(pool).await?);
-        }
-        let deadline = deadline_from_epoch_ms(event.context.deadline);
-        let (key, report) = match Action::from_event(&event.payload)? {
-            Action::Migrate => {
-                let mut client = pool.get().await?;
-                ("migrated", json!(migrate(&mut client).await?))
+        let result = async {
+            // The stack's migration step (a CloudFormation custom resource) comes here too.
+            if let Some(request) = CustomResourceRequest::from_event(&event.payload) {
+                let sent = request.handle(pool).await;
+                return sent.map_err(|e| Failure::new("CloudFormation", true, e));
             }
-            Action::Relay => ("prune", Value::Null),
-            Action::Prune { dry_run } => {
-                let req = PruneRequest {
-                    now: chrono::Utc::now(),
-                    deadline: Some(deadline),
-                    dry_run,
-                };
-                let report = prune(pool, store, prune_cfg, req).await?;
-                tracing::info!(report = %serde_json::to_string(&report)?, "prune finished");
-                // An archive that could not be written fails the invocation (the alarm
-                // fires); a prune stopped by its deadline resumes the next night.
-                if let Some(e) = report.errors().first() {
-                    return Err(e.clone().into());
+            let deadline = deadline_from_epoch_ms(event.context.deadline);
+            let action =
+                Action::from_event(&event.payload).map_err(|e| Failure::permanent("Payload", e))?;
+            let (key, report) = match action {
+                Action::Migrate => {
+                    let mut client = pool.get().await.map_err(DbError::from)?;
+                    ("migrated", json!(migrate(&mut client).await?))
                 }
-                ("prune", serde_json::to_value(&report)?)
+                Action::Relay => ("prune", Value::Null),
+                Action::Prune { dry_run } => {
+                    let req = PruneRequest {
+                        now: chrono::Utc::now(),
+                        deadline: Some(deadline),
+                        dry_run,
+                    };
+                    let report = prune(pool, store, prune_cfg, req).await?;
+                    let line = serde_json::to_string(&report).unwrap_or_default();
+                    tracing::info!(report = %line, "prune finished");
+                    // An archive that could not be written fails the invocation (the alarm
+                    // fires); a prune stopped by its deadline resumes the next night.
+                    if let Some(e) = report.errors().first() {
+                        return Err(Failure::new("Archive", true, e));
+                    }
+                    ("prune", json!(report))
+                }
+            };
+            let relay = relayer.run(Duration::from_secs(60), Some(deadline)).await;
+            // A relay-only invocation that left events behind failed: say so to Lambda.
+            if report.is_null() {
+                if let Some(e) = relay.as_ref().and_then(|r| r.error.as_ref()) {
+                    let why = format!("the relay left events undelivered: {e}");
+                    return Err(Failure::new("EventBus", true, why));
+                }
             }
+            Ok(json!({key: report, "relay": relay}))
         };
-        let relay = relayer.run(Duration::from_secs(60), Some(deadline)).await;
-        // A relay-only invocation that left events behind failed: say so to Lambda.
-        if report.is_null() {
-            if let Some(e) = relay.as_ref().and_then(|r| r.error.as_ref()) {
-                return Err(format!("the relay left events undelivered: {e}").into());
+        result.await.map_err(|f| {
+            let f = f.logged();
+            Diagnostic {
+                error_type: f.error_type,
+                error_message: f.message,
             }
-        }
-        Ok::<Value, Error>(json!({key: report, "relay": relay}))
+        })
     }))
     .await
 }

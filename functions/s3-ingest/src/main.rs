@@ -1,13 +1,15 @@
 //! s3-ingest: the S3-triggered Lambda (S3 notifications or EventBridge "Object Created").
 //! Wiring only: configuration, the database pool and the S3 client are built once at cold
-//! start; every event goes to `telemetry_shared::s3::S3Ingest`, then the outbox is relayed.
+//! start; every notification goes to `telemetry_shared::s3::S3Ingest`, then the outbox is
+//! relayed. A failed invocation is reported with its `Failure` type (`Retryable.S3Ingest`).
 
 use std::time::Duration;
 
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::Value;
 use telemetry_shared::config::{load_aws, Config};
 use telemetry_shared::db::{make_pool, Workload};
+use telemetry_shared::failure::Failure;
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
 use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
@@ -32,13 +34,20 @@ async fn main() -> Result<(), Error> {
         // The files' `file_ingested` events are committed: publish them now.
         let deadline = deadline_from_epoch_ms(event.context.deadline);
         relayer.run(Duration::from_secs(30), Some(deadline)).await;
-        match outcome {
-            Ok(report) => Ok::<Value, Error>(serde_json::to_value(report)?),
+        let result = match outcome {
+            Ok(report) => serde_json::to_value(report).map_err(|e| Failure::permanent("Report", e)),
             Err(e) => {
-                tracing::error!(error = %e, report = ?e.report, "invocation failed; Lambda will retry");
-                Err(e.into())
+                tracing::warn!(report = ?e.report, "objects failed; Lambda will retry");
+                Err(Failure::from(e))
             }
-        }
+        };
+        result.map_err(|f| {
+            let f = f.logged();
+            Diagnostic {
+                error_type: f.error_type,
+                error_message: f.message,
+            }
+        })
     }))
     .await
 }

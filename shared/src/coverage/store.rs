@@ -81,3 +81,27 @@ pub async fn upsert_coverage(
         None => (false, false),
     })
 }
+
+/// A snapshot against `coverage_snapshots`.
+mod validate {
+    use super::CoverageSnapshot;
+    use crate::columns::tables::coverage_snapshots as cov;
+    use crate::columns::{Validate, ValueError};
+
+    impl Validate for CoverageSnapshot {
+        fn validate(&self) -> Result<(), ValueError> {
+            cov::REPOSITORY.check_str(&self.repository)?;
+            cov::BRANCH.check_opt_str(self.branch.as_deref())?;
+            cov::COMMIT_SHA.check_str(&self.commit_sha)?;
+            let n = &self.totals;
+            cov::LINES_COVERED.check_int(n.lines_covered)?;
+            cov::LINES_TOTAL.check_int(n.lines_total)?;
+            cov::BRANCHES_COVERED.check_opt_int(n.branches_covered)?;
+            cov::BRANCHES_TOTAL.check_opt_int(n.branches_total)?;
+            cov::FUNCTIONS_COVERED.check_opt_int(n.functions_covered)?;
+            cov::FUNCTIONS_TOTAL.check_opt_int(n.functions_total)?;
+            cov::CAPTURED_AT.check_time(self.captured_at)?;
+            cov::PROJECT_ID.check_opt_str(self.project_id.as_deref())
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Parsers for single CSV fields; each error is the reason text shown to the user.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
 
 const TIMESTAMP_FORMS: &str =
     "expected RFC 3339, YYYY-MM-DD HH:MM:SS[.fff] (UTC) or epoch seconds/milliseconds";
@@ -75,6 +76,23 @@ pub fn parse_count(column: &str, raw: &str, required: bool) -> Result<Option<u32
             .ok_or_else(|| format!("{column}: {s} is too large")),
         Err(_) => Err(format!("{column}: {s:?} is not a whole number")),
     }
+}
+
+/// A timestamp field of a JSON record (RFC 3339 string or epoch number), the first of
+/// `names` present, parsed like CSV timestamps.
+pub(crate) fn time_field(v: &Value, names: &[&str]) -> Result<DateTime<Utc>, String> {
+    for name in names {
+        match v.get(*name) {
+            Some(Value::String(s)) => {
+                return parse_timestamp(s).map_err(|e| format!("{name}: {e}"))
+            }
+            Some(Value::Number(n)) => {
+                return parse_timestamp(&n.to_string()).map_err(|e| format!("{name}: {e}"))
+            }
+            _ => {}
+        }
+    }
+    Err(format!("missing {}", names.join(" or ")))
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Errors at the database boundary, classified retryable (try again later) or not.
 
+use crate::failure::Retryable;
+
 /// A database operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -31,10 +33,10 @@ pub enum DbError {
     Migration(String),
 }
 
-impl DbError {
+impl Retryable for DbError {
     /// True when retrying later may succeed (connection lost, server shutting down,
     /// serialization failure); false for mistakes that will fail again.
-    pub fn is_retryable(&self) -> bool {
+    fn is_retryable(&self) -> bool {
         match self {
             DbError::Unavailable(_) | DbError::Timeout(_) => true,
             DbError::Query(e) => match e.code() {
@@ -56,6 +58,12 @@ impl DbError {
         }
     }
 
+    fn boundary(&self) -> &'static str {
+        "Database"
+    }
+}
+
+impl DbError {
     /// True when the server refused a value (SQLSTATE class 22 data exception or 23
     /// integrity constraint violation): the fault of one record, not of the batch.
     pub fn is_data_error(&self) -> bool {

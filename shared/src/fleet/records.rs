@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::http::ProjectId;
+use crate::project::ProjectId;
 
 /// A completed session summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,7 +113,7 @@ fn one_of(v: &Value, names: &[&str], allowed: &[&str]) -> Result<Option<String>,
 fn time(v: &Value, names: &[&str]) -> Result<Option<DateTime<Utc>>, String> {
     match get(v, names) {
         None => Ok(None),
-        Some(Value::String(_) | Value::Number(_)) => crate::jsonl::time_field(v, names).map(Some),
+        Some(Value::String(_) | Value::Number(_)) => crate::csv::time_field(v, names).map(Some),
         Some(other) => Err(format!("{}: expected a timestamp, found {other}", names[0])),
     }
 }
@@ -238,6 +238,61 @@ pub fn parse_job(v: &Value, key_project: Option<&str>) -> Result<JobRecord, Stri
         result: json(v, &["result", "result_json", "resultJson"])?,
         error: text(v, &["error"])?,
     })
+}
+
+/// Briefings and jobs against their columns.
+mod validate {
+    use super::{BriefingRecord, JobRecord};
+    use crate::columns::tables::{briefings as b, jobs as j};
+    use crate::columns::{Validate, ValueError};
+    use crate::fleet::FleetRecord;
+
+    impl Validate for BriefingRecord {
+        fn validate(&self) -> Result<(), ValueError> {
+            b::SESSION_ID.check_opt_str(self.session_id.as_deref())?;
+            b::TASK_ID.check_opt_str(self.task_id.as_deref())?;
+            b::STATUS.check_str(&self.status)?;
+            b::STARTED_AT.check_opt_time(self.started_at)?;
+            b::ENDED_AT.check_opt_time(self.ended_at)?;
+            b::IMPACT_LEVEL.check_opt_str(self.impact_level.as_deref())?;
+            b::BROADCAST_LEVEL.check_opt_str(self.broadcast_level.as_deref())?;
+            b::DOC_DRIFT_RISK.check_opt_str(self.doc_drift_risk.as_deref())?;
+            b::BASE_COMMIT.check_opt_str(self.base_commit.as_deref())?;
+            b::HEAD_COMMIT.check_opt_str(self.head_commit.as_deref())?;
+            b::BRANCH.check_opt_str(self.branch.as_deref())?;
+            b::BLOCKERS.check_json(&self.blockers)?;
+            b::NEXT_STEPS.check_json(&self.next_steps)?;
+            b::DOCS_TOUCHED.check_json(&self.docs_touched)?;
+            b::FILES_TOUCHED.check_json(&self.files_touched)?;
+            b::RAW_MARKDOWN.check_str(&self.raw_markdown)
+        }
+    }
+
+    impl Validate for JobRecord {
+        fn validate(&self) -> Result<(), ValueError> {
+            j::JOB_ID.check_str(&self.job_id)?;
+            j::TYPE.check_str(&self.job_type)?;
+            j::MODEL.check_str(&self.model)?;
+            j::STATUS.check_str(&self.status)?;
+            j::TS_CREATED.check_time(self.ts_created)?;
+            j::TS_STARTED.check_opt_time(self.ts_started)?;
+            j::TS_FINISHED.check_opt_time(self.ts_finished)?;
+            j::REPO_ROOT.check_opt_str(self.repo_root.as_deref())?;
+            j::REQUEST.check_json(&self.request)?;
+            j::STREAM_CHUNKS.check_opt_json(self.stream_chunks.as_ref())?;
+            j::RESULT.check_opt_json(self.result.as_ref())?;
+            j::ERROR.check_opt_str(self.error.as_deref())
+        }
+    }
+
+    impl Validate for FleetRecord {
+        fn validate(&self) -> Result<(), ValueError> {
+            match self {
+                FleetRecord::Briefing(r) => r.validate(),
+                FleetRecord::Job(r) => r.validate(),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use tokio_postgres::GenericClient;
 
 use super::records::{BriefingRecord, JobRecord};
 use crate::db::DbError;
-use crate::outbox::{append, NewEvent, SOURCE_FLEET};
+use crate::outbox::{append, BroadcastLevel, EventKind, NewEvent};
 use crate::store::UpsertCounts;
 
 /// What an upsert did with one record.
@@ -113,24 +113,25 @@ async fn announce_briefing(
         "doc_drift_risk": b.doc_drift_risk, "branch": b.branch, "head_commit": b.head_commit,
         "ended_at": b.ended_at, "blockers": b.blockers, "next_steps": b.next_steps,
     });
+    // The record's level was checked against the names when it was parsed.
+    let level = b.broadcast_level.as_deref().and_then(BroadcastLevel::parse);
     let mut events = vec![(
-        "briefing_added",
-        b.broadcast_level.as_deref().unwrap_or("mention"),
+        EventKind::BriefingAdded,
+        level.unwrap_or(BroadcastLevel::Mention),
     )];
     if b.status == "blocked" {
-        events.push(("session_blocked", "alert"));
+        events.push((EventKind::SessionBlocked, BroadcastLevel::Alert));
     }
     if b.doc_drift_risk.as_deref() == Some("high") {
-        events.push(("doc_drift_warning", "alert"));
+        events.push((EventKind::DocDriftWarning, BroadcastLevel::Alert));
     }
     for (kind, level) in events {
         let event = NewEvent {
             kind,
-            source: SOURCE_FLEET,
             project_id: Some(&b.project_id),
             broadcast_level: Some(level),
             payload: payload.clone(),
-            dedup_key: Some(format!("{kind}:{id}")),
+            dedup_key: Some(format!("{}:{id}", kind.as_str())),
         };
         let event_id = append(client, &event).await?;
         client
@@ -215,13 +216,12 @@ pub async fn upsert_jobs(
             let finished: Option<chrono::DateTime<chrono::Utc>> = row.get(2);
             let error: Option<String> = row.get(3);
             let event = NewEvent {
-                kind: "job_completed",
-                source: SOURCE_FLEET,
+                kind: EventKind::JobCompleted,
                 project_id: Some(&j.project_id),
                 broadcast_level: Some(if status == "completed" {
-                    "mention"
+                    BroadcastLevel::Mention
                 } else {
-                    "alert"
+                    BroadcastLevel::Alert
                 }),
                 payload: json!({"project_id": j.project_id, "job_id": j.job_id, "type": j.job_type,
                                 "model": j.model, "status": status, "ts_finished": finished,

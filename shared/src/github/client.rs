@@ -2,6 +2,7 @@
 //! which waits out rate limits and retries server errors with jittered exponential backoff,
 //! but never sleeps past the caller's deadline.
 
+use crate::failure::Retryable;
 use std::future::Future;
 use std::time::Duration;
 
@@ -66,15 +67,19 @@ pub enum GitHubError {
     Failed(String),
 }
 
-impl GitHubError {
+impl Retryable for GitHubError {
     /// True when the same request may succeed at a later run.
-    pub fn is_retryable(&self) -> bool {
+    fn is_retryable(&self) -> bool {
         matches!(
             self,
             GitHubError::RateLimited { .. }
                 | GitHubError::Deadline(_)
                 | GitHubError::Unavailable(_)
         )
+    }
+
+    fn boundary(&self) -> &'static str {
+        "GitHub"
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::config::ConfigError;
-use crate::secrets::{extension_url, read_secret, SecretError};
+use crate::secrets::{SecretError, SecretSource};
 
 /// Default period re-scanned by every sync (and backfilled by the first).
 pub const DEFAULT_SYNC_DAYS: u32 = 30;
@@ -74,42 +74,6 @@ impl fmt::Debug for Token {
     }
 }
 
-/// Where the token comes from.
-#[derive(Debug, Clone)]
-pub enum TokenSource {
-    /// `GITHUB_TOKEN` or `GITHUB_PERSONAL_TOKEN`.
-    Env {
-        /// Which variable held it.
-        var: &'static str,
-        /// The token.
-        token: Token,
-    },
-    /// A Secrets Manager secret (`GITHUB_TOKEN_SECRET_ARN`), read at cold start.
-    Secret {
-        /// Secret ARN or name.
-        id: String,
-    },
-}
-
-impl TokenSource {
-    /// The token; a Secrets Manager secret is read through the Lambda extension. A JSON
-    /// secret holds it under `token`; a plain-text secret is the token itself.
-    pub async fn resolve(&self) -> Result<Token, SecretError> {
-        match self {
-            TokenSource::Env { token, .. } => Ok(token.clone()),
-            TokenSource::Secret { id } => {
-                let raw = read_secret(&extension_url(), id, "token").await?;
-                Token::parse(&raw, "the GitHub token secret").map_err(|reason| {
-                    SecretError::Malformed {
-                        id: id.clone(),
-                        reason,
-                    }
-                })
-            }
-        }
-    }
-}
-
 /// github-sync settings.
 #[derive(Debug, Clone)]
 pub struct GitHubConfig {
@@ -119,11 +83,21 @@ pub struct GitHubConfig {
     pub repositories: Vec<Repository>,
     /// Days re-scanned by each sync (`GITHUB_SYNC_DAYS`, default 30).
     pub sync_days: u32,
-    /// The token's origin.
-    pub token: TokenSource,
+    /// Where the token comes from: `GITHUB_TOKEN`, `GITHUB_PERSONAL_TOKEN`, or the Secrets
+    /// Manager secret `GITHUB_TOKEN_SECRET_ARN` (plain, or JSON `{"token": ...}`).
+    pub token: SecretSource,
 }
 
 impl GitHubConfig {
+    /// The token, read now when it is in Secrets Manager.
+    pub async fn token(&self) -> Result<Token, SecretError> {
+        let raw = self.token.resolve().await?;
+        Token::parse(&raw, self.token.var()).map_err(|reason| SecretError::Malformed {
+            id: self.token.var().into(),
+            reason,
+        })
+    }
+
     /// Loads the settings from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
@@ -132,23 +106,19 @@ impl GitHubConfig {
     /// Same as [`GitHubConfig::from_env`], reading variables through `get`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let set = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let token = if let Some(v) = set("GITHUB_TOKEN") {
-            TokenSource::Env {
-                var: "GITHUB_TOKEN",
-                token: parse_token(&v, "GITHUB_TOKEN")?,
-            }
-        } else if let Some(v) = set("GITHUB_PERSONAL_TOKEN") {
-            TokenSource::Env {
-                var: "GITHUB_PERSONAL_TOKEN",
-                token: parse_token(&v, "GITHUB_PERSONAL_TOKEN")?,
-            }
-        } else if let Some(id) = set("GITHUB_TOKEN_SECRET_ARN") {
-            TokenSource::Secret { id }
-        } else {
-            return Err(ConfigError::Missing(
-                "GITHUB_TOKEN (or GITHUB_PERSONAL_TOKEN locally, GITHUB_TOKEN_SECRET_ARN in AWS)",
-            ));
-        };
+        let token = SecretSource::from_lookup(
+            &get,
+            &["GITHUB_TOKEN", "GITHUB_PERSONAL_TOKEN"],
+            "GITHUB_TOKEN_SECRET_ARN",
+            Some("token"),
+        )
+        .ok_or(ConfigError::Missing(
+            "GITHUB_TOKEN (or GITHUB_PERSONAL_TOKEN locally, GITHUB_TOKEN_SECRET_ARN in AWS)",
+        ))?;
+        // A token given in the environment is checked now, before any request is made.
+        if let SecretSource::Env { var, value } = &token {
+            parse_token(value, var)?;
+        }
         let repositories = parse_repositories(&set("GITHUB_REPOSITORIES").unwrap_or_default())?;
         let sync_days = match set("GITHUB_SYNC_DAYS") {
             None => DEFAULT_SYNC_DAYS,
@@ -216,25 +186,22 @@ mod tests {
         })
     }
 
-    #[test]
-    fn github_token_wins_over_the_personal_token() {
+    #[tokio::test]
+    async fn github_token_wins_over_the_personal_token() {
         let c = cfg(&[
             ("GITHUB_TOKEN", "ghs_a\n"),
             ("GITHUB_PERSONAL_TOKEN", "ghp_b"),
         ])
         .expect("ok");
-        match c.token {
-            TokenSource::Env { var, token } => {
-                assert_eq!(var, "GITHUB_TOKEN");
-                assert_eq!(token.expose(), "ghs_a");
-            }
-            other => panic!("unexpected {other:?}"),
-        }
+        assert_eq!(c.token.var(), "GITHUB_TOKEN");
+        assert_eq!(c.token().await.expect("token").expose(), "ghs_a");
         let c = cfg(&[("GITHUB_PERSONAL_TOKEN", "ghp_b")]).expect("ok");
+        assert_eq!(c.token.var(), "GITHUB_PERSONAL_TOKEN");
+        let c = cfg(&[("GITHUB_TOKEN_SECRET_ARN", "arn:aws:secretsmanager:x")]).expect("ok");
         assert!(matches!(
             c.token,
-            TokenSource::Env {
-                var: "GITHUB_PERSONAL_TOKEN",
+            SecretSource::Manager {
+                field: Some("token"),
                 ..
             }
         ));

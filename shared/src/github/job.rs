@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use super::{sync, GitHubApi, GitHubConfig, Repository, SyncError, SyncPlan, SyncReport};
 use crate::db::{DbError, Pool};
-use crate::store::github_sync::listed_repositories;
+use crate::github::store::state::listed_repositories;
 
 /// Turns a Lambda deadline (milliseconds since the Unix epoch) into an [`Instant`]. A value
 /// too small to be a date after 2001 is read as milliseconds from now: `cargo lambda watch`

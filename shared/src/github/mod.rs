@@ -7,13 +7,13 @@ mod job;
 pub mod limits;
 mod report;
 mod run;
+pub mod store;
 mod sync;
 mod window;
 
 pub use client::{next_link, GitHubApi, GitHubError, Page, ReqwestGitHub};
 pub use config::{
-    parse_repositories, GitHubConfig, Repository, Token, TokenSource, DEFAULT_SYNC_DAYS,
-    MAX_SYNC_DAYS,
+    parse_repositories, GitHubConfig, Repository, Token, DEFAULT_SYNC_DAYS, MAX_SYNC_DAYS,
 };
 pub use job::{deadline_from_epoch_ms, repositories, run_sync, SyncRequest};
 pub use report::{record_report, RepoReport, SyncReport};

@@ -6,7 +6,7 @@ use serde::Serialize;
 use tokio_postgres::GenericClient;
 
 use crate::db::DbError;
-use crate::store::RunCounts;
+use crate::github::store::RunCounts;
 
 /// One repository's part of a sync. `runs_seen = inserted + updated + unchanged + rejected`.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]

@@ -92,3 +92,30 @@ impl WorkflowRun {
         })
     }
 }
+
+/// A run attempt against `workflow_runs`.
+mod validate {
+    use super::WorkflowRun;
+    use crate::columns::tables::workflow_runs as wr;
+    use crate::columns::{Validate, ValueError};
+
+    impl Validate for WorkflowRun {
+        fn validate(&self) -> Result<(), ValueError> {
+            wr::GITHUB_RUN_ID.check_int(self.github_run_id)?;
+            wr::RUN_ATTEMPT.check_int(self.run_attempt.into())?;
+            wr::REPOSITORY.check_str(&self.repository)?;
+            wr::WORKFLOW_NAME.check_str(&self.workflow_name)?;
+            wr::BRANCH.check_opt_str(self.branch.as_deref())?;
+            wr::COMMIT_SHA.check_opt_str(self.commit_sha.as_deref())?;
+            wr::EVENT_TYPE.check_opt_str(self.event_type.as_deref())?;
+            wr::STATUS.check_str(&self.status)?;
+            wr::CONCLUSION.check_opt_str(self.conclusion.as_deref())?;
+            wr::STARTED_AT.check_opt_time(self.started_at)?;
+            wr::COMPLETED_AT.check_opt_time(self.completed_at)?;
+            wr::DURATION_SECONDS.check_opt_int(self.duration_seconds.map(i64::from))?;
+            wr::HTML_URL.check_opt_str(self.html_url.as_deref())?;
+            wr::GITHUB_UPDATED_AT.check_time(self.github_updated_at)?;
+            wr::GITHUB_CREATED_AT.check_opt_time(self.github_created_at)
+        }
+    }
+}

@@ -6,7 +6,7 @@ use http::HeaderMap;
 use super::keys::{hash_matches, parse_key, KeyKind};
 use super::response::ApiError;
 use crate::db::{DbError, Pool};
-use crate::store::keys::{find_key, touch_key};
+use crate::http::store::keys::{find_key, touch_key};
 
 /// The project a request may write to, and the key that proved it.
 pub(super) struct Caller {

@@ -4,6 +4,8 @@
 use std::fmt;
 
 use crate::config::{parse_positive, ConfigError};
+use crate::failure::Failure;
+use crate::secrets::SecretSource;
 
 /// Size and count limits of one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +46,24 @@ pub struct HttpConfig {
 }
 
 impl HttpConfig {
+    /// The function's loader: [`HttpConfig::from_env`], with the webhook secret from
+    /// `GITHUB_WEBHOOK_SECRET` or, in AWS, read at cold start from the Secrets Manager secret
+    /// `GITHUB_WEBHOOK_SECRET_ARN` (plain, or JSON `{"webhook_secret": ...}`).
+    pub async fn load() -> Result<Self, Failure> {
+        let get = |k: &str| std::env::var(k).ok();
+        let mut config = Self::from_lookup(get)?;
+        let source = SecretSource::from_lookup(
+            &get,
+            &["GITHUB_WEBHOOK_SECRET"],
+            "GITHUB_WEBHOOK_SECRET_ARN",
+            Some("webhook_secret"),
+        );
+        if let Some(source) = source {
+            config.webhook_secret = Some(source.resolve().await?);
+        }
+        Ok(config)
+    }
+
     /// Loads the settings from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())

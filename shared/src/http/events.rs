@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::columns::Validate;
-use crate::store::events::TelemetryEvent;
+use crate::http::store::events::TelemetryEvent;
 
 use super::Limits;
 

@@ -13,6 +13,7 @@ mod response;
 mod results;
 mod routes;
 pub mod serve;
+pub mod store;
 mod webhook;
 
 pub use app::{respond, HttpIngest, HttpService, OPENAPI};

@@ -2,6 +2,7 @@
 //! `{"error": code, "message": text, "details": {...}}`. Only 429 and 5xx are retryable, and
 //! they carry `Retry-After`.
 
+use crate::failure::Retryable;
 use http::{Response, StatusCode};
 use serde_json::{json, Value};
 

@@ -2,6 +2,7 @@
 
 use crate::csv::HeaderError;
 use crate::db::DbError;
+use crate::failure::Retryable;
 
 /// An ingestion stopped before accounting for every record.
 #[derive(Debug, thiserror::Error)]
@@ -24,15 +25,19 @@ pub enum IngestError {
     Prices(String),
 }
 
-impl IngestError {
+impl Retryable for IngestError {
     /// True when the same ingestion may succeed later (database down, not a bad file).
-    pub fn is_retryable(&self) -> bool {
+    fn is_retryable(&self) -> bool {
         match self {
             IngestError::Unreadable(HeaderError::Io(_)) => true,
             IngestError::Unreadable(_) => false,
             IngestError::Database { source, .. } => source.is_retryable(),
             IngestError::Prices(_) => false,
         }
+    }
+
+    fn boundary(&self) -> &'static str {
+        "Ingest"
     }
 }
 

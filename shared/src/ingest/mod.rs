@@ -6,6 +6,7 @@ mod format;
 mod parse;
 mod pipeline;
 mod report;
+mod store;
 mod tally;
 mod write;
 
@@ -16,3 +17,7 @@ pub use pipeline::{
     ingest_file, ingest_usage_csv, IngestOptions, Progress, RejectSink, SourceInfo,
 };
 pub use report::{IngestReport, RejectedRow, MAX_REPORTED_REJECTS};
+pub use store::{
+    finish_ingest_run, mark_abandoned_runs, record_progress, start_ingest_run, IngestRunOutcome,
+    STALE_AFTER_MINUTES,
+};

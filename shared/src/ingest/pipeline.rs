@@ -2,6 +2,7 @@
 //! own transaction, while the next is parsed; every record is counted, the run recorded in
 //! `ingest_runs`.
 
+use crate::failure::Retryable;
 use std::collections::BTreeSet;
 use std::io::Read;
 
@@ -12,11 +13,11 @@ use super::format::{FileKind, Format};
 use super::parse::{parse_into, Batch};
 use super::tally::CostTally;
 use super::write::{write_batch, WriteFailure};
+use super::{finish_ingest_run, record_progress, start_ingest_run, IngestRunOutcome};
 use super::{IngestError, IngestReport, RejectedRow};
 use crate::csv::{HeaderError, DEFAULT_MAX_LINE_BYTES};
 use crate::db::{DbError, Pool};
 use crate::pricing::load_price_book;
-use crate::store::{finish_ingest_run, record_progress, start_ingest_run, IngestRunOutcome};
 
 /// Batches parsed ahead of the writer.
 const CHANNEL_DEPTH: usize = 2;

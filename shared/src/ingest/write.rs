@@ -10,8 +10,9 @@ use super::parse::RecordsView;
 use super::RejectedRow;
 use crate::db::DbError;
 use crate::fleet::{counts, upsert_briefings, upsert_jobs, BriefingRecord, FleetRecord, JobRecord};
+use crate::jsonl::upsert_agent_records;
 use crate::prune::restore_rows;
-use crate::store::{upsert_agent_records, upsert_llm_calls, UpsertCounts};
+use crate::store::{upsert_llm_calls, UpsertCounts};
 
 /// What a batch's write stored, and the records the database refused.
 #[derive(Debug, Default)]

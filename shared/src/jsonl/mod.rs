@@ -6,33 +6,19 @@ mod agent;
 mod claude;
 mod codex;
 mod reader;
+mod store;
 
 pub use agent::{AgentRecord, ApiCallParser, EventRecord, SessionRecord, TaskRecord, WorkerRecord};
 pub use reader::{JsonlReader, Line, Record, MAX_LINE_BYTES};
+pub use store::upsert_agent_records;
 
-use chrono::{DateTime, Utc};
+pub(crate) use crate::csv::time_field;
+
 use serde_json::Value;
 
 /// A string field, or `None` when absent or null.
 fn str_field<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
     v.get(name).and_then(Value::as_str)
-}
-
-/// A timestamp field (RFC 3339 string or epoch number) parsed like CSV timestamps.
-pub(crate) fn time_field(v: &Value, names: &[&str]) -> Result<DateTime<Utc>, String> {
-    for name in names {
-        match v.get(*name) {
-            Some(Value::String(s)) => {
-                return crate::csv::parse_timestamp(s).map_err(|e| format!("{name}: {e}"))
-            }
-            Some(Value::Number(n)) => {
-                return crate::csv::parse_timestamp(&n.to_string())
-                    .map_err(|e| format!("{name}: {e}"))
-            }
-            _ => {}
-        }
-    }
-    Err(format!("missing {}", names.join(" or ")))
 }
 
 /// A non-negative token count that fits the 32-bit columns; absent is 0.

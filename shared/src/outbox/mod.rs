@@ -3,12 +3,16 @@
 //! replayable by cursor ([`after`]).
 
 mod eventbridge;
+mod kinds;
 mod parked;
 mod relay;
 mod relayer;
 mod replay;
 
 pub use eventbridge::EventBridgeBus;
+pub use kinds::{
+    BroadcastLevel, EventKind, SOURCE_FLEET, SOURCE_GITHUB, SOURCE_INGEST, SOURCE_LLM, SOURCE_PRUNE,
+};
 pub use parked::{list_parked, unpark, ParkedEvent, PARK_AFTER};
 pub use relay::{relay, BusEntry, BusError, EventBus, RelayReport, MAX_ENTRIES_PER_PUT};
 pub use relayer::{bus_timeouts, Relayer};
@@ -21,28 +25,15 @@ use tokio_postgres::GenericClient;
 
 use crate::db::DbError;
 
-/// `Source` of events about GitHub workflow runs.
-pub const SOURCE_GITHUB: &str = "telemetry.github";
-/// `Source` of events about files and batches ingested.
-pub const SOURCE_INGEST: &str = "telemetry.ingest";
-/// `Source` of events about LLM cost.
-pub const SOURCE_LLM: &str = "telemetry.llm";
-/// `Source` of prune events.
-pub const SOURCE_PRUNE: &str = "telemetry.prune";
-/// `Source` of briefing and job events.
-pub const SOURCE_FLEET: &str = "telemetry.fleet";
-
 /// An event to append.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
-    /// Event type (the EventBridge `DetailType`), e.g. `batch_ingested`.
-    pub kind: &'a str,
-    /// Ordering domain and EventBridge `Source`.
-    pub source: &'a str,
+    /// Event type (the EventBridge `DetailType`); its source comes with it.
+    pub kind: EventKind,
     /// Project the event belongs to, when it has one (replay is per project).
     pub project_id: Option<&'a str>,
-    /// silent, mention, highlight or alert.
-    pub broadcast_level: Option<&'a str>,
+    /// How loudly to announce it.
+    pub broadcast_level: Option<BroadcastLevel>,
     /// Event-specific data.
     pub payload: Value,
     /// Set when the same fact may be observed again: a second copy is not written.
@@ -62,7 +53,7 @@ pub async fn append(
              ON CONFLICT (dedup_key) DO NOTHING RETURNING event_id",
             &[
                 &event.kind,
-                &event.source,
+                &event.kind.source(),
                 &event.project_id,
                 &event.broadcast_level,
                 &event.payload,

@@ -9,6 +9,7 @@
 //! call are independent: the first failure of a source can only be reordered with later
 //! entries of that same call; consumers order by `detail.id`.)
 
+use crate::failure::Retryable;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
@@ -81,6 +82,16 @@ pub enum BusError {
     /// Access denied, no such bus: will fail again until the configuration is fixed.
     #[error("event bus refused: {0}")]
     Permanent(String),
+}
+
+impl Retryable for BusError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, BusError::Transient(_))
+    }
+
+    fn boundary(&self) -> &'static str {
+        "EventBus"
+    }
 }
 
 /// What the relay needs from an event bus.

@@ -1,6 +1,7 @@
 //! `model_prices`: a team's own rates, read at the start of every ingestion and request
 //! that prices calls, and edited by `telemetry prices set/unset`.
 
+use crate::failure::Retryable;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -33,10 +34,14 @@ pub enum OverrideError {
     Db(#[from] DbError),
 }
 
-impl OverrideError {
+impl Retryable for OverrideError {
     /// Whether trying again may succeed.
-    pub fn is_retryable(&self) -> bool {
+    fn is_retryable(&self) -> bool {
         matches!(self, OverrideError::Db(e) if e.is_retryable())
+    }
+
+    fn boundary(&self) -> &'static str {
+        "Prices"
     }
 }
 

@@ -3,6 +3,7 @@
 //! them back ([`restore_rows`]): uploading an archive object to the ingest bucket restores
 //! the same rows (same ids and values), and rows already present count as duplicates.
 
+use crate::failure::Retryable;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +35,22 @@ pub enum ArchiveError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+impl Retryable for ArchiveError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            ArchiveError::Db(e) => e.is_retryable(),
+            ArchiveError::File { .. } => true,
+        }
+    }
+
+    fn boundary(&self) -> &'static str {
+        match self {
+            ArchiveError::Db(e) => e.boundary(),
+            ArchiveError::File { .. } => "ArchiveFile",
+        }
+    }
 }
 
 /// A part written to a local file, ready to upload; the file is removed on drop.

@@ -2,6 +2,7 @@
 
 use super::policy::RetentionPlan;
 use crate::config::{parse_positive, ConfigError};
+use crate::failure::Retryable;
 
 /// Where archives go, how long tables keep rows, and batch sizes.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +29,17 @@ pub enum PruneConfigError {
     /// `PRUNE_RETENTION` did not parse.
     #[error("PRUNE_RETENTION: {0}")]
     Retention(String),
+}
+
+impl Retryable for PruneConfigError {
+    /// A setting is wrong until someone changes it.
+    fn is_retryable(&self) -> bool {
+        false
+    }
+
+    fn boundary(&self) -> &'static str {
+        "Config"
+    }
 }
 
 impl PruneConfig {

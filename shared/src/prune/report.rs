@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::policy::Retention;
 use crate::db::DbError;
-use crate::outbox::{append, NewEvent, SOURCE_PRUNE};
+use crate::outbox::{append, BroadcastLevel, EventKind, NewEvent};
 
 /// One table's part of a prune.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -95,10 +95,13 @@ pub async fn record_report(
         })
         .collect();
     let event = NewEvent {
-        kind: "prune_completed",
-        source: SOURCE_PRUNE,
+        kind: EventKind::PruneCompleted,
         project_id: None,
-        broadcast_level: Some(if error.is_some() { "alert" } else { "silent" }),
+        broadcast_level: Some(if error.is_some() {
+            BroadcastLevel::Alert
+        } else {
+            BroadcastLevel::Silent
+        }),
         payload: json!({"prune_run_id": id, "complete": report.complete, "error": error,
                         "tables": summary}),
         dedup_key: Some(format!("prune_run:{id}")),

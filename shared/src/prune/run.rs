@@ -16,7 +16,7 @@ use super::config::PruneConfig;
 use super::policy::TablePolicy;
 use super::report::{record_report, PruneReport, TableReport};
 use crate::db::{DbError, Pool};
-use crate::s3::ObjectStore;
+use crate::objects::ObjectStore;
 
 /// Held by the running prune (session-level advisory lock).
 const PRUNE_LOCK: i64 = 0x7e1e_6e77_0002;

@@ -2,6 +2,7 @@
 //! ends as ingested, already ingested, skipped, rejected (permanent: recorded, not retried)
 //! or failed (transient: the invocation fails so Lambda retries it).
 
+use crate::failure::Retryable;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,11 +13,11 @@ use tokio_util::io::SyncIoBridge;
 
 use super::event::{parse_notification, Notice, ObjectRef};
 use super::manifest::{claim, finish, Claim, Finish};
-use super::store::{ObjectStore, StoreError, Version};
 use crate::db::{DbError, Pool};
 use crate::ingest::{
     ingest_file, FileKind, IngestError, IngestOptions, IngestReport, RejectedRow, SourceInfo,
 };
+use crate::objects::{ObjectStore, StoreError, Version};
 
 /// Settings of the S3 ingester.
 #[derive(Debug, Clone)]
@@ -86,6 +87,17 @@ pub struct S3IngestError {
     pub first: String,
     /// Everything that happened, for the logs.
     pub report: EventReport,
+}
+
+impl Retryable for S3IngestError {
+    /// Only transient failures fail an invocation (a bad file is recorded, not retried).
+    fn is_retryable(&self) -> bool {
+        true
+    }
+
+    fn boundary(&self) -> &'static str {
+        "S3Ingest"
+    }
 }
 
 /// The S3-triggered ingester: clients built once, shared by every invocation.

@@ -6,9 +6,8 @@ mod event;
 mod handler;
 mod key;
 mod manifest;
-mod store;
 
+pub use crate::objects::{ObjectStore, S3ObjectStore, StoreError, StoredObject, Version};
 pub use event::{parse_notification, Notice, ObjectRef};
 pub use handler::{EventReport, ObjectOutcome, S3Ingest, S3IngestConfig, S3IngestError};
 pub use key::decode_key;
-pub use store::{ObjectStore, S3ObjectStore, StoreError, StoredObject, Version};

@@ -8,6 +8,7 @@ use tokio_postgres::GenericClient;
 
 use crate::db::DbError;
 use crate::model::LlmCall;
+use crate::outbox::{BroadcastLevel, EventKind};
 
 /// The days of a batch with their cost before the write (exact, as text); `None` when no
 /// budget is set, so that nothing is summed.
@@ -59,13 +60,19 @@ pub(crate) async fn check_daily_budget(
                                   AND timestamp < (d.day + 1)::timestamp AT TIME ZONE 'UTC') AS cost
                             FROM unnest($1::date[], $2::text[]) AS d(day, before))
              INSERT INTO outbox_events (type, source, broadcast_level, payload, dedup_key)
-             SELECT 'llm_budget_exceeded', 'telemetry.llm', 'alert',
+             SELECT $3::text, $4::text, $5::text,
                  jsonb_build_object('day', c.day, 'cost_usd', c.cost, 'budget_usd', b.usd),
-                 'llm_budget_exceeded:' || c.day
+                 $3::text || ':' || c.day
              FROM costs c CROSS JOIN budget b
              WHERE c.cost >= b.usd AND c.before < b.usd
              ON CONFLICT (dedup_key) DO NOTHING",
-            &[&before.days, &before.costs],
+            &[
+                &before.days,
+                &before.costs,
+                &EventKind::LlmBudgetExceeded,
+                &EventKind::LlmBudgetExceeded.source(),
+                &BroadcastLevel::Alert,
+            ],
         )
         .await?;
     Ok(())

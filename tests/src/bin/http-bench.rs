@@ -1,6 +1,9 @@
 //! http-ingest benchmark (`scripts/bench http`): warm handler throughput and latency for
 //! batches of 25 events on real PostgreSQL over loopback, against the bare database write of
-//! the same batches measured in the same run; the release binary's cold-start initialisation
+//! the same batches measured in the same run; POSTs of LLM calls (each commits an outbox event)
+//! answered at commit, as http-ingest does now, against the same POSTs answered only after
+//! publishing the outbox to EventBridge (the old Lambda request path), on a local
+//! `moto_server` bus in the same run; the release binary's cold-start initialisation
 //! (process start to its first call to the Runtime API, no database connection made); and
 //! the binary's size, raw and zipped.
 
@@ -12,10 +15,12 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde_json::{json, Value};
+use telemetry_shared::http::store::events::{insert_events, TelemetryEvent};
+use telemetry_shared::http::store::keys::{ensure_project, insert_key};
 use telemetry_shared::http::{generate, respond, HttpConfig, HttpIngest, KeyKind, ProjectId};
-use telemetry_shared::store::events::{insert_events, TelemetryEvent};
-use telemetry_shared::store::keys::{ensure_project, insert_key};
-use telemetry_tests::{apigw, TestDb};
+use telemetry_shared::outbox::relay;
+use telemetry_tests::bus::BusSink;
+use telemetry_tests::{apigw, Moto, TestDb};
 
 const BATCH: usize = 25;
 
@@ -26,6 +31,15 @@ fn batch(n: usize, run: &str) -> Value {
                            "durationMs": 1200 + i, "os": "linux", "arch": "x86_64"}}))
         .collect();
     json!({"batch": events, "sent_at": Utc::now().to_rfc3339()})
+}
+
+fn llm_calls(n: usize, publish: bool) -> Vec<u8> {
+    let calls: Vec<Value> = (0..10)
+        .map(|i| json!({"timestamp": Utc::now().to_rfc3339(), "model": "claude-sonnet-4-5",
+            "session_id": format!("bench-{publish}-{n}"), "call_id": format!("req-{publish}-{n}-{i}"),
+            "tokens_input": 1200 + i, "tokens_output": 300, "tokens_cache_read": 20_000}))
+        .collect();
+    json!({"calls": calls}).to_string().into_bytes()
 }
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
@@ -150,6 +164,38 @@ async fn main() {
     let base_secs = t.elapsed().as_secs_f64();
     base.sort();
     drop(c);
+
+    // Outbox: LLM-call POSTs answered at commit (now) and after publishing (before), in turns.
+    let moto = Moto::start();
+    let sink = BusSink::create(&moto, "telemetry-bench").await;
+    let bus = sink.bus();
+    let calls = requests.min(1_000);
+    let (mut at_commit, mut after_publish) = (Vec::new(), Vec::new());
+    for n in 0..calls {
+        for publish in [false, true] {
+            let body = llm_calls(n, publish);
+            let s = Instant::now();
+            let e = apigw::event(
+                "POST",
+                "/ingest/llm-calls",
+                &[("authorization", &auth)],
+                &body,
+            );
+            let resp = respond(&service, apigw::request(&e)).await;
+            if publish {
+                // What http-ingest did after a stored write: relay for up to 2 s, then answer.
+                let until = tokio::time::Instant::now() + Duration::from_secs(2);
+                let r = relay(&db.pool, &bus, Some(until)).await.expect("relay");
+                assert!(r.error.is_none(), "{r:?}");
+                after_publish.push(s.elapsed());
+            } else {
+                at_commit.push(s.elapsed());
+            }
+            assert_eq!(resp.status().as_u16(), 202);
+        }
+    }
+    at_commit.sort();
+    after_publish.sort();
     db.drop_db().await;
 
     let events = (requests * BATCH) as f64;
@@ -171,6 +217,24 @@ async fn main() {
         pct(&lat, 1.0),
         base_secs / handler_secs
     );
+
+    println!("\nPOST /ingest/llm-calls, 10 calls each, {calls} of each kind interleaved, outbox to a local moto_server bus\n");
+    println!("| request path | p50 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|");
+    for (name, lat) in [
+        ("answered at commit (http-ingest now)", &at_commit),
+        (
+            "answered after publishing the outbox (before)",
+            &after_publish,
+        ),
+    ] {
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} |",
+            pct(lat, 0.5),
+            pct(lat, 0.99),
+            pct(lat, 1.0)
+        );
+    }
 
     let bin = target_dir().join("release/http-ingest");
     let mut starts: Vec<Duration> = (0..20).map(|_| cold_start(&bin)).collect();

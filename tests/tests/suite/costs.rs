@@ -4,6 +4,7 @@
 //! ingest.
 
 use std::io::Cursor;
+use telemetry_shared::failure::Retryable;
 
 use serde_json::json;
 use telemetry_shared::ingest::{ingest_file, FileKind, IngestOptions, IngestReport, SourceInfo};

@@ -5,10 +5,10 @@
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 use telemetry_shared::coverage::{CoverageFormat, CoverageTotals};
+use telemetry_shared::github::store::upsert_workflow_runs;
 use telemetry_shared::github::WorkflowRun;
 use telemetry_shared::http::KeyKind;
 use telemetry_shared::stats::compute;
-use telemetry_shared::store::upsert_workflow_runs;
 use telemetry_tests::http_api::Api;
 use telemetry_tests::s3::{put, s3_env};
 

@@ -2,6 +2,7 @@
 //! is rejected, what re-ingests do, and how a failed batch is reported.
 
 use std::io::Cursor;
+use telemetry_shared::failure::Retryable;
 
 use telemetry_shared::ingest::{
     ingest_usage_csv, IngestError, IngestOptions, IngestReport, SourceInfo,

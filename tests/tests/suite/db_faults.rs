@@ -5,6 +5,7 @@
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
+use telemetry_shared::failure::Retryable;
 
 use serde_json::Value;
 use telemetry_shared::db::{make_pool, with_database, DbError, Workload};

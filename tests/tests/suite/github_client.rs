@@ -3,6 +3,7 @@
 //! a bad token, and deadlines that stop waiting instead of sleeping past them.
 
 use std::time::Duration;
+use telemetry_shared::failure::Retryable;
 
 use serde_json::{json, Value};
 use telemetry_shared::github::{GitHubApi, GitHubError, ReqwestGitHub};

@@ -4,6 +4,7 @@
 //! errors, a deadline reached mid-sync then resumed, a bad token, an unknown repository.
 
 use std::time::Duration;
+use telemetry_shared::failure::Retryable;
 
 use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
 use telemetry_shared::github::{

@@ -3,8 +3,8 @@
 //! checked against the OpenAPI document (see `telemetry_tests::http_api`).
 
 use serde_json::json;
+use telemetry_shared::http::store::keys::revoke_key;
 use telemetry_shared::http::KeyKind;
-use telemetry_shared::store::keys::revoke_key;
 use telemetry_tests::http_api::{gzip, seed_batch, Api, REPO_ID};
 
 #[tokio::test]

@@ -5,10 +5,10 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{json, Value};
+use telemetry_shared::github::store::upsert_workflow_runs;
 use telemetry_shared::github::WorkflowRun;
 use telemetry_shared::http::KeyKind;
 use telemetry_shared::outbox::{after, relay};
-use telemetry_shared::store::upsert_workflow_runs;
 use telemetry_tests::bus::{outbox_types, BusSink, FlakyBus};
 use telemetry_tests::http_api::{seed_batch, Api};
 use telemetry_tests::{Moto, TestDb};
@@ -331,8 +331,7 @@ async fn failed_entries_are_retried_and_hold_back_only_their_source() {
     telemetry_shared::outbox::append(
         &**client,
         &telemetry_shared::outbox::NewEvent {
-            kind: "prune_completed",
-            source: "telemetry.prune",
+            kind: telemetry_shared::outbox::EventKind::PruneCompleted,
             project_id: None,
             broadcast_level: None,
             payload: json!({"complete": true}),

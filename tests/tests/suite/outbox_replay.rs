@@ -6,13 +6,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::json;
-use telemetry_shared::outbox::{after, append, NewEvent};
+use telemetry_shared::outbox::{after, append, EventKind, NewEvent};
 use telemetry_tests::TestDb;
 
 fn event(n: u64) -> NewEvent<'static> {
     NewEvent {
-        kind: "test_event",
-        source: "telemetry.test",
+        kind: EventKind::BatchIngested,
         project_id: None,
         broadcast_level: None,
         payload: json!({"n": n}),

@@ -5,10 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{Duration as Days, Utc};
+use telemetry_shared::github::store::upsert_workflow_runs;
 use telemetry_shared::github::WorkflowRun;
 use telemetry_shared::prune::{prune, PruneRequest, Retention};
 use telemetry_shared::s3::{ObjectStore, StoreError, StoredObject, Version};
-use telemetry_shared::store::upsert_workflow_runs;
 use telemetry_tests::prune::{config, seed, PruneEnv};
 use tokio::time::Instant;
 

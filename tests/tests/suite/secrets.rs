@@ -3,6 +3,7 @@
 //! field, and a refusal, each with a message that names the secret and never its value.
 
 use serde_json::json;
+use telemetry_shared::failure::Retryable;
 use telemetry_shared::secrets::{read_secret, SecretError};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -3,8 +3,8 @@
 //! GitHub `updated_at` (a stale in-progress copy never rolls a completed run back).
 
 use serde_json::Value;
+use telemetry_shared::github::store::{upsert_workflow_runs, RunCounts};
 use telemetry_shared::github::WorkflowRun;
-use telemetry_shared::store::{upsert_workflow_runs, RunCounts};
 use telemetry_tests::TestDb;
 
 fn page() -> Vec<Value> {

@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 
 use super::{RepoSync, Stop, MAX_RERUNS, REFRESH_LIMIT};
 use crate::db::DbError;
+use crate::github::store::state;
+use crate::github::store::upsert_workflow_runs;
 use crate::github::{GitHubApi, Window, WorkflowRun};
-use crate::store::github_sync as state;
-use crate::store::upsert_workflow_runs;
 
 impl<A: GitHubApi> RepoSync<'_, A> {
     /// Earlier attempts of re-run runs that are not stored, or stored unfinished.

@@ -4,6 +4,7 @@
 //! limit, crash) loses nothing and the next invocation resumes with the least recently synced
 //! windows.
 
+use crate::failure::Retryable;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use tokio::time::Instant;
 use super::report::{record_report, RepoReport, SyncReport};
 use super::{GitHubApi, GitHubError, Repository};
 use crate::db::{DbError, Pool};
-use crate::store::github_sync::{self as state, StoredWindow};
+use crate::github::store::state::{self as state, StoredWindow};
 
 mod attempts;
 mod pages;
@@ -60,14 +61,18 @@ pub enum SyncError {
     Plan(String),
 }
 
-impl SyncError {
+impl Retryable for SyncError {
     /// True when the next scheduled run may succeed without anyone changing anything.
-    pub fn is_retryable(&self) -> bool {
+    fn is_retryable(&self) -> bool {
         match self {
             SyncError::Db(e) => e.is_retryable(),
             SyncError::GitHub(e) => e.is_retryable(),
             SyncError::NoRepositories | SyncError::Plan(_) => false,
         }
+    }
+
+    fn boundary(&self) -> &'static str {
+        "GitHubSync"
     }
 }
 

@@ -7,10 +7,10 @@ use serde_json::Value;
 use super::{RepoSync, Stop};
 use crate::columns::Validate;
 use crate::db::DbError;
+use crate::github::store::state::{self as state, PageState, StoredWindow};
+use crate::github::store::{upsert_workflow_runs, upsert_workflow_runs_each};
 use crate::github::window::{PER_PAGE, RESULT_CAP};
 use crate::github::{GitHubApi, Window, WorkflowRun};
-use crate::store::github_sync::{self as state, PageState, StoredWindow};
-use crate::store::{upsert_workflow_runs, upsert_workflow_runs_each};
 
 impl<A: GitHubApi> RepoSync<'_, A> {
     /// Syncs one window; returns its halves instead when it reached the result cap.

@@ -14,8 +14,8 @@ use crate::http::auth::Caller;
 use crate::http::events::{validate, Batch, Rejection};
 use crate::http::response::{json_response, ApiError, HttpResponse};
 use crate::http::results::{every_item_rejected, outcome_status};
-use crate::store::events::{insert_events, insert_events_each};
-use crate::store::keys::count_usage;
+use crate::http::store::events::{insert_events, insert_events_each};
+use crate::http::store::keys::count_usage;
 
 pub(super) async fn ingest_public(
     api: &HttpIngest,

@@ -10,7 +10,7 @@ use crate::http::response::{json_response, ApiError, HttpResponse};
 use crate::http::results::{every_item_rejected, item_rejected, outcome_status};
 use crate::http::Limits;
 use crate::jsonl::ApiCallParser;
-use crate::outbox::{append, NewEvent, SOURCE_INGEST};
+use crate::outbox::{append, BroadcastLevel, EventKind, NewEvent};
 use crate::pricing::load_price_book;
 use crate::store::{upsert_llm_calls, upsert_llm_calls_each, UpsertCounts};
 
@@ -159,13 +159,12 @@ pub(super) async fn announce_batch(
         "rejects": rejects.iter().take(10).collect::<Vec<_>>(),
     });
     let level = if rejects.is_empty() {
-        "silent"
+        BroadcastLevel::Silent
     } else {
-        "mention"
+        BroadcastLevel::Mention
     };
     let event = NewEvent {
-        kind: "batch_ingested",
-        source: SOURCE_INGEST,
+        kind: EventKind::BatchIngested,
         project_id: Some(project),
         broadcast_level: Some(level),
         payload,

@@ -11,11 +11,11 @@ use serde_json::json;
 
 use crate::columns::Validate;
 use crate::db::DbError;
+use crate::github::store::upsert_workflow_runs;
 use crate::github::WorkflowRun;
 use crate::http::app::HttpIngest;
 use crate::http::response::{json_response, ApiError, HttpResponse};
 use crate::http::webhook::{self, Delivery};
-use crate::store::upsert_workflow_runs;
 
 /// The route.
 pub(super) async fn receive(State(api): State<Arc<HttpIngest>>, req: Request<Body>) -> Response {

@@ -6,6 +6,7 @@ use tokio_postgres::GenericClient;
 
 use crate::db::DbError;
 use crate::github::WorkflowRun;
+use crate::outbox::{BroadcastLevel, EventKind};
 
 /// Conclusions announced as `workflow_run_failed` outbox events.
 pub const FAILED_CONCLUSIONS: &str = "('failure', 'startup_failure', 'timed_out')";
@@ -80,29 +81,32 @@ pub async fn upsert_workflow_runs(
                 RETURNING (xmax = 0) AS inserted, t.*),
              failed AS (
                 INSERT INTO outbox_events (type, source, project_id, broadcast_level, payload, dedup_key)
-                SELECT 'workflow_run_failed', 'telemetry.github',
+                SELECT $16::text, $17::text,
                     (SELECT p.project_id FROM projects p
                      WHERE lower(regexp_replace(regexp_replace(p.git_remote, '^.*github\\.com[:/]', ''),
                                                 '\\.git$', '')) = lower(up.repository)
                      ORDER BY p.created_at LIMIT 1),
-                    'alert',
+                    $18::text,
                     jsonb_build_object('repository', up.repository, 'workflow', up.workflow_name,
                         'run_id', up.github_run_id, 'attempt', up.run_attempt,
                         'branch', up.branch, 'commit', up.commit_sha, 'event', up.event_type,
                         'conclusion', up.conclusion, 'completed_at', up.completed_at,
                         'duration_seconds', up.duration_seconds, 'url', up.html_url),
-                    'workflow_run_failed:' || up.github_run_id || ':' || up.run_attempt
+                    $16::text || ':' || up.github_run_id || ':' || up.run_attempt
                 FROM up WHERE up.status = 'completed' AND up.conclusion IN {FAILED_CONCLUSIONS}
                 ON CONFLICT (dedup_key) DO NOTHING)
-             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"),
+             SELECT count(*) FILTER (WHERE inserted) AS inserted,
+                    count(*) FILTER (WHERE NOT inserted) AS updated FROM up"),
             &[
                 &ids, &attempts, &repos, &names, &branches, &shas, &events, &statuses, &conclusions,
                 &started, &completed, &durations, &urls, &updated, &created,
+                &EventKind::WorkflowRunFailed, &EventKind::WorkflowRunFailed.source(),
+                &BroadcastLevel::Alert,
             ],
         )
         .await?;
-    let inserted = row.get::<_, i64>(0) as u64;
-    let changed = row.get::<_, i64>(1) as u64;
+    let inserted = row.get::<_, i64>("inserted") as u64;
+    let changed = row.get::<_, i64>("updated") as u64;
     Ok(RunCounts {
         inserted,
         updated: changed,

@@ -90,3 +90,22 @@ pub async fn insert_events_each(
     }
     Ok(out)
 }
+
+/// An event against `telemetry_events`.
+mod validate {
+    use super::TelemetryEvent;
+    use crate::columns::tables::telemetry_events as te;
+    use crate::columns::{Validate, ValueError};
+
+    impl Validate for TelemetryEvent {
+        fn validate(&self) -> Result<(), ValueError> {
+            te::INSERT_ID.check_str(&self.insert_id)?;
+            te::EVENT.check_str(&self.event)?;
+            te::DISTINCT_ID.check_str(&self.distinct_id)?;
+            te::PROPERTIES.check_json(&self.properties)?;
+            te::CLIENT_TIMESTAMP.check_opt_time(self.client_timestamp)?;
+            te::TIMESTAMP.check_time(self.timestamp)?;
+            te::SENT_AT.check_opt_time(self.sent_at)
+        }
+    }
+}

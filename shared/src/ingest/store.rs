@@ -2,8 +2,9 @@
 
 use tokio_postgres::GenericClient;
 
+use super::IngestReport;
 use crate::db::DbError;
-use crate::ingest::IngestReport;
+use crate::outbox::{BroadcastLevel, EventKind};
 
 /// How an ingestion ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,8 +104,8 @@ pub async fn finish_ingest_run(
                     cost_usd = $8::float8::numeric(18, 8), rejects = $9, error = $10, skipped = $11
                 WHERE id = $1 RETURNING *)
              INSERT INTO outbox_events (type, source, broadcast_level, payload, dedup_key)
-             SELECT 'file_ingested', 'telemetry.ingest',
-                 CASE WHEN r.status = 'failed' OR r.rejected > 0 THEN 'mention' ELSE 'silent' END,
+             SELECT $12::text, $13::text,
+                 CASE WHEN r.status = 'failed' OR r.rejected > 0 THEN $14::text ELSE $15::text END,
                  jsonb_build_object('ingest_run_id', r.id, 'source_kind', r.source_kind,
                      'uri', r.source_uri, 'version', r.source_version, 'status', r.status,
                      'rows_read', r.rows_read, 'inserted', r.inserted, 'updated', r.updated,
@@ -127,6 +128,10 @@ pub async fn finish_ingest_run(
                 &rejects,
                 &error,
                 &(report.skipped as i64),
+                &EventKind::FileIngested,
+                &EventKind::FileIngested.source(),
+                &BroadcastLevel::Mention,
+                &BroadcastLevel::Silent,
             ],
         )
         .await?;

@@ -1,5 +1,6 @@
 //! The object store port (get a stream, put a file) and its S3 adapter.
 
+use crate::failure::Retryable;
 use std::future::Future;
 use std::path::Path;
 
@@ -42,10 +43,14 @@ pub enum StoreError {
     Permanent(String),
 }
 
-impl StoreError {
+impl Retryable for StoreError {
     /// True when retrying later may succeed.
-    pub fn is_retryable(&self) -> bool {
+    fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Transient(_))
+    }
+
+    fn boundary(&self) -> &'static str {
+        "ObjectStore"
     }
 }
 

@@ -6,9 +6,9 @@
 use tokio_postgres::types::ToSql;
 use tokio_postgres::GenericClient;
 
-use super::UpsertCounts;
+use super::{AgentRecord, SessionRecord};
 use crate::db::DbError;
-use crate::jsonl::{AgentRecord, SessionRecord};
+use crate::store::UpsertCounts;
 
 /// `SET a = e1, ... WHERE (t.a, ...) IS DISTINCT FROM (e1, ...)` for `t`'s columns.
 fn merge(columns: &[(&str, &str)]) -> String {
