@@ -109,7 +109,8 @@ def module_graph() -> dict:
         for group in re.findall(r"use crate::\{([^}]*)\}", text, re.S):
             deps |= set(re.findall(r"(?:^|[,{\s])(\w+)::", group))
         graph.setdefault(module, set()).update(deps - {module})
-    return graph
+    # Only modules count (`crate::text_enum!` is a macro at the crate root).
+    return {m: deps & set(graph) for m, deps in graph.items()}
 
 
 code = module_graph()

@@ -58,26 +58,28 @@ pub async fn cost(
 ) -> Result<(CostLine, Vec<CostLine>), DbError> {
     let sql = |key: &str, group: &str| {
         format!(
-            "SELECT {key}, count(*), count(*) FILTER (WHERE c.estimated_cost IS NULL),
-                    coalesce(sum(c.total_tokens), 0)::int8,
-                    coalesce(sum(c.estimated_cost), 0)::float8,
-                    count(*) FILTER (WHERE c.source_cost_usd IS NOT NULL),
-                    coalesce(sum(c.source_cost_usd), 0)::float8,
+            "SELECT {key} AS key, count(*) AS calls,
+                    count(*) FILTER (WHERE c.estimated_cost IS NULL) AS unpriced_calls,
+                    coalesce(sum(c.total_tokens), 0)::int8 AS tokens,
+                    coalesce(sum(c.estimated_cost), 0)::float8 AS cost_usd,
+                    count(*) FILTER (WHERE c.source_cost_usd IS NOT NULL) AS sourced_calls,
+                    coalesce(sum(c.source_cost_usd), 0)::float8 AS source_cost_usd,
                     coalesce(sum(c.estimated_cost)
                         FILTER (WHERE c.source_cost_usd IS NOT NULL), 0)::float8
+                        AS table_cost_of_sourced_usd
              FROM llm_calls c LEFT JOIN workers w ON w.worker_id = c.worker_id
              WHERE c.timestamp >= $1 AND c.timestamp < $2 {group}"
         )
     };
     let line = |r: &tokio_postgres::Row| CostLine {
-        key: r.get(0),
-        calls: r.get(1),
-        unpriced_calls: r.get(2),
-        tokens: r.get(3),
-        cost_usd: r.get(4),
-        sourced_calls: r.get(5),
-        source_cost_usd: r.get(6),
-        table_cost_of_sourced_usd: r.get(7),
+        key: r.get("key"),
+        calls: r.get("calls"),
+        unpriced_calls: r.get("unpriced_calls"),
+        tokens: r.get("tokens"),
+        cost_usd: r.get("cost_usd"),
+        sourced_calls: r.get("sourced_calls"),
+        source_cost_usd: r.get("source_cost_usd"),
+        table_cost_of_sourced_usd: r.get("table_cost_of_sourced_usd"),
     };
     let total = line(
         &client
@@ -88,7 +90,10 @@ pub async fn cost(
         None => Vec::new(),
         Some(by) => client
             .query(
-                &sql(by.column(), "GROUP BY 1 ORDER BY 5 DESC, 2 DESC, 1"),
+                &sql(
+                    by.column(),
+                    "GROUP BY 1 ORDER BY cost_usd DESC, calls DESC, key",
+                ),
                 &[&since, &until],
             )
             .await?
@@ -171,8 +176,8 @@ pub async fn task(client: &impl GenericClient, task_id: &str) -> Result<Option<T
     let workers = client
         .query(
             "SELECT w.worker_id, w.status, w.spawned_at, w.completed_at, w.log_file,
-                    count(c.id), coalesce(sum(c.total_tokens), 0)::int8,
-                    coalesce(sum(c.estimated_cost), 0)::float8
+                    count(c.id) AS calls, coalesce(sum(c.total_tokens), 0)::int8 AS tokens,
+                    coalesce(sum(c.estimated_cost), 0)::float8 AS cost_usd
              FROM workers w LEFT JOIN llm_calls c ON c.worker_id = w.worker_id
              WHERE w.task_id = $1 GROUP BY w.worker_id ORDER BY w.spawned_at",
             &[&task_id],
@@ -180,42 +185,43 @@ pub async fn task(client: &impl GenericClient, task_id: &str) -> Result<Option<T
         .await?
         .iter()
         .map(|r| WorkerLine {
-            worker_id: r.get(0),
-            status: r.get(1),
-            spawned_at: r.get(2),
-            completed_at: r.get(3),
-            log_file: r.get(4),
-            calls: r.get(5),
-            tokens: r.get(6),
-            cost_usd: r.get(7),
+            worker_id: r.get("worker_id"),
+            status: r.get("status"),
+            spawned_at: r.get("spawned_at"),
+            completed_at: r.get("completed_at"),
+            log_file: r.get("log_file"),
+            calls: r.get("calls"),
+            tokens: r.get("tokens"),
+            cost_usd: r.get("cost_usd"),
         })
         .collect::<Vec<_>>();
     let r = client
         .query_one(
             &format!(
-                "SELECT count(*), count(*) FILTER (WHERE c.estimated_cost IS NULL),
-                        coalesce(sum(c.total_tokens), 0)::int8,
-                        coalesce(sum(c.estimated_cost), 0)::float8 {calls_of}"
+                "SELECT count(*) AS calls,
+                        count(*) FILTER (WHERE c.estimated_cost IS NULL) AS unpriced_calls,
+                        coalesce(sum(c.total_tokens), 0)::int8 AS tokens,
+                        coalesce(sum(c.estimated_cost), 0)::float8 AS cost_usd {calls_of}"
             ),
             &[&task_id],
         )
         .await?;
     let total = CostLine {
         key: Some(task_id.to_string()),
-        calls: r.get(0),
-        unpriced_calls: r.get(1),
-        tokens: r.get(2),
-        cost_usd: r.get(3),
+        calls: r.get("calls"),
+        unpriced_calls: r.get("unpriced_calls"),
+        tokens: r.get("tokens"),
+        cost_usd: r.get("cost_usd"),
         sourced_calls: 0,
         source_cost_usd: 0.0,
         table_cost_of_sourced_usd: 0.0,
     };
     let mut timeline = Vec::new();
     for (at, what) in [
-        (5, "detected"),
-        (2, "started"),
-        (3, "completed"),
-        (6, "failed"),
+        ("detected_at", "detected"),
+        ("started_at", "started"),
+        ("completed_at", "completed"),
+        ("failed_at", "failed"),
     ] {
         if let Some(at) = t.get::<_, Option<DateTime<Utc>>>(at) {
             timeline.push(TimelineEntry {
@@ -248,19 +254,19 @@ pub async fn task(client: &impl GenericClient, task_id: &str) -> Result<Option<T
         .await?
     {
         timeline.push(TimelineEntry {
-            at: r.get(0),
-            kind: r.get(1),
-            message: r.get(2),
+            at: r.get("timestamp"),
+            kind: r.get("event_type"),
+            message: r.get("message"),
         });
     }
     timeline.sort_by_key(|e| e.at);
     Ok(Some(TaskView {
         task_id: task_id.to_string(),
-        title: t.get(0),
-        status: t.get(1),
-        started_at: t.get(2),
-        completed_at: t.get(3),
-        pr_number: t.get(4),
+        title: t.get("title"),
+        status: t.get("status"),
+        started_at: t.get("started_at"),
+        completed_at: t.get("completed_at"),
+        pr_number: t.get("pr_number"),
         workers,
         total,
         timeline,
@@ -298,11 +304,11 @@ pub async fn events(
         .await?
         .iter()
         .map(|r| EventLine {
-            timestamp: r.get(0),
-            event_type: r.get(1),
-            severity: r.get(2),
-            context_id: r.get(3),
-            message: r.get(4),
+            timestamp: r.get("timestamp"),
+            event_type: r.get("event_type"),
+            severity: r.get("severity"),
+            context_id: r.get("context_id"),
+            message: r.get("message"),
         })
         .collect())
 }

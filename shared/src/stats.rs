@@ -108,35 +108,38 @@ pub struct Stats {
 pub async fn compute(client: &impl GenericClient, since: DateTime<Utc>) -> Result<Stats, DbError> {
     let t = client
         .query_one(
-            "SELECT count(*), coalesce(sum(input_tokens), 0)::int8, coalesce(sum(cache_read_tokens), 0)::int8,
-                    coalesce(sum(cache_write_tokens), 0)::int8, coalesce(sum(output_tokens), 0)::int8,
-                    coalesce(sum(estimated_cost), 0)::float8,
-                    count(*) FILTER (WHERE cost_status = 'unknown_model'),
+            "SELECT count(*) AS calls, coalesce(sum(input_tokens), 0)::int8 AS input_tokens,
+                    coalesce(sum(cache_read_tokens), 0)::int8 AS cache_read_tokens,
+                    coalesce(sum(cache_write_tokens), 0)::int8 AS cache_write_tokens,
+                    coalesce(sum(output_tokens), 0)::int8 AS output_tokens,
+                    coalesce(sum(estimated_cost), 0)::float8 AS cost_usd,
+                    count(*) FILTER (WHERE cost_status = 'unknown_model') AS unpriced_calls,
                     (count(*) FILTER (WHERE success))::float8 / nullif(count(success), 0)
+                        AS success_rate
              FROM llm_calls WHERE timestamp >= $1",
             &[&since],
         )
         .await?;
     let llm = LlmTotals {
-        calls: t.get(0),
-        input_tokens: t.get(1),
-        cache_read_tokens: t.get(2),
-        cache_write_tokens: t.get(3),
-        output_tokens: t.get(4),
-        cost_usd: t.get(5),
-        unpriced_calls: t.get(6),
-        success_rate: t.get(7),
+        calls: t.get("calls"),
+        input_tokens: t.get("input_tokens"),
+        cache_read_tokens: t.get("cache_read_tokens"),
+        cache_write_tokens: t.get("cache_write_tokens"),
+        output_tokens: t.get("output_tokens"),
+        cost_usd: t.get("cost_usd"),
+        unpriced_calls: t.get("unpriced_calls"),
+        success_rate: t.get("success_rate"),
     };
     let bucket = |r: &tokio_postgres::Row, key: String| LlmBucket {
         key,
-        calls: r.get(1),
-        tokens: r.get(2),
-        cost_usd: r.get(3),
-        unpriced_calls: r.get(4),
+        calls: r.get("calls"),
+        tokens: r.get("tokens"),
+        cost_usd: r.get("cost_usd"),
+        unpriced_calls: r.get("unpriced_calls"),
     };
-    const AGG: &str =
-        "count(*), coalesce(sum(total_tokens), 0)::int8, coalesce(sum(estimated_cost), 0)::float8,
-                       count(*) FILTER (WHERE cost_status = 'unknown_model')";
+    const AGG: &str = "count(*) AS calls, coalesce(sum(total_tokens), 0)::int8 AS tokens,
+         coalesce(sum(estimated_cost), 0)::float8 AS cost_usd,
+         count(*) FILTER (WHERE cost_status = 'unknown_model') AS unpriced_calls";
     let by_day = client
         .query(
             &format!(
@@ -147,30 +150,30 @@ pub async fn compute(client: &impl GenericClient, since: DateTime<Utc>) -> Resul
         )
         .await?
         .iter()
-        .map(|r| bucket(r, r.get::<_, NaiveDate>(0).to_string()))
+        .map(|r| bucket(r, r.get::<_, NaiveDate>("day").to_string()))
         .collect();
     let by_model = client
         .query(
             &format!(
                 "SELECT model, {AGG} FROM llm_calls WHERE timestamp >= $1
-                 GROUP BY 1 ORDER BY 4 DESC, 2 DESC, 1"
+                 GROUP BY 1 ORDER BY cost_usd DESC, calls DESC, model"
             ),
             &[&since],
         )
         .await?
         .iter()
-        .map(|r| bucket(r, r.get(0)))
+        .map(|r| bucket(r, r.get("model")))
         .collect();
     let workflows = client
         .query(
-            "SELECT repository, workflow_name, count(*),
-                    count(*) FILTER (WHERE status = 'completed'),
+            "SELECT repository, workflow_name, count(*) AS runs,
+                    count(*) FILTER (WHERE status = 'completed') AS completed,
                     (count(*) FILTER (WHERE conclusion = 'success'))::float8
-                        / nullif(count(*) FILTER (WHERE status = 'completed'), 0),
+                        / nullif(count(*) FILTER (WHERE status = 'completed'), 0) AS success_rate,
                     round((percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_seconds)
-                        FILTER (WHERE status = 'completed'))::numeric, 1)::float8,
+                        FILTER (WHERE status = 'completed'))::numeric, 1)::float8 AS p50_seconds,
                     round((percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_seconds)
-                        FILTER (WHERE status = 'completed'))::numeric, 1)::float8
+                        FILTER (WHERE status = 'completed'))::numeric, 1)::float8 AS p95_seconds
              FROM workflow_runs WHERE coalesce(started_at, created_at) >= $1
              GROUP BY 1, 2 ORDER BY 1, 2",
             &[&since],
@@ -178,21 +181,22 @@ pub async fn compute(client: &impl GenericClient, since: DateTime<Utc>) -> Resul
         .await?
         .iter()
         .map(|r| WorkflowStats {
-            repository: r.get(0),
-            workflow: r.get(1),
-            runs: r.get(2),
-            completed: r.get(3),
-            success_rate: r.get(4),
-            p50_seconds: r.get(5),
-            p95_seconds: r.get(6),
+            repository: r.get("repository"),
+            workflow: r.get("workflow_name"),
+            runs: r.get("runs"),
+            completed: r.get("completed"),
+            success_rate: r.get("success_rate"),
+            p50_seconds: r.get("p50_seconds"),
+            p95_seconds: r.get("p95_seconds"),
         })
         .collect();
     let coverage = client
         .query(
             "SELECT c.repository, c.branch, c.commit_sha, c.format, c.captured_at,
-                    c.line_percent::float8, c.branch_percent::float8,
-                    (c.line_percent - lag(c.line_percent) OVER w)::float8,
-                    r.conclusion, r.html_url
+                    c.line_percent::float8 AS line_percent,
+                    c.branch_percent::float8 AS branch_percent,
+                    (c.line_percent - lag(c.line_percent) OVER w)::float8 AS line_change,
+                    r.conclusion AS run_conclusion, r.html_url AS run_url
              FROM coverage_snapshots c
              LEFT JOIN LATERAL (SELECT conclusion, html_url FROM workflow_runs
                                 WHERE repository = c.repository AND commit_sha = c.commit_sha
@@ -205,16 +209,16 @@ pub async fn compute(client: &impl GenericClient, since: DateTime<Utc>) -> Resul
         .await?
         .iter()
         .map(|r| CoveragePoint {
-            repository: r.get(0),
-            branch: r.get(1),
-            commit_sha: r.get(2),
-            format: r.get(3),
-            captured_at: r.get(4),
-            line_percent: r.get(5),
-            branch_percent: r.get(6),
-            line_change: r.get(7),
-            run_conclusion: r.get(8),
-            run_url: r.get(9),
+            repository: r.get("repository"),
+            branch: r.get("branch"),
+            commit_sha: r.get("commit_sha"),
+            format: r.get("format"),
+            captured_at: r.get("captured_at"),
+            line_percent: r.get("line_percent"),
+            branch_percent: r.get("branch_percent"),
+            line_change: r.get("line_change"),
+            run_conclusion: r.get("run_conclusion"),
+            run_url: r.get("run_url"),
         })
         .collect();
     Ok(Stats {

@@ -118,5 +118,5 @@ pub fn s3_event(records: Vec<Value>) -> Value {
 
 /// Each object's status, in order.
 pub fn statuses(r: &EventReport) -> Vec<&str> {
-    r.objects.iter().map(|o| o.status).collect()
+    r.objects.iter().map(|o| o.status.as_str()).collect()
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 use chrono::NaiveDate;
-use telemetry_shared::github::store::state::{add_repository, remove_repository};
+use telemetry_shared::github::store::state::{add_repository, last_sync, remove_repository};
 use telemetry_shared::github::{
     parse_repositories, repositories, run_sync, GitHubConfig, Repository, ReqwestGitHub, SyncReport,
 };
@@ -138,21 +138,9 @@ pub async fn list(db: &DbArgs, json: bool) -> anyhow::Result<()> {
     let client = pool.get().await.context("database")?;
     let mut out = Vec::new();
     for repo in &repos {
-        let last = client
-            .query_opt(
-                "SELECT to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), complete,
-                        (SELECT count(*) FROM workflow_runs WHERE repository = $1)
-                 FROM github_sync_runs WHERE repository = $1 ORDER BY id DESC LIMIT 1",
-                &[&repo.as_str()],
-            )
-            .await
-            .map_err(|e| hint_migrate(e.into()))?;
+        let last = last_sync(&**client, repo).await.map_err(hint_migrate)?;
         let (when, complete, runs) = match last {
-            Some(r) => (
-                r.get::<_, String>(0),
-                r.get::<_, bool>(1),
-                r.get::<_, i64>(2),
-            ),
+            Some(l) => (l.finished_at, l.complete, l.runs_stored),
             None => ("never".into(), false, 0),
         };
         out.push(serde_json::json!({

@@ -1,7 +1,7 @@
 //! `telemetry ingest s3 s3://BUCKET/KEY`: one object through the s3-ingest code path.
 
 use anyhow::{anyhow, bail};
-use telemetry_shared::s3::{S3Ingest, S3IngestConfig, S3ObjectStore};
+use telemetry_shared::s3::{OutcomeStatus, S3Ingest, S3IngestConfig, S3ObjectStore};
 
 use super::DbArgs;
 use crate::output::write_json;
@@ -48,7 +48,7 @@ pub async fn run(db: &DbArgs, uri: &str, json: bool, batch_rows: usize) -> anyho
     if json {
         write_json(&outcome)?;
     }
-    if outcome.status == "failed" {
+    if outcome.status == OutcomeStatus::Failed {
         bail!("{uri}: {}", outcome.reason.as_deref().unwrap_or("failed"));
     }
     Ok(())

@@ -9,7 +9,7 @@ use std::time::Duration;
 use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::{json, Value};
 use telemetry_shared::config::{load_aws, Config};
-use telemetry_shared::db::{make_pool, migrate, CustomResourceRequest, DbError, Workload};
+use telemetry_shared::db::{make_pool, migrate, CustomResourceRequest, DbError, Pool, Workload};
 use telemetry_shared::failure::Failure;
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
@@ -29,55 +29,68 @@ async fn main() -> Result<(), Error> {
     let (pool, store, prune_cfg, relayer) = (&pool, &store, &prune_cfg, &relayer);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let result = async {
-            // The stack's migration step (a CloudFormation custom resource) comes here too.
-            if let Some(request) = CustomResourceRequest::from_event(&event.payload) {
-                let sent = request.handle(pool).await;
-                return sent.map_err(|e| Failure::new("CloudFormation", true, e));
-            }
-            let deadline = deadline_from_epoch_ms(event.context.deadline);
-            let action =
-                Action::from_event(&event.payload).map_err(|e| Failure::permanent("Payload", e))?;
-            let (key, report) = match action {
-                Action::Migrate => {
-                    let mut client = pool.get().await.map_err(DbError::from)?;
-                    ("migrated", json!(migrate(&mut client).await?))
-                }
-                Action::Relay => ("prune", Value::Null),
-                Action::Prune { dry_run } => {
-                    let req = PruneRequest {
-                        now: chrono::Utc::now(),
-                        deadline: Some(deadline),
-                        dry_run,
-                    };
-                    let report = prune(pool, store, prune_cfg, req).await?;
-                    let line = serde_json::to_string(&report).unwrap_or_default();
-                    tracing::info!(report = %line, "prune finished");
-                    // An archive that could not be written fails the invocation (the alarm
-                    // fires); a prune stopped by its deadline resumes the next night.
-                    if let Some(e) = report.errors().first() {
-                        return Err(Failure::new("Archive", true, e));
-                    }
-                    ("prune", json!(report))
-                }
-            };
-            let relay = relayer.run(Duration::from_secs(60), Some(deadline)).await;
-            // A relay-only invocation that left events behind failed: say so to Lambda.
-            if report.is_null() {
-                if let Some(e) = relay.as_ref().and_then(|r| r.error.as_ref()) {
-                    let why = format!("the relay left events undelivered: {e}");
-                    return Err(Failure::new("EventBus", true, why));
-                }
-            }
-            Ok(json!({key: report, "relay": relay}))
-        };
-        result.await.map_err(|f| {
-            let f = f.logged();
-            Diagnostic {
-                error_type: f.error_type,
-                error_message: f.message,
-            }
-        })
+        handle(event, pool, store, prune_cfg, relayer)
+            .await
+            .map_err(diagnostic)
     }))
     .await
+}
+
+/// One invocation: the migration custom resource, a migrate, a relay or a prune.
+async fn handle(
+    event: LambdaEvent<Value>,
+    pool: &Pool,
+    store: &S3ObjectStore,
+    prune_cfg: &PruneConfig,
+    relayer: &Relayer,
+) -> Result<Value, Failure> {
+    // The stack's migration step (a CloudFormation custom resource) comes here too.
+    if let Some(request) = CustomResourceRequest::from_event(&event.payload) {
+        let sent = request.handle(pool).await;
+        return sent.map_err(|e| Failure::new("CloudFormation", true, e));
+    }
+    let deadline = deadline_from_epoch_ms(event.context.deadline);
+    let action =
+        Action::from_event(&event.payload).map_err(|e| Failure::permanent("Payload", e))?;
+    let (key, report) = match action {
+        Action::Migrate => {
+            let mut client = pool.get().await.map_err(DbError::from)?;
+            ("migrated", json!(migrate(&mut client).await?))
+        }
+        Action::Relay => ("prune", Value::Null),
+        Action::Prune { dry_run } => {
+            let req = PruneRequest {
+                now: chrono::Utc::now(),
+                deadline: Some(deadline),
+                dry_run,
+            };
+            let report = prune(pool, store, prune_cfg, req).await?;
+            let line = serde_json::to_string(&report).unwrap_or_default();
+            tracing::info!(report = %line, "prune finished");
+            // An archive that could not be written fails the invocation (the alarm
+            // fires); a prune stopped by its deadline resumes the next night.
+            if let Some(e) = report.errors().first() {
+                return Err(Failure::new("Archive", true, e));
+            }
+            ("prune", json!(report))
+        }
+    };
+    let relay = relayer.run(Duration::from_secs(60), Some(deadline)).await;
+    // A relay-only invocation that left events behind failed: say so to Lambda.
+    if report.is_null() {
+        if let Some(e) = relay.as_ref().and_then(|r| r.error.as_ref()) {
+            let why = format!("the relay left events undelivered: {e}");
+            return Err(Failure::new("EventBus", true, why));
+        }
+    }
+    Ok(json!({key: report, "relay": relay}))
+}
+
+/// The failure, logged, as Lambda reports it (`errorType` is `Retryable.EventBus`, ...).
+fn diagnostic(f: Failure) -> Diagnostic {
+    let f = f.logged();
+    Diagnostic {
+        error_type: f.error_type,
+        error_message: f.message,
+    }
 }

@@ -41,13 +41,16 @@ async fn main() -> Result<(), Error> {
                 Err(Failure::from(e))
             }
         };
-        result.map_err(|f| {
-            let f = f.logged();
-            Diagnostic {
-                error_type: f.error_type,
-                error_message: f.message,
-            }
-        })
+        result.map_err(diagnostic)
     }))
     .await
+}
+
+/// The failure, logged, as Lambda reports it (`errorType` is `Retryable.S3Ingest`, ...).
+fn diagnostic(f: Failure) -> Diagnostic {
+    let f = f.logged();
+    Diagnostic {
+        error_type: f.error_type,
+        error_message: f.message,
+    }
 }

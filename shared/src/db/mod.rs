@@ -7,6 +7,7 @@ mod error;
 mod migrate;
 mod pool;
 mod secret;
+mod text_enum;
 mod tls;
 
 pub use conninfo::{with_database, ConnInfo, SslMode};

@@ -81,7 +81,7 @@ pub async fn upsert_briefings(
                         EXCLUDED.head_commit, EXCLUDED.branch, EXCLUDED.blockers,
                         EXCLUDED.next_steps, EXCLUDED.docs_touched, EXCLUDED.files_touched,
                         EXCLUDED.raw_markdown)
-                 RETURNING briefing_id, (xmax = 0)",
+                 RETURNING briefing_id, (xmax = 0) AS inserted",
                 &[
                     &b.project_id, &b.session_id, &b.task_id, &b.status, &b.started_at,
                     &b.ended_at, &b.impact_level, &b.broadcast_level, &b.doc_drift_risk,
@@ -90,7 +90,7 @@ pub async fn upsert_briefings(
                 ],
             )
             .await?;
-        match row.map(|r| (r.get::<_, i64>(0), r.get::<_, bool>(1))) {
+        match row.map(|r| (r.get::<_, i64>("briefing_id"), r.get::<_, bool>("inserted"))) {
             None => written.push(Written::Duplicate),
             Some((_, false)) => written.push(Written::Updated),
             Some((id, true)) => {
@@ -177,7 +177,7 @@ pub async fn upsert_jobs(
                 coalesce(EXCLUDED.repo_root, t.repo_root), EXCLUDED.request,
                 coalesce(EXCLUDED.stream_chunks, t.stream_chunks), coalesce(EXCLUDED.result, t.result),
                 coalesce(EXCLUDED.error, t.error))
-         RETURNING (xmax = 0), t.status, t.ts_finished, t.error",
+         RETURNING (xmax = 0) AS inserted, t.status, t.ts_finished, t.error",
         new = rank("EXCLUDED.status"),
         old = rank("t.status"),
     );
@@ -206,15 +206,15 @@ pub async fn upsert_jobs(
             written.push(Written::Duplicate);
             continue;
         };
-        written.push(if row.get::<_, bool>(0) {
+        written.push(if row.get::<_, bool>("inserted") {
             Written::Inserted
         } else {
             Written::Updated
         });
-        let status: String = row.get(1);
+        let status: String = row.get("status");
         if matches!(status.as_str(), "completed" | "failed" | "canceled") {
-            let finished: Option<chrono::DateTime<chrono::Utc>> = row.get(2);
-            let error: Option<String> = row.get(3);
+            let finished: Option<chrono::DateTime<chrono::Utc>> = row.get("ts_finished");
+            let error: Option<String> = row.get("error");
             let event = NewEvent {
                 kind: EventKind::JobCompleted,
                 project_id: Some(&j.project_id),

@@ -36,6 +36,33 @@ pub struct SessionRecord {
     pub config: Option<Value>,
 }
 
+crate::text_enum! {
+    /// `tasks.status`, in rank order (a status changes only to a higher rank, or the same
+    /// rank with a later time).
+    pub enum TaskStatus {
+        /// Seen for the first time.
+        Detected => "detected",
+        /// Being worked on.
+        Active => "active",
+        /// Done.
+        Completed => "completed",
+        /// Given up.
+        Failed => "failed",
+    }
+}
+
+crate::text_enum! {
+    /// `workers.status`, in rank order.
+    pub enum WorkerStatus {
+        /// Started.
+        Spawned => "spawned",
+        /// Finished its work.
+        Completed => "completed",
+        /// Exited with a failure.
+        Failed => "failed",
+    }
+}
+
 /// A task status transition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRecord {
@@ -43,8 +70,8 @@ pub struct TaskRecord {
     pub task_id: String,
     /// Owning session.
     pub session_id: Option<String>,
-    /// detected, active, completed or failed.
-    pub status: String,
+    /// The status it moved to.
+    pub status: TaskStatus,
     /// When the transition happened.
     pub ts: DateTime<Utc>,
     /// Issue number.
@@ -64,8 +91,8 @@ pub struct WorkerRecord {
     pub session_id: Option<String>,
     /// Task it works on.
     pub task_id: Option<String>,
-    /// spawned, completed or failed.
-    pub status: String,
+    /// The status it moved to.
+    pub status: WorkerStatus,
     /// When the transition happened.
     pub ts: DateTime<Utc>,
     /// Process id.
@@ -153,6 +180,18 @@ fn one_of(v: &Value, name: &str, allowed: &[&str]) -> Result<String, String> {
     }
 }
 
+/// The `status` field, one of `all`.
+fn status_field<T: Copy + std::fmt::Display>(
+    v: &Value,
+    all: &[T],
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, String> {
+    let names: Vec<String> = all.iter().map(T::to_string).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let s = one_of(v, "status", &names)?;
+    parse(&s).ok_or_else(|| format!("status: {s:?}"))
+}
+
 impl AgentState {
     pub(super) fn parse(&mut self, kind: &str, v: &Value) -> Result<Parsed, String> {
         let ts = time_field(v, &TIME)?;
@@ -175,7 +214,7 @@ impl AgentState {
             "task" => AgentRecord::Task(TaskRecord {
                 task_id: req(v, "task_id")?.to_string(),
                 session_id: opt(v, "session_id"),
-                status: one_of(v, "status", &["detected", "active", "completed", "failed"])?,
+                status: status_field(v, TaskStatus::ALL, TaskStatus::parse)?,
                 ts,
                 issue_number: opt_int(v, "issue_number")?,
                 title: opt(v, "title"),
@@ -185,7 +224,7 @@ impl AgentState {
                 worker_id: req(v, "worker_id")?.to_string(),
                 session_id: opt(v, "session_id"),
                 task_id: opt(v, "task_id"),
-                status: one_of(v, "status", &["spawned", "completed", "failed"])?,
+                status: status_field(v, WorkerStatus::ALL, WorkerStatus::parse)?,
                 ts,
                 pid: opt_int(v, "pid")?,
                 exit_code: opt_int(v, "exit_code")?,
@@ -357,7 +396,7 @@ mod validate {
                 AgentRecord::Task(r) => {
                     t::TASK_ID.check_str(&r.task_id)?;
                     t::SESSION_ID.check_opt_str(r.session_id.as_deref())?;
-                    t::STATUS.check_str(&r.status)?;
+                    t::STATUS.check_str(r.status.as_str())?;
                     t::DETECTED_AT.check_time(r.ts)?;
                     t::ISSUE_NUMBER.check_opt_int(r.issue_number.map(i64::from))?;
                     t::TITLE.check_opt_str(r.title.as_deref())?;
@@ -367,7 +406,7 @@ mod validate {
                     w::WORKER_ID.check_str(&r.worker_id)?;
                     w::SESSION_ID.check_opt_str(r.session_id.as_deref())?;
                     w::TASK_ID.check_opt_str(r.task_id.as_deref())?;
-                    w::STATUS.check_str(&r.status)?;
+                    w::STATUS.check_str(r.status.as_str())?;
                     w::SPAWNED_AT.check_time(r.ts)?;
                     w::LOG_FILE.check_opt_str(r.log_file.as_deref())
                 }

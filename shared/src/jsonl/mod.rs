@@ -8,7 +8,10 @@ mod codex;
 mod reader;
 mod store;
 
-pub use agent::{AgentRecord, ApiCallParser, EventRecord, SessionRecord, TaskRecord, WorkerRecord};
+pub use agent::{
+    AgentRecord, ApiCallParser, EventRecord, SessionRecord, TaskRecord, TaskStatus, WorkerRecord,
+    WorkerStatus,
+};
 pub use reader::{JsonlReader, Line, Record, MAX_LINE_BYTES};
 pub use store::upsert_agent_records;
 

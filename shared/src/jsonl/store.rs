@@ -6,7 +6,7 @@
 use tokio_postgres::types::ToSql;
 use tokio_postgres::GenericClient;
 
-use super::{AgentRecord, SessionRecord};
+use super::{AgentRecord, SessionRecord, TaskStatus, WorkerStatus};
 use crate::db::DbError;
 use crate::store::UpsertCounts;
 
@@ -120,8 +120,12 @@ pub async fn upsert_agent_records(
         let row = match r {
             AgentRecord::Session(s) => tx.query_opt(&session, &session_params(s)).await?,
             AgentRecord::Task(t) => {
-                let at = |status: &str| (t.status == status).then_some(t.ts);
-                let (active, completed, failed) = (at("active"), at("completed"), at("failed"));
+                let at = |status: TaskStatus| (t.status == status).then_some(t.ts);
+                let (active, completed, failed) = (
+                    at(TaskStatus::Active),
+                    at(TaskStatus::Completed),
+                    at(TaskStatus::Failed),
+                );
                 let params: [&(dyn ToSql + Sync); 10] = [
                     &t.task_id,
                     &t.session_id,
@@ -137,7 +141,7 @@ pub async fn upsert_agent_records(
                 tx.query_opt(&task, &params).await?
             }
             AgentRecord::Worker(w) => {
-                let completed = (w.status != "spawned").then_some(w.ts);
+                let completed = (w.status != WorkerStatus::Spawned).then_some(w.ts);
                 let params: [&(dyn ToSql + Sync); 9] = [
                     &w.worker_id,
                     &w.session_id,

@@ -101,17 +101,17 @@ pub(crate) const COLUMNS: &str =
 
 pub(crate) fn from_row(r: &tokio_postgres::Row) -> OutboxEvent {
     OutboxEvent {
-        id: r.get(0),
-        ts: r.get(1),
-        kind: r.get(2),
-        source: r.get(3),
-        project_id: r.get(4),
-        briefing_id: r.get(5),
-        broadcast_level: r.get(6),
-        payload: r.get(7),
-        delivered_at: r.get(8),
-        attempts: r.get(9),
-        cursor: r.get(10),
+        id: r.get("event_id"),
+        ts: r.get("ts"),
+        kind: r.get("type"),
+        source: r.get("source"),
+        project_id: r.get("project_id"),
+        briefing_id: r.get("briefing_id"),
+        broadcast_level: r.get("broadcast_level"),
+        payload: r.get("payload"),
+        delivered_at: r.get("delivered_at"),
+        attempts: r.get("attempts"),
+        cursor: r.get("seq"),
     }
 }
 

@@ -104,8 +104,9 @@ pub async fn write_part(
         flate2::Compression::fast(),
     );
     let sql = format!(
-        "SELECT t.{key}, t.xmin::text::int8,
+        "SELECT t.{key} AS key, t.xmin::text::int8 AS version,
                 json_build_object('kind', '{ARCHIVED_KIND}', 'table', '{table}', 'row', to_jsonb(t))::text
+                    AS line
          FROM {table} t WHERE {time} >= $1 AND {time} < $2 {only} LIMIT $3
          FOR UPDATE SKIP LOCKED",
         key = policy.key_column,
@@ -120,11 +121,11 @@ pub async fn write_part(
         .map_err(DbError::from)?;
     pin_mut!(rows);
     while let Some(row) = rows.try_next().await.map_err(DbError::from)? {
-        let line: &str = row.get(2);
+        let line: &str = row.get("line");
         gz.write_all(line.as_bytes())
             .and_then(|_| gz.write_all(b"\n"))
             .map_err(file_err)?;
-        part.versions.push((row.get(0), row.get(1)));
+        part.versions.push((row.get("key"), row.get("version")));
         part.rows += 1;
     }
     let mut buf = gz.finish().map_err(file_err)?;
@@ -240,13 +241,14 @@ pub async fn restore_rows(
                     "WITH ins AS (INSERT INTO {table} ({list})
                          SELECT {list} FROM jsonb_populate_recordset(NULL::{table}, $1)
                          {on_conflict} RETURNING xmax = 0 AS inserted)
-                     SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+                     SELECT count(*) FILTER (WHERE inserted) AS inserted,
+                            count(*) FILTER (WHERE NOT inserted) AS updated
                      FROM ins"
                 ),
                 &[&batch],
             )
             .await?;
-        let (inserted, updated): (i64, i64) = (row.get(0), row.get(1));
+        let (inserted, updated): (i64, i64) = (row.get("inserted"), row.get("updated"));
         counts.inserted += inserted as u64;
         counts.updated += updated as u64;
         counts.duplicates += values.len() as u64 - (inserted + updated) as u64;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio_util::io::SyncIoBridge;
 
 use super::event::{parse_notification, Notice, ObjectRef};
-use super::manifest::{claim, finish, Claim, Finish};
+use super::manifest::{claim, finish, Claim, Finish, ObjectStatus};
 use crate::db::{DbError, Pool};
 use crate::ingest::{
     ingest_file, FileKind, IngestError, IngestOptions, IngestReport, RejectedRow, SourceInfo,
@@ -46,6 +46,22 @@ impl S3IngestConfig {
     }
 }
 
+crate::text_enum! {
+    /// What happened to one object in an invocation (its line of the report).
+    pub enum OutcomeStatus {
+        /// Read and stored.
+        Ingested => "ingested",
+        /// This version was processed before: nothing done.
+        AlreadyIngested => "already_ingested",
+        /// Not ours to read (a rejects file, a folder marker).
+        Skipped => "skipped",
+        /// Unreadable for good; recorded, not retried.
+        Rejected => "rejected",
+        /// A transient failure; the invocation fails so Lambda retries it.
+        Failed => "failed",
+    }
+}
+
 /// What happened to one object.
 #[derive(Debug, Clone, Serialize)]
 pub struct ObjectOutcome {
@@ -53,8 +69,8 @@ pub struct ObjectOutcome {
     pub bucket: String,
     /// Decoded key.
     pub key: String,
-    /// ingested, already_ingested, skipped, rejected or failed.
-    pub status: &'static str,
+    /// What happened.
+    pub status: OutcomeStatus,
     /// Counts, when the object was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<IngestReport>,
@@ -155,7 +171,7 @@ impl<S: ObjectStore> S3Ingest<S> {
                     tracing::info!(
                         bucket = %outcome.bucket,
                         key = %outcome.key,
-                        status = outcome.status,
+                        status = outcome.status.as_str(),
                         rows_read = r.map(|r| r.rows_read),
                         inserted = r.map(|r| r.inserted),
                         updated = r.map(|r| r.updated),
@@ -172,7 +188,7 @@ impl<S: ObjectStore> S3Ingest<S> {
         let failed: Vec<&ObjectOutcome> = report
             .objects
             .iter()
-            .filter(|o| o.status == "failed")
+            .filter(|o| o.status == OutcomeStatus::Failed)
             .collect();
         if let Some(first) = failed.first() {
             return Err(S3IngestError {
@@ -208,7 +224,7 @@ impl<S: ObjectStore> S3Ingest<S> {
         let mut out = ObjectOutcome {
             bucket: obj.bucket.clone(),
             key: obj.key.clone(),
-            status: "skipped",
+            status: OutcomeStatus::Skipped,
             report: None,
             rejects_key: None,
             reason: None,
@@ -228,18 +244,19 @@ impl<S: ObjectStore> S3Ingest<S> {
         match self.process(obj, &etag, &mut out).await {
             Ok(()) => {}
             Err(Fail::Retry(reason)) => {
-                out.status = "failed";
-                self.record(obj, &etag, "failed", &out, Some(&reason)).await;
+                out.status = OutcomeStatus::Failed;
+                let status = ObjectStatus::Failed;
+                self.record(obj, &etag, status, &out, Some(&reason)).await;
                 out.reason = Some(reason);
             }
             Err(Fail::Reject(reason)) => {
-                out.status = "rejected";
+                out.status = OutcomeStatus::Rejected;
                 // A bookkeeping failure here is retried with the object next time.
                 if !self
-                    .record(obj, &etag, "rejected", &out, Some(&reason))
+                    .record(obj, &etag, ObjectStatus::Rejected, &out, Some(&reason))
                     .await
                 {
-                    out.status = "failed";
+                    out.status = OutcomeStatus::Failed;
                 }
                 out.reason = Some(reason);
             }
@@ -252,7 +269,7 @@ impl<S: ObjectStore> S3Ingest<S> {
         &self,
         obj: &ObjectRef,
         etag: &str,
-        status: &str,
+        status: ObjectStatus,
         out: &ObjectOutcome,
         error: Option<&str>,
     ) -> bool {
@@ -286,7 +303,7 @@ impl<S: ObjectStore> S3Ingest<S> {
         {
             let client = self.pool.get().await.map_err(DbError::from)?;
             if let Claim::Done(status) = claim(&**client, obj, etag).await? {
-                out.status = "already_ingested";
+                out.status = OutcomeStatus::AlreadyIngested;
                 out.reason = Some(format!("this version was already processed ({status})"));
                 return Ok(());
             }
@@ -354,9 +371,9 @@ impl<S: ObjectStore> S3Ingest<S> {
         let cut = report.cut_short.clone();
         out.reason.clone_from(&cut);
         out.report = Some(report);
-        out.status = "ingested";
+        out.status = OutcomeStatus::Ingested;
         if !self
-            .record(obj, etag, "succeeded", out, cut.as_deref())
+            .record(obj, etag, ObjectStatus::Succeeded, out, cut.as_deref())
             .await
         {
             return Err(Fail::Retry(

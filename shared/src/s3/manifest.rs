@@ -5,13 +5,27 @@ use tokio_postgres::GenericClient;
 use super::ObjectRef;
 use crate::db::DbError;
 
+crate::text_enum! {
+    /// `s3_objects.status`: where an object version's processing stands.
+    pub enum ObjectStatus {
+        /// Claimed by an invocation now (or by one that died: the next claims it again).
+        Processing => "processing",
+        /// Every record accounted for: re-deliveries are no-ops.
+        Succeeded => "succeeded",
+        /// Unreadable for good (wrong type, no header): never retried.
+        Rejected => "rejected",
+        /// A transient failure: the retry processes it again.
+        Failed => "failed",
+    }
+}
+
 /// Whether to process an object version.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Claim {
     /// First delivery, or an earlier attempt failed: process it (attempt number).
     Proceed(i32),
     /// Already ingested or rejected for good.
-    Done(String),
+    Done(ObjectStatus),
 }
 
 /// Records that `obj` (version `etag`) is being processed, unless it already was.
@@ -24,19 +38,28 @@ pub(super) async fn claim(
     let row = client
         .query_opt(
             "INSERT INTO s3_objects (bucket, key, etag, version_id, size_bytes, status)
-             VALUES ($1, $2, $3, $4, $5, 'processing')
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (bucket, key, etag, version_id) DO UPDATE
-                 SET attempts = s3_objects.attempts + 1, status = 'processing', error = NULL,
+                 SET attempts = s3_objects.attempts + 1, status = $6, error = NULL,
                      updated_at = now()
-                 WHERE s3_objects.status NOT IN ('succeeded', 'rejected')
+                 WHERE s3_objects.status NOT IN ($7, $8)
              RETURNING attempts",
-            &[&obj.bucket, &obj.key, &etag, &version, &obj.size],
+            &[
+                &obj.bucket,
+                &obj.key,
+                &etag,
+                &version,
+                &obj.size,
+                &ObjectStatus::Processing,
+                &ObjectStatus::Succeeded,
+                &ObjectStatus::Rejected,
+            ],
         )
         .await?;
     if let Some(r) = row {
         return Ok(Claim::Proceed(r.get(0)));
     }
-    let status: String = client
+    let status: ObjectStatus = client
         .query_one(
             "SELECT status FROM s3_objects WHERE bucket = $1 AND key = $2 AND etag = $3 AND version_id = $4",
             &[&obj.bucket, &obj.key, &etag, &version],
@@ -48,7 +71,7 @@ pub(super) async fn claim(
 
 /// How processing ended.
 pub(super) struct Finish<'a> {
-    pub status: &'a str,
+    pub status: ObjectStatus,
     pub ingest_run_id: Option<i64>,
     pub rejects_key: Option<&'a str>,
     pub error: Option<&'a str>,

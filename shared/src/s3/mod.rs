@@ -9,5 +9,8 @@ mod manifest;
 
 pub use crate::objects::{ObjectStore, S3ObjectStore, StoreError, StoredObject, Version};
 pub use event::{parse_notification, Notice, ObjectRef};
-pub use handler::{EventReport, ObjectOutcome, S3Ingest, S3IngestConfig, S3IngestError};
+pub use handler::{
+    EventReport, ObjectOutcome, OutcomeStatus, S3Ingest, S3IngestConfig, S3IngestError,
+};
 pub use key::decode_key;
+pub use manifest::ObjectStatus;

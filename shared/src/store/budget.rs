@@ -29,7 +29,7 @@ pub(crate) async fn costs_before(
         .query(
             "SELECT day, (SELECT sum(estimated_cost)::text FROM llm_calls
                           WHERE timestamp >= day::timestamp AT TIME ZONE 'UTC'
-                            AND timestamp < (day + 1)::timestamp AT TIME ZONE 'UTC')
+                            AND timestamp < (day + 1)::timestamp AT TIME ZONE 'UTC') AS cost
              FROM unnest($1::date[]) AS day
              -- An initplan: without a budget no day's cost is ever summed.
              WHERE EXISTS (SELECT 1 FROM llm_budget WHERE scope = 'daily')",
@@ -40,8 +40,8 @@ pub(crate) async fn costs_before(
         return Ok(None);
     }
     Ok(Some(CostsBefore {
-        days: rows.iter().map(|r| r.get(0)).collect(),
-        costs: rows.iter().map(|r| r.get(1)).collect(),
+        days: rows.iter().map(|r| r.get("day")).collect(),
+        costs: rows.iter().map(|r| r.get("cost")).collect(),
     }))
 }
 

@@ -134,15 +134,16 @@ async fn on_conflict(
             ON CONFLICT (dedup_key) DO UPDATE SET {set}
             WHERE t.content_hash <> EXCLUDED.content_hash AND {shrink}
             RETURNING (xmax = 0) AS inserted)
-         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up",
+         SELECT count(*) FILTER (WHERE inserted) AS inserted,
+                count(*) FILTER (WHERE NOT inserted) AS updated FROM up",
         columns = *COLUMN_LIST,
         unnest = *UNNEST_ARGS,
         set = set_all(|column, _| format!("EXCLUDED.{column}")),
     );
     let cols = CallColumns::new(batch);
     let row = client.query_one(&sql, &cols.params()).await?;
-    let inserted = row.get::<_, i64>(0) as u64;
-    let updated = row.get::<_, i64>(1) as u64;
+    let inserted = row.get::<_, i64>("inserted") as u64;
+    let updated = row.get::<_, i64>("updated") as u64;
     Ok(UpsertCounts {
         inserted,
         updated,

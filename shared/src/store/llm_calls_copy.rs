@@ -76,7 +76,7 @@ pub(super) async fn copy_upsert(
             )
             .await?
             .into_iter()
-            .map(|r| (r.get(0), r.get(1)))
+            .map(|r| (r.get("dedup_key"), r.get("content_hash")))
             .collect()
     };
 

@@ -106,7 +106,7 @@ async fn uploads_land_per_commit_linked_to_their_run_and_show_in_stats() {
         .ingest_key("telemetry-uploads", &key)
         .await
         .expect("ingest");
-    assert_eq!(out.status, "ingested", "{out:?}");
+    assert_eq!(out.status.as_str(), "ingested", "{out:?}");
     assert_eq!(out.report.as_ref().map(|r| r.inserted), Some(1));
     let key = format!(
         "uploads/coverage/acme/api/main/{}/coverage-summary.json",

@@ -31,7 +31,7 @@ async fn csv_with_an_awkward_key_lands_and_its_rejects_are_written_back() {
         .await
         .expect("handled");
     let o = &report.objects[0];
-    assert_eq!((o.status, o.key.as_str()), ("ingested", key));
+    assert_eq!((o.status.as_str(), o.key.as_str()), ("ingested", key));
     let r = o.report.as_ref().expect("report");
     assert_eq!((r.rows_read, r.inserted, r.rejected), (3, 2, 1));
     assert_eq!(e.db.count("llm_calls").await, 2);

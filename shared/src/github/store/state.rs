@@ -68,8 +68,40 @@ pub async fn listed_repositories(client: &impl GenericClient) -> Result<Vec<Repo
         .await?;
     Ok(rows
         .iter()
-        .filter_map(|r| Repository::parse(r.get(0)).ok())
+        .filter_map(|r| Repository::parse(r.get("repository")).ok())
         .collect())
+}
+
+/// A repository's last sync, as `telemetry github list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastSync {
+    /// When it finished, `YYYY-MM-DD HH:MM` UTC.
+    pub finished_at: String,
+    /// False when it stopped early (deadline, rate limit, failure).
+    pub complete: bool,
+    /// The repository's runs stored now.
+    pub runs_stored: i64,
+}
+
+/// `repo`'s last sync, or `None` when it never ran.
+pub async fn last_sync(
+    client: &impl GenericClient,
+    repo: &Repository,
+) -> Result<Option<LastSync>, DbError> {
+    let row = client
+        .query_opt(
+            "SELECT to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS finished_at,
+                    complete,
+                    (SELECT count(*) FROM workflow_runs WHERE repository = $1) AS runs_stored
+             FROM github_sync_runs WHERE repository = $1 ORDER BY id DESC LIMIT 1",
+            &[&repo.as_str()],
+        )
+        .await?;
+    Ok(row.map(|r| LastSync {
+        finished_at: r.get("finished_at"),
+        complete: r.get("complete"),
+        runs_stored: r.get("runs_stored"),
+    }))
 }
 
 /// Adds (or re-enables) `repo`; true when it was not enabled before.
@@ -139,11 +171,11 @@ pub async fn plan_windows(
         .iter()
         .map(|r| StoredWindow {
             window: Window {
-                start: r.get(0),
-                end: r.get(1),
+                start: r.get("window_start"),
+                end: r.get("window_end"),
             },
-            pages: serde_json::from_value(r.get(2)).unwrap_or_default(),
-            synced_at: r.get(3),
+            pages: serde_json::from_value(r.get("pages")).unwrap_or_default(),
+            synced_at: r.get("synced_at"),
         })
         .collect())
 }
@@ -222,13 +254,15 @@ pub async fn stored_attempts(
     }
     for r in client
         .query(
-            "SELECT github_run_id, run_attempt, status = 'completed' FROM workflow_runs
-             WHERE github_run_id = ANY($1)",
+            "SELECT github_run_id, run_attempt, status = 'completed' AS completed
+             FROM workflow_runs WHERE github_run_id = ANY($1)",
             &[&run_ids],
         )
         .await?
     {
-        out.entry(r.get(0)).or_default().push((r.get(1), r.get(2)));
+        out.entry(r.get("github_run_id"))
+            .or_default()
+            .push((r.get("run_attempt"), r.get("completed")));
     }
     Ok(out)
 }
@@ -251,7 +285,7 @@ pub async fn runs_to_refresh(
         )
         .await?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| (r.get("github_run_id"), r.get("run_attempt")))
         .collect())
 }
 

@@ -105,13 +105,13 @@ pub async fn list_keys(
     Ok(rows
         .iter()
         .map(|r| KeyInfo {
-            project_id: r.get(0),
-            kind: r.get(1),
-            prefix: r.get(2),
-            label: r.get(3),
-            created_at: r.get(4),
-            revoked_at: r.get(5),
-            last_used_at: r.get(6),
+            project_id: r.get("project_id"),
+            kind: r.get("kind"),
+            prefix: r.get("prefix"),
+            label: r.get("label"),
+            created_at: r.get("created_at"),
+            revoked_at: r.get("revoked_at"),
+            last_used_at: r.get("last_used_at"),
         })
         .collect())
 }
@@ -130,11 +130,11 @@ pub async fn find_key(
         )
         .await?
         .map(|r| StoredKey {
-            id: r.get(0),
-            project_id: r.get(1),
-            kind: r.get(2),
-            hash: r.get(3),
-            revoked_at: r.get(4),
+            id: r.get("id"),
+            project_id: r.get("project_id"),
+            kind: r.get("kind"),
+            hash: r.get("key_hash"),
+            revoked_at: r.get("revoked_at"),
         }))
 }
 
