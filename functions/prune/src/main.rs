@@ -29,7 +29,9 @@ async fn main() -> Result<(), Error> {
     let (pool, store, prune_cfg, relayer) = (&pool, &store, &prune_cfg, &relayer);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(event, pool, store, prune_cfg, relayer)
+        // Boxed: the handler's future is deep, and its layout inline in main's overflows
+        // the compiler's query depth on a cold build.
+        Box::pin(handle(event, pool, store, prune_cfg, relayer))
             .await
             .map_err(diagnostic)
     }))
