@@ -320,16 +320,15 @@ pub(crate) enum IngestCommand {
         #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
         batch_rows: usize,
     },
-    /// Ingest a JSONL log: agent lifecycle records, Claude Code transcript or Codex session.
+    /// Ingest JSONL logs (agent lifecycle records, Claude Code transcripts, Codex sessions)
+    /// as one run: files (any name; .gz is decompressed), directories (walked for *.jsonl,
+    /// *.jsonl.gz, *.ndjson) and glob patterns. Files unchanged since the last run are
+    /// skipped, and grown ones read from where it stopped.
     Jsonl {
-        /// Path to the file (.jsonl, .ndjson, or any name; .gz is decompressed).
-        path: PathBuf,
-        /// Print the report as JSON on stdout.
-        #[arg(long)]
-        json: bool,
-        /// Lines per transaction.
-        #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
-        batch_rows: usize,
+        /// Files, directories or patterns.
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        tree: TreeArgs,
     },
     /// Ingest one S3 object exactly as the s3-ingest function does (manifest, rejects file).
     S3 {
@@ -342,16 +341,57 @@ pub(crate) enum IngestCommand {
         #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
         batch_rows: usize,
     },
-    /// Ingest any supported file, the format taken from its name as s3-ingest does
-    /// (.csv, .jsonl, .ndjson, each optionally .gz).
+    /// Ingest any supported files, each's format taken from its name as s3-ingest does
+    /// (.csv, .jsonl, .ndjson, each optionally .gz; coverage reports); directories and
+    /// patterns as for `ingest jsonl`.
     File {
-        /// Path to the file.
-        path: PathBuf,
+        /// Files, directories or patterns.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        tree: TreeArgs,
+    },
+    /// Run every ingestion in one command: the GitHub sync, the default usage.csv
+    /// ($TELEMETRY_CSV_PATH, else .telemetry/usage.csv) and, with --claude / --codex, the
+    /// default transcript trees. A source that is not there is skipped with a note.
+    All {
+        /// Also read Claude Code's transcripts (~/.claude/projects, $CLAUDE_CONFIG_DIR).
+        #[arg(long)]
+        claude: bool,
+        /// Also read Codex's sessions (~/.codex/sessions, $CODEX_HOME).
+        #[arg(long)]
+        codex: bool,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Stop the GitHub sync cleanly after this many seconds (the next run resumes).
+        #[arg(long, default_value_t = 900)]
+        time_limit: u64,
         /// Lines per transaction.
         #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
         batch_rows: usize,
     },
+}
+
+/// How `ingest jsonl` and `ingest file` read many files.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct TreeArgs {
+    /// Also read Claude Code's transcripts (~/.claude/projects, $CLAUDE_CONFIG_DIR).
+    #[arg(long)]
+    pub claude: bool,
+    /// Also read Codex's sessions (~/.codex/sessions, $CODEX_HOME).
+    #[arg(long)]
+    pub codex: bool,
+    /// Print the report as JSON on stdout (each file's counts under `files`).
+    #[arg(long)]
+    pub json: bool,
+    /// Lines per transaction.
+    #[arg(long, env = "INGEST_BATCH_ROWS", default_value_t = telemetry_shared::config::DEFAULT_BATCH_ROWS)]
+    pub batch_rows: usize,
+    /// Reading threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Read every file whole, even those unchanged since the last run.
+    #[arg(long)]
+    pub full: bool,
 }

@@ -29,21 +29,24 @@ async fn main() -> ExitCode {
             json,
             batch_rows,
         }) => commands::ingest::csv(&db, path, json, batch_rows).await,
-        Command::Ingest(IngestCommand::Jsonl {
-            path,
-            json,
-            batch_rows,
-        }) => commands::ingest::jsonl(&db, path, json, batch_rows).await,
+        Command::Ingest(IngestCommand::Jsonl { paths, tree }) => {
+            commands::ingest_many::jsonl(&db, &paths, &tree).await
+        }
         Command::Ingest(IngestCommand::S3 {
             uri,
             json,
             batch_rows,
         }) => commands::s3::run(&db, &uri, json, batch_rows).await,
-        Command::Ingest(IngestCommand::File {
-            path,
+        Command::Ingest(IngestCommand::File { paths, tree }) => {
+            commands::ingest_many::file(&db, &paths, &tree).await
+        }
+        Command::Ingest(IngestCommand::All {
+            claude,
+            codex,
             json,
+            time_limit,
             batch_rows,
-        }) => commands::ingest::file(&db, path, json, batch_rows).await,
+        }) => commands::ingest_all::run_all(&db, claude, codex, json, time_limit, batch_rows).await,
         Command::Ingest(IngestCommand::Github {
             since,
             repos,

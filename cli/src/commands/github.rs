@@ -33,17 +33,7 @@ pub async fn ingest(
         .iter()
         .map(|r| Repository::parse(r).map_err(|e| anyhow!("--repo: {e}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let cfg = GitHubConfig::from_env()?;
-    let token = cfg.token().await?;
-    let api = ReqwestGitHub::new(token.expose())?;
-    let pool = db.pool_for(Workload::Sync).await?;
-    let deadline = Instant::now() + Duration::from_secs(time_limit);
-    let report = run_sync(&pool, &api, &cfg, &only, since, deadline)
-        .await
-        .map_err(|e| match e {
-            telemetry_shared::github::SyncError::Db(d) => hint_migrate(d),
-            other => other.into(),
-        })?;
+    let report = sync(db, &only, since, time_limit).await?;
     if json {
         write_json(&report)?;
     } else {
@@ -60,6 +50,31 @@ pub async fn ingest(
         );
     }
     Ok(())
+}
+
+/// One sync of `only` (default: every configured repository) from `since`.
+pub(super) async fn sync(
+    db: &DbArgs,
+    only: &[Repository],
+    since: Option<NaiveDate>,
+    time_limit: u64,
+) -> anyhow::Result<SyncReport> {
+    let cfg = GitHubConfig::from_env()?;
+    let token = cfg.token().await?;
+    let api = ReqwestGitHub::new(token.expose())?;
+    let pool = db.pool_for(Workload::Sync).await?;
+    let deadline = Instant::now() + Duration::from_secs(time_limit);
+    run_sync(&pool, &api, &cfg, only, since, deadline)
+        .await
+        .map_err(|e| match e {
+            telemetry_shared::github::SyncError::Db(d) => hint_migrate(d),
+            other => other.into(),
+        })
+}
+
+/// The report as a table, one line per repository.
+pub(super) fn render_report(report: &SyncReport) -> String {
+    render(report)
 }
 
 /// The report as a table, one line per repository.

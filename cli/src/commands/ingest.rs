@@ -1,4 +1,4 @@
-//! `telemetry ingest csv|jsonl|file`.
+//! `telemetry ingest csv`, and one non-JSONL file of `ingest file` (usage.csv, coverage).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,13 @@ use telemetry_shared::ingest::{
 
 use super::{hint_migrate, DbArgs};
 use crate::output::{progress_bar, write_json};
+
+/// The default usage.csv: $TELEMETRY_CSV_PATH, else .telemetry/usage.csv.
+pub(super) fn default_csv_path() -> PathBuf {
+    std::env::var_os("TELEMETRY_CSV_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CSV_PATH))
+}
 use telemetry_shared::db::Workload;
 
 /// Default location of the CSV log, as the seed defines it.
@@ -26,48 +33,31 @@ pub async fn csv(
     json: bool,
     batch_rows: usize,
 ) -> anyhow::Result<()> {
-    let path = path
-        .or_else(|| std::env::var_os("TELEMETRY_CSV_PATH").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CSV_PATH));
+    let path = path.unwrap_or_else(default_csv_path);
     let kind = FileKind {
         format: Format::UsageCsv,
         gzip: is_gz(&path),
     };
-    run(db, &path, kind, json, batch_rows).await
+    let report = run(db, &path, kind, batch_rows).await?;
+    if json {
+        write_json(&report)?;
+    }
+    check(&path, &report)
 }
 
-/// `ingest jsonl PATH`: JSONL whatever the file's name.
-pub async fn jsonl(
-    db: &DbArgs,
-    path: PathBuf,
-    json: bool,
-    batch_rows: usize,
-) -> anyhow::Result<()> {
-    let kind = FileKind {
-        format: Format::Jsonl,
-        gzip: is_gz(&path),
-    };
-    run(db, &path, kind, json, batch_rows).await
-}
-
-/// `ingest file PATH`: the format from the name, as s3-ingest decides it.
-pub async fn file(db: &DbArgs, path: PathBuf, json: bool, batch_rows: usize) -> anyhow::Result<()> {
-    let kind = FileKind::from_name(&path.to_string_lossy()).map_err(anyhow::Error::msg)?;
-    run(db, &path, kind, json, batch_rows).await
-}
-
-fn is_gz(path: &Path) -> bool {
+pub(super) fn is_gz(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
-async fn run(
+/// Ingests the file at `path` as `kind` (its own run in `ingest_runs`), printing a summary
+/// on stderr; the report, for [`check`] and the JSON output.
+pub(super) async fn run(
     db: &DbArgs,
     path: &Path,
     kind: FileKind,
-    json: bool,
     batch_rows: usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<IngestReport> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -103,9 +93,12 @@ async fn run(
         Err(e) => return Err(anyhow::Error::new(e).context(path.display().to_string())),
     };
     print_summary(&path.display().to_string(), &report);
-    if json {
-        write_json(&report)?;
-    }
+    Ok(report)
+}
+
+/// The exit status a file's report calls for: an error when it was cut short or when every
+/// record was rejected.
+pub(super) fn check(path: &Path, report: &IngestReport) -> anyhow::Result<()> {
     if let Some(cut) = &report.cut_short {
         bail!(
             "{}: the file is cut short: {cut}; they are stored ({} inserted, {} updated)",

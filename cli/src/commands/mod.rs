@@ -2,6 +2,8 @@
 
 pub mod github;
 pub mod ingest;
+pub mod ingest_all;
+pub mod ingest_many;
 pub mod keys;
 pub mod migrate;
 pub mod prices;

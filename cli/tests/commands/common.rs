@@ -18,3 +18,13 @@ pub fn telemetry_with(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Outpu
         .output()
         .expect("run telemetry")
 }
+
+/// The JSON a successful run printed on stdout (the run's stderr when it failed).
+pub fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}

@@ -6,6 +6,7 @@ mod common;
 mod db_faults;
 mod github;
 mod hostile_csv;
+mod ingest_tree;
 mod keys;
 mod prices;
 mod prune;

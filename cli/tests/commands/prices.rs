@@ -129,8 +129,21 @@ async fn an_override_then_reprice_changes_stored_costs_once() {
     let twice = json(&telemetry(&db, &["reprice", "--json"]));
     assert_eq!(twice["report"]["changed"], 0, "idempotent: {twice}");
 
-    // A re-ingest after the reprice finds every call unchanged.
+    // A re-ingest after the reprice finds every call unchanged: the file is not even read
+    // again unless asked, and read whole it stores nothing new.
     let again = json(&telemetry(&db, &["ingest", "jsonl", &log, "--json"]));
+    assert_eq!(
+        (
+            again["files_unchanged"].as_u64(),
+            again["rows_read"].as_u64()
+        ),
+        (Some(1), Some(0)),
+        "{again}"
+    );
+    let again = json(&telemetry(
+        &db,
+        &["ingest", "jsonl", &log, "--full", "--json"],
+    ));
     assert_eq!(again["duplicates"], 3, "{again}");
 
     ok(&telemetry(&db, &["prices", "unset", "acme-llm"]));

@@ -1,18 +1,7 @@
 //! `telemetry cost`, `task` and `events` on an agent log ingested into a fresh database.
 
-use std::process::Output;
-
-use crate::common::telemetry;
+use crate::common::{json, telemetry};
 use telemetry_tests::TestDb;
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
-}
 
 #[tokio::test]
 async fn cost_task_and_events_answer_from_an_ingested_agent_log() {

@@ -20,6 +20,9 @@ pub const WINDOW: TimeDelta = TimeDelta::hours(1);
 /// Rows between sweeps of stale entries.
 pub const SWEEP_EVERY: u64 = 10_000;
 
+/// An identity with its sightings, timestamp and the row it was last seen at.
+pub type Entry = ([u8; 16], (u32, DateTime<Utc>, u64));
+
 /// Tracks how many times each identity was seen recently.
 #[derive(Default)]
 pub struct Occurrences {
@@ -43,6 +46,20 @@ impl Occurrences {
         entry.0 += 1;
         entry.2 = row;
         ordinal
+    }
+
+    /// What is remembered, to go on counting in a later run ([`Self::restore`]).
+    pub fn snapshot(&self) -> (Vec<Entry>, u64) {
+        let seen = self.seen.iter().map(|(k, v)| (*k, *v)).collect();
+        (seen, self.rows)
+    }
+
+    /// Counting goes on from a [`Self::snapshot`].
+    pub fn restore(seen: Vec<Entry>, rows: u64) -> Self {
+        Self {
+            seen: seen.into_iter().collect(),
+            rows,
+        }
     }
 
     /// Identities currently remembered (for memory tests).

@@ -8,6 +8,7 @@ mod pipeline;
 mod report;
 mod store;
 mod tally;
+mod tree;
 mod write;
 
 pub use coverage::target_from_path;
@@ -20,4 +21,8 @@ pub use report::{IngestReport, RejectedRow, MAX_REPORTED_REJECTS};
 pub use store::{
     finish_ingest_run, mark_abandoned_runs, record_progress, start_ingest_run, IngestRunOutcome,
     STALE_AFTER_MINUTES,
+};
+pub use tree::{
+    default_trees, expand, ingest_tree, is_log_name, FileReport, FileStatus, Tree, TreeOptions,
+    TreeReport, WalkError, MAX_REJECTS_PER_FILE,
 };

@@ -34,6 +34,12 @@ impl<T> Default for Lined<T> {
 }
 
 impl<T> Lined<T> {
+    /// Moves `other`'s records to the end, their lines mapped by `line`.
+    pub(super) fn append(&mut self, other: Lined<T>, line: impl Fn(u64) -> u64) {
+        self.items.extend(other.items);
+        self.lines.extend(other.lines.into_iter().map(line));
+    }
+
     fn push(&mut self, line: u64, item: T) {
         self.items.push(item);
         self.lines.push(line);
@@ -88,6 +94,22 @@ pub(super) struct Records {
 }
 
 impl Records {
+    /// Moves `other`'s records to the end, their lines mapped by `line`.
+    pub fn append(&mut self, other: Records, line: impl Fn(u64) -> u64 + Copy) {
+        self.calls.append(other.calls, line);
+        self.agent.append(other.agent, line);
+        self.fleet.append(other.fleet, line);
+        self.archived.append(other.archived, line);
+    }
+
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.calls.items.len()
+            + self.agent.items.len()
+            + self.fleet.items.len()
+            + self.archived.items.len()
+    }
+
     /// All of them, for writing.
     pub fn view(&self) -> RecordsView<'_> {
         RecordsView {
@@ -176,6 +198,11 @@ pub(super) struct Batch {
 }
 
 impl Batch {
+    /// Lines in the batch.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
     fn note(&mut self, line: u64) {
         if self.len == 0 {
             self.first_line = line;
@@ -216,7 +243,7 @@ fn flush(batch: &mut Batch, bytes: u64, tx: &Tx) -> bool {
 }
 
 /// A parser seen as a stream of lines, each already sorted into a batch by `add`.
-trait LineSource {
+pub(super) trait LineSource {
     /// Reads the next record into `batch`; `None` at the end, an error to stop.
     /// Calls are priced by `prices` (the shipped table and the team's overrides) before
     /// they are checked against their columns.

@@ -141,7 +141,7 @@ pub enum AgentRecord {
 
 #[derive(Default)]
 pub(super) struct AgentState {
-    occurrences: Occurrences,
+    pub(super) occurrences: Occurrences,
 }
 
 fn req<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {

@@ -6,48 +6,48 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::reader::{Parsed, Record};
-use super::{count_field, str_field, time_field};
+use super::typed::{ClaudeUsage, Count, Probe};
+use crate::csv::parse_timestamp;
 use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
 use crate::pricing::PriceBook;
 
 #[derive(Default)]
 pub(super) struct ClaudeState {
     /// Per response: first timestamp and the largest total usage seen.
-    seen: HashMap<[u8; 16], (DateTime<Utc>, u64)>,
+    pub(super) seen: HashMap<[u8; 16], (DateTime<Utc>, u64)>,
 }
 
 impl ClaudeState {
-    pub(super) fn parse(&mut self, v: &Value) -> Result<Parsed, String> {
-        let Some(msg) = v.get("message").filter(|m| m.get("usage").is_some()) else {
+    pub(super) fn parse(&mut self, v: &Probe<'_>) -> Result<Parsed, String> {
+        let Some(msg) = v.message.get().filter(|m| m.usage.present()) else {
             return Ok(Parsed::Skipped);
         };
-        if str_field(v, "type") != Some("assistant")
-            || v.get("isApiErrorMessage") == Some(&Value::Bool(true))
-        {
+        if v.ty.as_deref() != Some("assistant") || v.is_api_error_message.get() == Some(&true) {
             return Ok(Parsed::Skipped);
         }
-        let model = str_field(msg, "model").ok_or("message.model is missing")?;
+        let model = msg.model.as_deref().ok_or("message.model is missing")?;
         if model == "<synthetic>" {
             return Ok(Parsed::Skipped);
         }
-        let id = str_field(msg, "id").ok_or("message.id is missing")?;
-        let request = str_field(v, "requestId").unwrap_or("");
-        let ts = time_field(v, &["timestamp"])?;
-        let usage = &msg["usage"];
+        let id = msg.id.as_deref().ok_or("message.id is missing")?;
+        let request = v.request_id.as_deref().unwrap_or("");
+        let ts = v
+            .timestamp
+            .as_deref()
+            .ok_or_else(|| "missing timestamp".to_string())
+            .and_then(|t| parse_timestamp(t).map_err(|e| format!("timestamp: {e}")))?;
+        let usage = msg.usage.get();
+        let u = |f: fn(&ClaudeUsage) -> Count| usage.map_or(0, |u| f(u).0);
         // Anthropic's input_tokens already excludes cache reads and writes.
         let tokens = Tokens {
-            input: count_field(usage, "input_tokens").map_err(|e| format!("message.usage.{e}"))?,
-            cache_read: count_field(usage, "cache_read_input_tokens")
-                .map_err(|e| format!("message.usage.{e}"))?,
-            cache_write: count_field(usage, "cache_creation_input_tokens")
-                .map_err(|e| format!("message.usage.{e}"))?,
+            input: u(|u| u.input_tokens),
+            cache_read: u(|u| u.cache_read_input_tokens),
+            cache_write: u(|u| u.cache_creation_input_tokens),
             cache_write_1h: one_hour_writes(usage)?,
-            output: count_field(usage, "output_tokens")
-                .map_err(|e| format!("message.usage.{e}"))?,
+            output: u(|u| u.output_tokens),
         };
         let mut h = Sha256::new();
         h.update(id.as_bytes());
@@ -75,7 +75,7 @@ impl ClaudeState {
             source: CallSource::ClaudeCode,
             timestamp: first_ts,
             model: model.to_string(),
-            prompt_name: str_field(v, "attributionAgent").map(str::to_string),
+            prompt_name: v.attribution_agent.as_deref().map(str::to_string),
             phase: None,
             cost: PriceBook::shipped().cost(model, &tokens, None),
             source_cost_usd: None,
@@ -83,8 +83,8 @@ impl ClaudeState {
             success: None,
             error_message: None,
             duration_ms: None,
-            session_id: str_field(v, "sessionId").map(str::to_string),
-            worker_id: str_field(v, "agentId").map(str::to_string),
+            session_id: v.session_id.as_deref().map(str::to_string),
+            worker_id: v.agent_id.as_deref().map(str::to_string),
             task_id: None,
             notes: None,
             project_id: None,
@@ -94,15 +94,15 @@ impl ClaudeState {
 
 /// `usage.cache_creation.ephemeral_1h_input_tokens`: of the cache writes, those kept an hour
 /// (absent in older transcripts: all 5-minute). More than the total cannot be billed.
-fn one_hour_writes(usage: &Value) -> Result<u32, String> {
-    let split = &usage["cache_creation"];
-    if !split.is_object() {
+fn one_hour_writes(usage: Option<&ClaudeUsage>) -> Result<u32, String> {
+    let Some(usage) = usage else { return Ok(0) };
+    let Some(split) = usage.cache_creation.get() else {
         return Ok(0);
-    }
-    let hour = count_field(split, "ephemeral_1h_input_tokens")
-        .map_err(|e| format!("message.usage.cache_creation.{e}"))?;
-    let all = count_field(usage, "cache_creation_input_tokens")
-        .map_err(|e| format!("message.usage.{e}"))?;
+    };
+    let (hour, all) = (
+        split.ephemeral_1h_input_tokens.0,
+        usage.cache_creation_input_tokens.0,
+    );
     if hour > all {
         return Err(format!(
             "message.usage.cache_creation.ephemeral_1h_input_tokens: {hour} is more than cache_creation_input_tokens ({all})"

@@ -3,10 +3,9 @@
 //! one in a file), and the model is the latest `turn_context`'s. OpenAI counts cached tokens
 //! inside input tokens: they are split out, as Anthropic reports them, so totals compare.
 
-use serde_json::Value;
-
 use super::reader::{Parsed, Record};
-use super::{count_field, str_field, time_field};
+use super::typed::{CodexUsage, Payload, Probe};
+use crate::csv::parse_timestamp;
 use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
 use crate::pricing::PriceBook;
 
@@ -14,24 +13,26 @@ use crate::pricing::PriceBook;
 const UNKNOWN_MODEL: &str = "unknown";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Usage {
-    input: u32,
-    cached: u32,
-    cache_write: u32,
-    output: u32,
-    total: u32,
+pub(super) struct Usage {
+    pub(super) input: u32,
+    pub(super) cached: u32,
+    pub(super) cache_write: u32,
+    pub(super) output: u32,
+    pub(super) total: u32,
 }
 
 impl Usage {
-    fn from(v: &Value, path: &str) -> Result<Usage, String> {
-        let f = |name| count_field(v, name).map_err(|e| format!("{path}.{e}"));
-        Ok(Usage {
-            input: f("input_tokens")?,
-            cached: f("cached_input_tokens")?,
-            cache_write: f("cache_write_input_tokens")?,
-            output: f("output_tokens")?,
-            total: f("total_tokens")?,
-        })
+    fn from(u: Option<&CodexUsage>) -> Usage {
+        let Some(u) = u else {
+            return Usage::default();
+        };
+        Usage {
+            input: u.input_tokens.0,
+            cached: u.cached_input_tokens.0,
+            cache_write: u.cache_write_input_tokens.0,
+            output: u.output_tokens.0,
+            total: u.total_tokens.0,
+        }
     }
 
     /// `self - earlier`, or `None` when a counter went backwards (a new session's totals).
@@ -48,24 +49,28 @@ impl Usage {
 
 #[derive(Default)]
 pub(super) struct CodexState {
-    session: Option<String>,
-    model: Option<String>,
-    previous: Option<Usage>,
+    pub(super) session: Option<String>,
+    pub(super) model: Option<String>,
+    pub(super) previous: Option<Usage>,
 }
 
 impl CodexState {
-    pub(super) fn parse(&mut self, kind: &str, v: &Value) -> Result<Parsed, String> {
-        let payload = &v["payload"];
-        match (kind, str_field(payload, "type")) {
+    pub(super) fn parse(&mut self, kind: &str, v: &Probe<'_>) -> Result<Parsed, String> {
+        let Some(payload) = v.payload.get() else {
+            return Ok(Parsed::Skipped);
+        };
+        match (kind, payload.ty.as_deref()) {
             ("session_meta", _) => {
-                self.session = str_field(payload, "id")
-                    .or_else(|| str_field(payload, "session_id"))
+                self.session = payload
+                    .id
+                    .as_deref()
+                    .or(payload.session_id.as_deref())
                     .map(str::to_string);
                 self.previous = None;
                 Ok(Parsed::Skipped)
             }
             ("turn_context", _) => {
-                if let Some(m) = str_field(payload, "model") {
+                if let Some(m) = payload.model.as_deref() {
                     self.model = Some(m.to_string());
                 }
                 Ok(Parsed::Skipped)
@@ -75,13 +80,12 @@ impl CodexState {
         }
     }
 
-    fn token_count(&mut self, v: &Value, payload: &Value) -> Result<Parsed, String> {
-        let info = &payload["info"];
-        if info.is_null() {
+    fn token_count(&mut self, v: &Probe<'_>, payload: &Payload<'_>) -> Result<Parsed, String> {
+        let Some(info) = payload.info.get() else {
             // Rate-limit-only updates carry no usage.
             return Ok(Parsed::Skipped);
-        }
-        let total = Usage::from(&info["total_token_usage"], "payload.info.total_token_usage")?;
+        };
+        let total = Usage::from(info.total_token_usage.get());
         let turn = match self.previous {
             Some(prev) if prev == total => return Ok(Parsed::Duplicate),
             Some(prev) => total.since(prev),
@@ -89,15 +93,18 @@ impl CodexState {
         };
         let turn = match turn {
             Some(t) => t,
-            None => match info.get("last_token_usage") {
-                Some(last) if !last.is_null() => {
-                    Usage::from(last, "payload.info.last_token_usage")?
-                }
-                _ => total,
+            None => match info.last_token_usage.get() {
+                Some(last) => Usage::from(Some(last)),
+                None => total,
             },
         };
+        // A turn refused for its time still moves the total: its tokens are its own.
         self.previous = Some(total);
-        let ts = time_field(v, &["timestamp"])?;
+        let ts = v
+            .timestamp
+            .as_deref()
+            .ok_or_else(|| "missing timestamp".to_string())
+            .and_then(|t| parse_timestamp(t).map_err(|e| format!("timestamp: {e}")))?;
         let tokens = Tokens {
             input: turn
                 .input

@@ -6,13 +6,16 @@ mod agent;
 mod claude;
 mod codex;
 mod reader;
+mod resume;
 mod store;
+mod typed;
 
 pub use agent::{
     AgentRecord, ApiCallParser, EventRecord, SessionRecord, TaskRecord, TaskStatus, WorkerRecord,
     WorkerStatus,
 };
 pub use reader::{JsonlReader, Line, Record, MAX_LINE_BYTES};
+pub use resume::ReaderState;
 pub use store::upsert_agent_records;
 
 pub(crate) use crate::csv::time_field;

@@ -8,6 +8,8 @@ use serde_json::Value;
 use super::agent::{self, AgentRecord, AgentState};
 use super::claude::ClaudeState;
 use super::codex::CodexState;
+use super::str_field;
+use super::typed::Probe;
 use crate::fleet::{parse_briefing, parse_job, FleetRecord};
 use crate::model::LlmCall;
 use crate::prune::{parse_archived, ArchivedRow, ARCHIVED_KIND};
@@ -68,11 +70,14 @@ pub enum Line {
 pub struct JsonlReader<R: BufRead> {
     input: R,
     buf: Vec<u8>,
-    line: u64,
+    pub(super) line: u64,
     bytes: u64,
-    claude: ClaudeState,
-    codex: CodexState,
-    agent: AgentState,
+    /// Bytes and lines up to the end of the last line read whole (with its newline).
+    complete_bytes: u64,
+    pub(super) complete_line: u64,
+    pub(super) claude: ClaudeState,
+    pub(super) codex: CodexState,
+    pub(super) agent: AgentState,
 }
 
 impl<R: BufRead> JsonlReader<R> {
@@ -83,6 +88,8 @@ impl<R: BufRead> JsonlReader<R> {
             buf: Vec::with_capacity(64 * 1024),
             line: 0,
             bytes: 0,
+            complete_bytes: 0,
+            complete_line: 0,
             claude: ClaudeState::default(),
             codex: CodexState::default(),
             agent: AgentState::default(),
@@ -94,46 +101,82 @@ impl<R: BufRead> JsonlReader<R> {
         self.bytes
     }
 
+    /// Bytes up to the end of the last line that ended in a newline: where a later read of
+    /// the grown file resumes (a last line still being written is read again then).
+    pub fn complete_bytes(&self) -> u64 {
+        self.complete_bytes
+    }
+
     fn classify(&mut self, line: u64) -> Line {
-        let text = match std::str::from_utf8(&self.buf) {
-            Ok(t) => t.trim(),
-            Err(e) => {
-                return self.reject(line, format!("invalid UTF-8 at byte {}", e.valid_up_to()))
-            }
-        };
-        let value: Value = match serde_json::from_str(text) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => return self.reject(line, "not a JSON object".into()),
-            Err(e) => return self.reject(line, format!("invalid JSON: {e}")),
-        };
-        let kind = value
-            .get("kind")
-            .or_else(|| value.get("type"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let result = if let Some(r) = other_kind(kind, &value) {
-            r
-        } else if agent::KINDS.contains(&kind) {
-            self.agent.parse(kind, &value)
-        } else if value.get("payload").is_some() && value.get("timestamp").is_some() {
-            self.codex.parse(kind, &value)
-        } else if value.get("sessionId").is_some()
-            || value.get("message").is_some()
-            || claude_kind(kind)
-        {
-            self.claude.parse(&value)
-        } else {
-            Err(format!(
-                "unknown record: expected \"kind\" (or \"type\") to be one of {}, briefing, job, {}, or a Claude Code or Codex line",
-                agent::KINDS.join(", "),
-                ARCHIVED_KIND
-            ))
-        };
+        // Moved out for the parse, so the parsers' state can change while the text is borrowed.
+        let buf = std::mem::take(&mut self.buf);
+        let result = self.parse_text(&buf);
+        self.buf = buf;
         match result {
             Ok(Parsed::Record(record)) => Line::Record { line, record },
             Ok(Parsed::Duplicate) => Line::Duplicate { line },
             Ok(Parsed::Skipped) => Line::Skipped { line },
             Err(reason) => self.reject(line, reason),
+        }
+    }
+
+    fn parse_text(&mut self, buf: &[u8]) -> Result<Parsed, String> {
+        let text = std::str::from_utf8(buf)
+            .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?
+            .trim();
+        // Transcript lines take the typed path; anything else, or a line whose fields do not
+        // have the types the formats use, is read as a JSON value to say what it is.
+        match serde_json::from_str::<Probe>(text) {
+            Ok(p) => {
+                let has = Fields {
+                    payload: p.payload.present(),
+                    timestamp: p.timestamp.is_some(),
+                    session_or_message: p.session_id.is_some() || p.message.present(),
+                };
+                match route(p.kind(), has) {
+                    Route::Codex => self.codex.parse(p.kind(), &p),
+                    Route::Claude => self.claude.parse(&p),
+                    _ => self.classify_value(text, None),
+                }
+            }
+            Err(e) if e.is_syntax() || e.is_eof() => Err(format!("invalid JSON: {e}")),
+            Err(e) => self.classify_value(text, Some(e)),
+        }
+    }
+
+    /// A line that is not a transcript line, or one whose typed reading failed with
+    /// `typed_error`.
+    fn classify_value(
+        &mut self,
+        text: &str,
+        typed_error: Option<serde_json::Error>,
+    ) -> Result<Parsed, String> {
+        let value: Value = match serde_json::from_str(text) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) => return Err("not a JSON object".into()),
+            Err(e) => return Err(format!("invalid JSON: {e}")),
+        };
+        let present = |name| value.get(name).is_some_and(|v| !v.is_null());
+        let kind = str_field(&value, "kind")
+            .or_else(|| str_field(&value, "type"))
+            .unwrap_or("");
+        let has = Fields {
+            payload: value.get("payload").is_some(),
+            timestamp: present("timestamp"),
+            session_or_message: present("sessionId") || value.get("message").is_some(),
+        };
+        match route(kind, has) {
+            Route::Other => other_kind(kind, &value).unwrap_or(Ok(Parsed::Skipped)),
+            Route::Agent => self.agent.parse(kind, &value),
+            Route::Codex | Route::Claude => Err(match typed_error {
+                Some(e) => format!("a field has the wrong type: {e}"),
+                None => "a transcript line the typed reader did not take".into(),
+            }),
+            Route::Unknown => Err(format!(
+                "unknown record: expected \"kind\" (or \"type\") to be one of {}, briefing, job, {}, or a Claude Code or Codex line",
+                agent::KINDS.join(", "),
+                ARCHIVED_KIND
+            )),
         }
     }
 
@@ -159,6 +202,36 @@ fn other_kind(kind: &str, value: &Value) -> Option<Result<Parsed, String>> {
         _ => return None,
     };
     Some(record.map(Parsed::Record))
+}
+
+/// Which parser a line's kind and fields select.
+enum Route {
+    Other,
+    Agent,
+    Codex,
+    Claude,
+    Unknown,
+}
+
+/// Which routing fields a line has (null counts as absent for the scalars).
+struct Fields {
+    payload: bool,
+    timestamp: bool,
+    session_or_message: bool,
+}
+
+fn route(kind: &str, has: Fields) -> Route {
+    if matches!(kind, "briefing" | "job" | ARCHIVED_KIND) {
+        Route::Other
+    } else if agent::KINDS.contains(&kind) {
+        Route::Agent
+    } else if has.payload && has.timestamp {
+        Route::Codex
+    } else if has.session_or_message || claude_kind(kind) {
+        Route::Claude
+    } else {
+        Route::Unknown
+    }
 }
 
 fn claude_kind(kind: &str) -> bool {
@@ -198,6 +271,10 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
             self.bytes += n as u64;
             self.line += 1;
             let line = self.line;
+            if self.buf.last() == Some(&b'\n') {
+                self.complete_bytes = self.bytes;
+                self.complete_line = line;
+            }
             if self.buf.len() > MAX_LINE_BYTES && self.buf.last() != Some(&b'\n') {
                 // Consume the rest of the over-long line without keeping it.
                 let mut rest = Vec::new();
@@ -209,6 +286,8 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                         Ok(k) => {
                             self.bytes += k as u64;
                             if rest.last() == Some(&b'\n') {
+                                self.complete_bytes = self.bytes;
+                                self.complete_line = line;
                                 break;
                             }
                         }

@@ -167,6 +167,14 @@ pub const POLICIES: &[TablePolicy] = &[
         Retention::Months(12),
         "re-delivery guard; rows stay idempotent without it",
     ),
+    policy(
+        "ingest_files",
+        "read_at",
+        "",
+        false,
+        Retention::Months(12),
+        "file cursors; a file whose cursor is gone is read whole again, storing nothing twice",
+    ),
     TablePolicy {
         only: Some(
             "NOT EXISTS (SELECT 1 FROM s3_objects s WHERE s.ingest_run_id = ingest_runs.id)",

@@ -35,11 +35,25 @@ impl std::ops::AddAssign for UpsertCounts {
 }
 
 /// The calls to write: a key repeated within the batch keeps its last occurrence (a later
-/// line is the newer version), and the earlier ones are counted as duplicates.
+/// line is the newer version), and the earlier ones are counted as duplicates. A Claude Code
+/// response keeps its largest usage instead, as the stored row does ([`usage_never_shrinks`]):
+/// a batch merging several files' lines then stores the same whatever their order.
 fn last_per_key(calls: &[LlmCall]) -> (Vec<&LlmCall>, u64) {
     let mut last: HashMap<[u8; 16], usize> = HashMap::with_capacity(calls.len());
     for (i, c) in calls.iter().enumerate() {
-        last.insert(c.dedup_key.0, i);
+        match last.entry(c.dedup_key.0) {
+            std::collections::hash_map::Entry::Occupied(mut kept) => {
+                let k = &calls[*kept.get()];
+                let shrinks = c.source == crate::model::CallSource::ClaudeCode
+                    && c.tokens.total() < k.tokens.total();
+                if !shrinks {
+                    kept.insert(i);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
     }
     let batch: Vec<&LlmCall> = calls
         .iter()

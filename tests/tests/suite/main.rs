@@ -20,6 +20,7 @@ mod http_ingest;
 mod http_prices;
 mod http_routes;
 mod jsonl_ingest;
+mod jsonl_tree;
 mod outbox;
 mod outbox_faults;
 mod outbox_replay;

@@ -1,0 +1,207 @@
+//! The reading side of a tree ingestion: each thread takes the next file, decides from its
+//! cursor how much of it to read, and sends its batches (then how it ended) to the writer.
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::cursor::{self, hash_range, Cursor, Plan, HASH_SPAN};
+use crate::csv::HeaderError;
+use crate::ingest::format::{FileKind, Format};
+use crate::ingest::parse::{Batch, LineSource};
+use crate::jsonl::JsonlReader;
+use crate::pricing::PriceBook;
+
+/// How a file was read this time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Read from the start for the first time.
+    Read,
+    /// Only the bytes appended since the last read were read.
+    Appended,
+    /// Unchanged since the last read: not read.
+    Unchanged,
+    /// Changed other than by appending (or shrunk): read again from the start.
+    Rewritten,
+    /// Could not be opened or read at all.
+    Unreadable,
+}
+
+/// A reading thread's message to the writer.
+pub(super) enum Msg {
+    /// Some of file `file`'s lines.
+    Batch { file: usize, batch: Batch },
+    /// File `file` is finished; sent after all of its batches.
+    Done { file: usize, end: FileEnd },
+}
+
+/// How reading a file ended.
+pub(super) struct FileEnd {
+    pub status: FileStatus,
+    /// Bytes read this time.
+    pub bytes: u64,
+    /// The cursor to store once its batches are committed (none after a failure).
+    pub cursor: Option<Cursor>,
+    /// Damage that ended the file early (what came before is stored).
+    pub cut_short: Option<String>,
+    /// Why nothing of the file could be read.
+    pub error: Option<String>,
+}
+
+impl FileEnd {
+    fn failed(error: String) -> FileEnd {
+        FileEnd {
+            status: FileStatus::Unreadable,
+            bytes: 0,
+            cursor: None,
+            cut_short: None,
+            error: Some(error),
+        }
+    }
+}
+
+/// Reads file `index` at `path`; false when the writer is gone.
+pub(super) fn read_file(
+    index: usize,
+    path: &Path,
+    last: Option<&Cursor>,
+    prices: &PriceBook,
+    batch_rows: usize,
+    tx: &mpsc::Sender<Msg>,
+) -> bool {
+    let end = match read(index, path, last, prices, batch_rows, tx) {
+        Ok(Some(end)) => end,
+        Ok(None) => return false,
+        Err(e) => FileEnd::failed(e.to_string()),
+    };
+    tx.blocking_send(Msg::Done { file: index, end }).is_ok()
+}
+
+/// The file's end, or `None` when the writer went away.
+fn read(
+    index: usize,
+    path: &Path,
+    last: Option<&Cursor>,
+    prices: &PriceBook,
+    batch_rows: usize,
+    tx: &mpsc::Sender<Msg>,
+) -> std::io::Result<Option<FileEnd>> {
+    let gzip = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let mut file = File::open(path)?;
+    let meta = file.metadata()?;
+    let size = meta.len();
+    // To the microsecond, as the database keeps it.
+    let mtime = meta
+        .modified()
+        .ok()
+        .map(DateTime::<Utc>::from)
+        .and_then(|t| DateTime::from_timestamp_micros(t.timestamp_micros()));
+    let (status, start, state) = match cursor::plan(&mut file, size, mtime, last, gzip)? {
+        Plan::Unchanged => {
+            return Ok(Some(FileEnd {
+                status: FileStatus::Unchanged,
+                bytes: 0,
+                cursor: None,
+                cut_short: None,
+                error: None,
+            }))
+        }
+        Plan::Resume { offset, state } => (FileStatus::Appended, offset, Some(state)),
+        Plan::Whole { rewritten: true } => (FileStatus::Rewritten, 0, None),
+        Plan::Whole { rewritten: false } => (FileStatus::Read, 0, None),
+    };
+    let head_len = size.min(HASH_SPAN);
+    let head_hash = hash_range(&mut file, 0, head_len)?;
+    file.seek(SeekFrom::Start(start))?;
+    let input = FileKind {
+        format: Format::Jsonl,
+        gzip,
+    }
+    .reader(file);
+    let mut reader = match &state {
+        Some(s) => JsonlReader::resume(input, s).map_err(std::io::Error::other)?,
+        None => JsonlReader::new(input),
+    };
+    let mut batch = Batch::default();
+    let mut damage: Option<HeaderError> = None;
+    loop {
+        match reader.add_next(&mut batch, prices) {
+            None => break,
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                damage = Some(e);
+                break;
+            }
+        }
+        if batch.len() >= batch_rows {
+            batch.bytes = reader.bytes_read();
+            let full = std::mem::take(&mut batch);
+            if tx
+                .blocking_send(Msg::Batch {
+                    file: index,
+                    batch: full,
+                })
+                .is_err()
+            {
+                return Ok(None);
+            }
+        }
+    }
+    if batch.len() > 0 {
+        batch.bytes = reader.bytes_read();
+        if tx.blocking_send(Msg::Batch { file: index, batch }).is_err() {
+            return Ok(None);
+        }
+    }
+    let bytes = reader.bytes_read();
+    if let Some(e) = damage {
+        if bytes == 0 {
+            return Err(std::io::Error::other(e.to_string()));
+        }
+        return Ok(Some(FileEnd {
+            status,
+            bytes,
+            cursor: None,
+            cut_short: Some(e.to_string()),
+            error: None,
+        }));
+    }
+    let cursor = if gzip {
+        Cursor {
+            size,
+            mtime,
+            head_hash,
+            head_len,
+            offset: 0,
+            tail_hash: Vec::new(),
+            state: Default::default(),
+        }
+    } else {
+        let offset = start + reader.complete_bytes();
+        let span = offset.min(HASH_SPAN);
+        let tail_hash = hash_range(&mut File::open(path)?, offset - span, span)?;
+        Cursor {
+            size,
+            mtime,
+            head_hash,
+            head_len,
+            offset,
+            tail_hash,
+            state: reader.state(),
+        }
+    };
+    Ok(Some(FileEnd {
+        status,
+        bytes,
+        cursor: Some(cursor),
+        cut_short: None,
+        error: None,
+    }))
+}
