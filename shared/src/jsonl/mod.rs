@@ -5,6 +5,7 @@
 mod agent;
 mod claude;
 mod codex;
+mod prefilter;
 mod reader;
 mod resume;
 mod store;

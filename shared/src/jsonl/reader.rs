@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::agent::{self, AgentRecord, AgentState};
 use super::claude::ClaudeState;
 use super::codex::CodexState;
+use super::prefilter::carries_nothing;
 use super::str_field;
 use super::typed::Probe;
 use crate::fleet::{parse_briefing, parse_job, FleetRecord};
@@ -121,6 +122,9 @@ impl<R: BufRead> JsonlReader<R> {
     }
 
     fn parse_text(&mut self, buf: &[u8]) -> Result<Parsed, String> {
+        if carries_nothing(buf) {
+            return Ok(Parsed::Skipped);
+        }
         let text = std::str::from_utf8(buf)
             .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?
             .trim();

@@ -25,7 +25,9 @@ pub(super) struct Cursor {
     pub head_len: u64,
     pub offset: u64,
     pub tail_hash: Vec<u8>,
-    pub state: ReaderState,
+    /// The reader's state at `offset`: set when saving; read from the database only for a
+    /// file that is resumed ([`load_state`]), so a large tree's states are never all in memory.
+    pub state: Option<ReaderState>,
 }
 
 /// How to read a file this time.
@@ -34,7 +36,7 @@ pub(super) enum Plan {
     /// Same size, time and head as last read: nothing to do.
     Unchanged,
     /// It grew past where the last read stopped, the bytes before that point unchanged.
-    Resume { offset: u64, state: ReaderState },
+    Resume { offset: u64 },
     /// New, rewritten, shrunk or compressed: from the start.
     Whole { rewritten: bool },
 }
@@ -69,10 +71,7 @@ pub(super) fn plan(
     if gzip || size < c.offset || hash_range(file, c.offset - span, span)? != c.tail_hash {
         return Ok(Plan::Whole { rewritten: true });
     }
-    Ok(Plan::Resume {
-        offset: c.offset,
-        state: c.state.clone(),
-    })
+    Ok(Plan::Resume { offset: c.offset })
 }
 
 /// The cursors stored for `paths`.
@@ -82,18 +81,13 @@ pub(super) async fn load(
 ) -> Result<HashMap<String, Cursor>, DbError> {
     let rows = client
         .query(
-            "SELECT path, size_bytes, mtime, head_hash, head_len, offset_bytes, tail_hash, reader_state
+            "SELECT path, size_bytes, mtime, head_hash, head_len, offset_bytes, tail_hash
              FROM ingest_files WHERE path = ANY($1)",
             &[&paths],
         )
         .await?;
     let mut out = HashMap::with_capacity(rows.len());
     for r in rows {
-        let state: serde_json::Value = r.get("reader_state");
-        // A state this version cannot read means the file is read whole, never misread.
-        let Ok(state) = serde_json::from_value::<ReaderState>(state) else {
-            continue;
-        };
         out.insert(
             r.get("path"),
             Cursor {
@@ -103,11 +97,26 @@ pub(super) async fn load(
                 head_len: r.get::<_, i32>("head_len") as u64,
                 offset: r.get::<_, i64>("offset_bytes") as u64,
                 tail_hash: r.get("tail_hash"),
-                state,
+                state: None,
             },
         );
     }
     Ok(out)
+}
+
+/// The reader state saved for `path`; `None` when there is none this version can read (the
+/// file is then read whole, never misread).
+pub(super) async fn load_state(
+    client: &impl GenericClient,
+    path: &str,
+) -> Result<Option<ReaderState>, DbError> {
+    let row = client
+        .query_opt(
+            "SELECT reader_state FROM ingest_files WHERE path = $1",
+            &[&path],
+        )
+        .await?;
+    Ok(row.and_then(|r| serde_json::from_value(r.get("reader_state")).ok()))
 }
 
 /// Stores the cursors of files whose records are all committed.
@@ -135,7 +144,7 @@ pub(super) async fn save(
         head_lens.push(c.head_len as i32);
         offsets.push(c.offset as i64);
         tails.push(c.tail_hash.as_slice());
-        states.push(serde_json::to_value(&c.state).unwrap_or_default());
+        states.push(serde_json::to_value(c.state.clone().unwrap_or_default()).unwrap_or_default());
     }
     client
         .execute(

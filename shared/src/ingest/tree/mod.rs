@@ -88,15 +88,24 @@ pub async fn ingest_tree(
     let shared = Arc::new((files.to_vec(), keys.clone(), cursors));
     let batch_rows = opts.batch_rows.max(1);
     let mut readers = Vec::with_capacity(threads);
+    let runtime = tokio::runtime::Handle::current();
     for _ in 0..threads {
         let (tx, next, shared, prices) = (tx.clone(), next.clone(), shared.clone(), prices.clone());
+        let (pool, runtime) = (pool.clone(), runtime.clone());
         readers.push(tokio::task::spawn_blocking(move || {
             let (files, keys, cursors) = &*shared;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(path) = files.get(i) else { break };
                 let last = cursors.get(&keys[i]);
-                if !read_file(i, path, last, &prices, batch_rows, &tx) {
+                // Only a resumed file needs its saved state; without it the file is read whole.
+                let saved = || {
+                    runtime.block_on(async {
+                        let client = pool.get().await.ok()?;
+                        cursor::load_state(&**client, &keys[i]).await.ok().flatten()
+                    })
+                };
+                if !read_file(i, path, last, &saved, &prices, batch_rows, &tx) {
                     break;
                 }
             }

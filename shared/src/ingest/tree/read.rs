@@ -13,7 +13,7 @@ use super::cursor::{self, hash_range, Cursor, Plan, HASH_SPAN};
 use crate::csv::HeaderError;
 use crate::ingest::format::{FileKind, Format};
 use crate::ingest::parse::{Batch, LineSource};
-use crate::jsonl::JsonlReader;
+use crate::jsonl::{JsonlReader, ReaderState};
 use crate::pricing::PriceBook;
 
 /// How a file was read this time.
@@ -70,11 +70,12 @@ pub(super) fn read_file(
     index: usize,
     path: &Path,
     last: Option<&Cursor>,
+    saved_state: &dyn Fn() -> Option<ReaderState>,
     prices: &PriceBook,
     batch_rows: usize,
     tx: &mpsc::Sender<Msg>,
 ) -> bool {
-    let end = match read(index, path, last, prices, batch_rows, tx) {
+    let end = match read(index, path, last, saved_state, prices, batch_rows, tx) {
         Ok(Some(end)) => end,
         Ok(None) => return false,
         Err(e) => FileEnd::failed(e.to_string()),
@@ -87,6 +88,7 @@ fn read(
     index: usize,
     path: &Path,
     last: Option<&Cursor>,
+    saved_state: &dyn Fn() -> Option<ReaderState>,
     prices: &PriceBook,
     batch_rows: usize,
     tx: &mpsc::Sender<Msg>,
@@ -113,7 +115,10 @@ fn read(
                 error: None,
             }))
         }
-        Plan::Resume { offset, state } => (FileStatus::Appended, offset, Some(state)),
+        Plan::Resume { offset } => match saved_state() {
+            Some(state) => (FileStatus::Appended, offset, Some(state)),
+            None => (FileStatus::Rewritten, 0, None),
+        },
         Plan::Whole { rewritten: true } => (FileStatus::Rewritten, 0, None),
         Plan::Whole { rewritten: false } => (FileStatus::Read, 0, None),
     };
@@ -181,7 +186,7 @@ fn read(
             head_len,
             offset: 0,
             tail_hash: Vec::new(),
-            state: Default::default(),
+            state: None,
         }
     } else {
         let offset = start + reader.complete_bytes();
@@ -194,7 +199,7 @@ fn read(
             head_len,
             offset,
             tail_hash,
-            state: reader.state(),
+            state: Some(reader.state()),
         }
     };
     Ok(Some(FileEnd {
