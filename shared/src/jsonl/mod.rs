@@ -5,6 +5,7 @@
 mod agent;
 mod claude;
 mod codex;
+mod line_io;
 mod prefilter;
 mod reader;
 mod resume;

@@ -3,7 +3,8 @@
 //! Codex response items and events other than token counts. They are most of a transcript's
 //! bytes. Such a line counts as skipped without being checked to be JSON: it carries no
 //! telemetry, so a damaged one loses nothing. Agent, briefing, job and archived records never
-//! take this path (they name a `"kind"`, or lack the transcripts' fixed fields).
+//! take this path (they name a `"kind"`, or lack the transcripts' fixed fields: Codex's exact
+//! key order, Claude Code's `sessionId` with a `uuid`).
 
 use std::sync::LazyLock;
 
@@ -14,7 +15,6 @@ struct Needles {
     uuid: Finder<'static>,
     usage: Finder<'static>,
     kind: Finder<'static>,
-    token_count: Finder<'static>,
 }
 
 static NEEDLES: LazyLock<Needles> = LazyLock::new(|| Needles {
@@ -22,33 +22,40 @@ static NEEDLES: LazyLock<Needles> = LazyLock::new(|| Needles {
     uuid: Finder::new(b"\"uuid\":\""),
     usage: Finder::new(b"\"usage\""),
     kind: Finder::new(b"\"kind\""),
-    token_count: Finder::new(b"\"token_count\""),
 });
 
-/// Codex writes every line as `{"timestamp":"…","type":"…","payload":…}`, in that order.
+/// Codex writes every line as `{"timestamp":"<24 characters>","type":"…","payload":{…}}`,
+/// keys in that order, and an event's payload starts with its own `"type"`.
 const CODEX_START: &[u8] = b"{\"timestamp\":\"";
-/// Codex line types that hold nothing a parser reads (token counts are `event_msg`s).
-const CODEX_NOTHING: [&[u8]; 2] = [b"\"type\":\"response_item\"", b"\"type\":\"event_msg\""];
+const TIMESTAMP_LEN: usize = 24;
+const RESPONSE_ITEM: &[u8] = b"\",\"type\":\"response_item\",\"payload\":{";
+const EVENT: &[u8] = b"\",\"type\":\"event_msg\",\"payload\":{\"type\":\"";
+const TOKEN_COUNT: &[u8] = b"token_count\"";
 
 /// True when `line` is a transcript line that cannot be a call nor change a parser's state.
 pub(super) fn carries_nothing(line: &[u8]) -> bool {
-    let n = &*NEEDLES;
     let line = line.trim_ascii();
-    if line.last() != Some(&b'}') || n.kind.find(line).is_some() {
+    if line.last() != Some(&b'}') {
         return false;
     }
     if let Some(rest) = line.strip_prefix(CODEX_START) {
-        // The type follows the 24-character timestamp.
-        let head = &rest[..rest.len().min(64)];
-        let nothing = CODEX_NOTHING
-            .iter()
-            .any(|t| memchr::memmem::find(head, t).is_some());
-        return nothing && n.token_count.find(line).is_none();
+        // Only the fixed head is looked at: the rest of the line is never scanned.
+        let Some(after) = rest.get(TIMESTAMP_LEN..) else {
+            return false;
+        };
+        if after.starts_with(RESPONSE_ITEM) {
+            return true;
+        }
+        return after
+            .strip_prefix(EVENT)
+            .is_some_and(|kind| !kind.starts_with(TOKEN_COUNT));
     }
+    let n = &*NEEDLES;
     line.first() == Some(&b'{')
         && n.session_id.find(line).is_some()
         && n.uuid.find(line).is_some()
         && n.usage.find(line).is_none()
+        && n.kind.find(line).is_none()
 }
 
 #[cfg(test)]

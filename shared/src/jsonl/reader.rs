@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::agent::{self, AgentRecord, AgentState};
 use super::claude::ClaudeState;
 use super::codex::CodexState;
+use super::line_io::read_line;
 use super::prefilter::carries_nothing;
 use super::str_field;
 use super::typed::Probe;
@@ -265,9 +266,7 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             self.buf.clear();
-            let n = match std::io::Read::take(&mut self.input, MAX_LINE_BYTES as u64 + 1)
-                .read_until(b'\n', &mut self.buf)
-            {
+            let n = match read_line(&mut self.input, &mut self.buf, MAX_LINE_BYTES + 1) {
                 Ok(0) => return None,
                 Ok(n) => n,
                 Err(e) => return Some(Err(e)),
@@ -284,8 +283,7 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                 let mut rest = Vec::new();
                 loop {
                     rest.clear();
-                    match std::io::Read::take(&mut self.input, 1 << 20).read_until(b'\n', &mut rest)
-                    {
+                    match read_line(&mut self.input, &mut rest, 1 << 20) {
                         Ok(0) => break,
                         Ok(k) => {
                             self.bytes += k as u64;
