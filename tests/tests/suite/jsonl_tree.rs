@@ -395,3 +395,32 @@ async fn a_damaged_file_costs_no_other_file_its_records() {
     db.drop_db().await;
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[tokio::test]
+async fn names_that_are_not_utf8_are_read_whole_every_time_and_never_share_a_cursor() {
+    use std::os::unix::ffi::OsStrExt;
+    let root = tree_dir("names");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("mkdir");
+    // Both names read "odd-\u{FFFD}.jsonl" once made text.
+    for (byte, session) in [(0xffu8, "n1"), (0xfe, "n2")] {
+        let mut name = b"odd-".to_vec();
+        name.extend([byte]);
+        name.extend(b".jsonl");
+        let path = root.join(std::ffi::OsStr::from_bytes(&name));
+        write(&path, &claude_session(session, 3));
+    }
+    let files = expand(std::slice::from_ref(&root)).expect("expand");
+    assert_eq!(files.len(), 2);
+    let db = TestDb::new("tree_names").await;
+    let first = run(&db, &files, 2, 50, true).await;
+    assert_eq!(first.files_read, 2);
+    let calls = db.count("llm_calls").await;
+    let again = run(&db, &files, 2, 50, true).await;
+    assert_eq!((again.files_read, again.files_unchanged), (2, 0));
+    assert_eq!(again.total.inserted, 0);
+    assert_eq!(db.count("llm_calls").await, calls);
+    assert_eq!(db.count("ingest_files").await, 0);
+    db.drop_db().await;
+    let _ = std::fs::remove_dir_all(&root);
+}

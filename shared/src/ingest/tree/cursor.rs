@@ -136,8 +136,10 @@ pub(super) async fn save(
     let mut offsets = Vec::new();
     let mut tails = Vec::new();
     let mut states = Vec::new();
-    for (path, c) in cursors {
-        paths.push(path.as_str());
+    // One row per path, the last cursor given (one statement cannot update a row twice).
+    let last: HashMap<&str, &Cursor> = cursors.iter().map(|(p, c)| (p.as_str(), c)).collect();
+    for (path, c) in last {
+        paths.push(path);
         sizes.push(c.size as i64);
         mtimes.push(c.mtime);
         heads.push(c.head_hash.as_slice());

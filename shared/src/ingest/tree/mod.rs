@@ -76,8 +76,15 @@ pub async fn ingest_tree(
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
+    // A path that is not UTF-8 has no cursor: two such names could read the same once made
+    // text, and two files must never share one. Such a file is always read whole.
+    let cursor_keys: Vec<Option<String>> = files
+        .iter()
+        .map(|p| p.to_str().map(str::to_string))
+        .collect();
     let cursors = if opts.incremental {
-        cursor::load(&**client, &keys).await?
+        let known: Vec<String> = cursor_keys.iter().flatten().cloned().collect();
+        cursor::load(&**client, &known).await?
     } else {
         Default::default()
     };
@@ -85,7 +92,7 @@ pub async fn ingest_tree(
     let threads = opts.threads.max(1).min(files.len().max(1));
     let (tx, mut rx) = mpsc::channel::<Msg>(threads * 2);
     let next = Arc::new(AtomicUsize::new(0));
-    let shared = Arc::new((files.to_vec(), keys.clone(), cursors));
+    let shared = Arc::new((files.to_vec(), cursor_keys.clone(), cursors));
     let batch_rows = opts.batch_rows.max(1);
     let mut readers = Vec::with_capacity(threads);
     let runtime = tokio::runtime::Handle::current();
@@ -97,12 +104,14 @@ pub async fn ingest_tree(
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(path) = files.get(i) else { break };
-                let last = cursors.get(&keys[i]);
+                let key = keys[i].as_deref();
+                let last = key.and_then(|k| cursors.get(k));
                 // Only a resumed file needs its saved state; without it the file is read whole.
                 let saved = || {
                     runtime.block_on(async {
                         let client = pool.get().await.ok()?;
-                        cursor::load_state(&**client, &keys[i]).await.ok().flatten()
+                        let key = key?;
+                        cursor::load_state(&**client, key).await.ok().flatten()
                     })
                 };
                 if !read_file(i, path, last, &saved, &prices, batch_rows, &tx) {
@@ -137,7 +146,7 @@ pub async fn ingest_tree(
                 }
             }
             Msg::Done { file, end } => {
-                w.done(file, &keys[file], end);
+                w.done(file, cursor_keys[file].as_deref(), end);
                 Ok(())
             }
         };
@@ -217,13 +226,13 @@ impl Writer {
             .append(batch.records, move |line| (seq << LINE_BITS) | line);
     }
 
-    fn done(&mut self, file: usize, key: &str, end: FileEnd) {
+    fn done(&mut self, file: usize, key: Option<&str>, end: FileEnd) {
         let f = &mut self.files[file];
         f.status = end.status;
         f.bytes = end.bytes;
         f.cut_short = end.cut_short;
         f.error = end.error;
-        if let Some(c) = end.cursor {
+        if let (Some(key), Some(c)) = (key, end.cursor) {
             self.waiting.push((key.to_string(), c));
         }
     }
