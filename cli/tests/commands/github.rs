@@ -144,3 +144,63 @@ async fn a_missing_or_refused_token_is_one_clear_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn ingest_all_syncs_github_and_reads_the_csv_in_one_report_and_a_failing_source_fails_it() {
+    let db = TestDb::new("cli_ingest_all_github").await;
+    let gh = FakeGitHub::start("acme/api").await;
+    gh.add_day(Utc::now().date_naive() - Duration::days(2), 5, 1);
+    let dir = std::env::temp_dir().join(format!("ingest-all-gh-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let csv = dir.join("usage.csv");
+    std::fs::write(
+        &csv,
+        "timestamp,model,prompt_tokens,completion_tokens\n2026-11-20T09:00:00Z,gpt-4o,10,10\n",
+    )
+    .expect("csv");
+    let csv = csv.display().to_string();
+    let home = dir.display().to_string();
+    let env = [
+        ("GITHUB_PERSONAL_TOKEN", TOKEN),
+        ("GITHUB_REPOSITORIES", "acme/api"),
+        ("TELEMETRY_CSV_PATH", csv.as_str()),
+        ("HOME", home.as_str()),
+    ];
+    let out = telemetry(&db, &gh, &env, &["ingest", "all", "--claude", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(r["github"]["repositories"][0]["inserted"], 5, "{r}");
+    assert_eq!(r["csv"]["inserted"], 1, "{r}");
+    assert!(r["skipped"][0]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("Claude Code: no transcripts"));
+
+    // GitHub refuses the token: the command fails and says why, and the CSV was still read.
+    std::fs::write(
+        dir.join("usage.csv"),
+        "timestamp,model,prompt_tokens,completion_tokens\n2026-11-20T09:00:00Z,gpt-4o,10,10\n2026-11-20T09:01:00Z,gpt-4o,20,20\n",
+    )
+    .expect("csv");
+    let bad = [
+        (
+            "GITHUB_PERSONAL_TOKEN",
+            "ghp_000000000000000000000000000000000000",
+        ),
+        ("GITHUB_REPOSITORIES", "acme/api"),
+        ("TELEMETRY_CSV_PATH", csv.as_str()),
+        ("HOME", home.as_str()),
+    ];
+    let out = telemetry(&db, &gh, &bad, &["ingest", "all", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("github"),
+        "{}",
+        text(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(r["csv"]["inserted"], 1, "{r}");
+    assert_eq!(r["failed"].as_array().map(Vec::len), Some(1), "{r}");
+    db.drop_db().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
