@@ -1,9 +1,9 @@
 //! Ingesting many local JSONL files as one run: files are read on several threads (each
 //! file by one, so its lines keep their order), one writer merges their batches into large
-//! transactions, and each file's cursor is stored once its records are committed, so a
+//! transactions, and each file's mark is stored once its records are committed, so a
 //! re-run reads only what is new.
 
-mod cursor;
+mod mark;
 mod read;
 mod report;
 mod walk;
@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
-use self::cursor::Cursor;
+use self::mark::ReadMark;
 use self::read::{read_file, FileEnd, Msg};
 use super::parse::Records;
 use super::tally::CostTally;
@@ -56,7 +56,7 @@ impl TreeOptions {
 /// Ingests `files` (JSONL, `.gz` decompressed) as one run, recorded in `ingest_runs` with
 /// `uri`. Every line of every file is counted in the file's report and the run's. On a
 /// database error the merged batches before the failing one stay committed, and the files
-/// whose records were all committed keep their cursors (a re-run adds only what is missing).
+/// whose records were all committed keep their marks (a re-run adds only what is missing).
 pub async fn ingest_tree(
     pool: &Pool,
     files: &[PathBuf],
@@ -76,15 +76,15 @@ pub async fn ingest_tree(
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    // A path that is not UTF-8 has no cursor: two such names could read the same once made
+    // A path that is not UTF-8 has no mark: two such names could read the same once made
     // text, and two files must never share one. Such a file is always read whole.
-    let cursor_keys: Vec<Option<String>> = files
+    let mark_keys: Vec<Option<String>> = files
         .iter()
         .map(|p| p.to_str().map(str::to_string))
         .collect();
-    let cursors = if opts.incremental {
-        let known: Vec<String> = cursor_keys.iter().flatten().cloned().collect();
-        cursor::load(&**client, &known).await?
+    let marks = if opts.incremental {
+        let known: Vec<String> = mark_keys.iter().flatten().cloned().collect();
+        mark::load(&**client, &known).await?
     } else {
         Default::default()
     };
@@ -92,7 +92,7 @@ pub async fn ingest_tree(
     let threads = opts.threads.max(1).min(files.len().max(1));
     let (tx, mut rx) = mpsc::channel::<Msg>(threads * 2);
     let next = Arc::new(AtomicUsize::new(0));
-    let shared = Arc::new((files.to_vec(), cursor_keys.clone(), cursors));
+    let shared = Arc::new((files.to_vec(), mark_keys.clone(), marks));
     let batch_rows = opts.batch_rows.max(1);
     let mut readers = Vec::with_capacity(threads);
     let runtime = tokio::runtime::Handle::current();
@@ -100,18 +100,18 @@ pub async fn ingest_tree(
         let (tx, next, shared, prices) = (tx.clone(), next.clone(), shared.clone(), prices.clone());
         let (pool, runtime) = (pool.clone(), runtime.clone());
         readers.push(tokio::task::spawn_blocking(move || {
-            let (files, keys, cursors) = &*shared;
+            let (files, keys, marks) = &*shared;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(path) = files.get(i) else { break };
                 let key = keys[i].as_deref();
-                let last = key.and_then(|k| cursors.get(k));
+                let last = key.and_then(|k| marks.get(k));
                 // Only a resumed file needs its saved state; without it the file is read whole.
                 let saved = || {
                     runtime.block_on(async {
                         let client = pool.get().await.ok()?;
                         let key = key?;
-                        cursor::load_state(&**client, key).await.ok().flatten()
+                        mark::load_state(&**client, key).await.ok().flatten()
                     })
                 };
                 if !read_file(i, path, last, &saved, &prices, batch_rows, &tx) {
@@ -146,7 +146,7 @@ pub async fn ingest_tree(
                 }
             }
             Msg::Done { file, end } => {
-                w.done(file, cursor_keys[file].as_deref(), end);
+                w.done(file, mark_keys[file].as_deref(), end);
                 Ok(())
             }
         };
@@ -199,8 +199,8 @@ struct Writer {
     pending: Records,
     /// Per merged batch: its file, and how many records it holds.
     origin: Vec<(usize, u64)>,
-    /// Files read to the end whose records are pending: their cursors wait for the commit.
-    waiting: Vec<(String, Cursor)>,
+    /// Files read to the end whose records are pending: their marks wait for the commit.
+    waiting: Vec<(String, ReadMark)>,
 }
 
 /// Lines of one file above this cannot be told apart in a merged batch.
@@ -232,13 +232,13 @@ impl Writer {
         f.bytes = end.bytes;
         f.cut_short = end.cut_short;
         f.error = end.error;
-        if let (Some(key), Some(c)) = (key, end.cursor) {
+        if let (Some(key), Some(c)) = (key, end.mark) {
             self.waiting.push((key.to_string(), c));
         }
     }
 
     /// Writes the pending records in one transaction (isolating any the database refuses),
-    /// then stores the cursors of the files they completed.
+    /// then stores the marks of the files they completed.
     async fn flush(&mut self, client: &mut Client) -> Result<(), IngestError> {
         let records = std::mem::take(&mut self.pending);
         let origin = std::mem::take(&mut self.origin);
@@ -283,7 +283,7 @@ impl Writer {
             }
         }
         let waiting = std::mem::take(&mut self.waiting);
-        cursor::save(&*client, self.run_id, &waiting).await?;
+        mark::save(&*client, self.run_id, &waiting).await?;
         if let Err(e) = record_progress(&*client, self.run_id, &self.total).await {
             tracing::warn!(error = %e, run_id = self.run_id, "could not record the run's progress");
         }

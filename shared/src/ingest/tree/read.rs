@@ -1,5 +1,5 @@
 //! The reading side of a tree ingestion: each thread takes the next file, decides from its
-//! cursor how much of it to read, and sends its batches (then how it ended) to the writer.
+//! mark how much of it to read, and sends its batches (then how it ended) to the writer.
 
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::cursor::{self, hash_range, Cursor, Plan, HASH_SPAN};
+use super::mark::{self, hash_range, Plan, ReadMark, HASH_SPAN};
 use crate::csv::HeaderError;
 use crate::ingest::format::{FileKind, Format};
 use crate::ingest::parse::{Batch, LineSource};
@@ -45,8 +45,8 @@ pub(super) struct FileEnd {
     pub status: FileStatus,
     /// Bytes read this time.
     pub bytes: u64,
-    /// The cursor to store once its batches are committed (none after a failure).
-    pub cursor: Option<Cursor>,
+    /// The mark to store once its batches are committed (none after a failure).
+    pub mark: Option<ReadMark>,
     /// Damage that ended the file early (what came before is stored).
     pub cut_short: Option<String>,
     /// Why nothing of the file could be read.
@@ -58,7 +58,7 @@ impl FileEnd {
         FileEnd {
             status: FileStatus::Unreadable,
             bytes: 0,
-            cursor: None,
+            mark: None,
             cut_short: None,
             error: Some(error),
         }
@@ -69,7 +69,7 @@ impl FileEnd {
 pub(super) fn read_file(
     index: usize,
     path: &Path,
-    last: Option<&Cursor>,
+    last: Option<&ReadMark>,
     saved_state: &dyn Fn() -> Option<ReaderState>,
     prices: &PriceBook,
     batch_rows: usize,
@@ -87,7 +87,7 @@ pub(super) fn read_file(
 fn read(
     index: usize,
     path: &Path,
-    last: Option<&Cursor>,
+    last: Option<&ReadMark>,
     saved_state: &dyn Fn() -> Option<ReaderState>,
     prices: &PriceBook,
     batch_rows: usize,
@@ -105,12 +105,12 @@ fn read(
         .ok()
         .map(DateTime::<Utc>::from)
         .and_then(|t| DateTime::from_timestamp_micros(t.timestamp_micros()));
-    let (status, start, state) = match cursor::plan(&mut file, size, mtime, last, gzip)? {
+    let (status, start, state) = match mark::plan(&mut file, size, mtime, last, gzip)? {
         Plan::Unchanged => {
             return Ok(Some(FileEnd {
                 status: FileStatus::Unchanged,
                 bytes: 0,
-                cursor: None,
+                mark: None,
                 cut_short: None,
                 error: None,
             }))
@@ -173,13 +173,13 @@ fn read(
         return Ok(Some(FileEnd {
             status,
             bytes,
-            cursor: None,
+            mark: None,
             cut_short: Some(e.to_string()),
             error: None,
         }));
     }
-    let cursor = if gzip {
-        Cursor {
+    let mark = if gzip {
+        ReadMark {
             size,
             mtime,
             head_hash,
@@ -192,7 +192,7 @@ fn read(
         let offset = start + reader.complete_bytes();
         let span = offset.min(HASH_SPAN);
         let tail_hash = hash_range(&mut File::open(path)?, offset - span, span)?;
-        Cursor {
+        ReadMark {
             size,
             mtime,
             head_hash,
@@ -205,7 +205,7 @@ fn read(
     Ok(Some(FileEnd {
         status,
         bytes,
-        cursor: Some(cursor),
+        mark: Some(mark),
         cut_short: None,
         error: None,
     }))

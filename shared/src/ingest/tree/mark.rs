@@ -18,7 +18,7 @@ pub(super) const HASH_SPAN: u64 = 4096;
 
 /// A file as last read.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Cursor {
+pub(super) struct ReadMark {
     pub size: u64,
     pub mtime: Option<DateTime<Utc>>,
     pub head_hash: Vec<u8>,
@@ -49,16 +49,16 @@ pub(super) fn hash_range(file: &mut File, at: u64, len: u64) -> std::io::Result<
     Ok(Sha256::digest(&buf).to_vec())
 }
 
-/// The plan for `file` (of `size` bytes, modified at `mtime`) given its last `cursor`.
+/// The plan for `file` (of `size` bytes, modified at `mtime`) given its last `mark`.
 /// A gzip file is never resumed: its bytes cannot be entered mid-stream.
 pub(super) fn plan(
     file: &mut File,
     size: u64,
     mtime: Option<DateTime<Utc>>,
-    cursor: Option<&Cursor>,
+    mark: Option<&ReadMark>,
     gzip: bool,
 ) -> std::io::Result<Plan> {
-    let Some(c) = cursor else {
+    let Some(c) = mark else {
         return Ok(Plan::Whole { rewritten: false });
     };
     if size < c.head_len || hash_range(file, 0, c.head_len)? != c.head_hash {
@@ -74,11 +74,11 @@ pub(super) fn plan(
     Ok(Plan::Resume { offset: c.offset })
 }
 
-/// The cursors stored for `paths`.
+/// The marks stored for `paths`.
 pub(super) async fn load(
     client: &impl GenericClient,
     paths: &[String],
-) -> Result<HashMap<String, Cursor>, DbError> {
+) -> Result<HashMap<String, ReadMark>, DbError> {
     let rows = client
         .query(
             "SELECT path, size_bytes, mtime, head_hash, head_len, offset_bytes, tail_hash
@@ -90,7 +90,7 @@ pub(super) async fn load(
     for r in rows {
         out.insert(
             r.get("path"),
-            Cursor {
+            ReadMark {
                 size: r.get::<_, i64>("size_bytes") as u64,
                 mtime: r.get("mtime"),
                 head_hash: r.get("head_hash"),
@@ -119,13 +119,13 @@ pub(super) async fn load_state(
     Ok(row.and_then(|r| serde_json::from_value(r.get("reader_state")).ok()))
 }
 
-/// Stores the cursors of files whose records are all committed.
+/// Stores the marks of files whose records are all committed.
 pub(super) async fn save(
     client: &impl GenericClient,
     run_id: i64,
-    cursors: &[(String, Cursor)],
+    marks: &[(String, ReadMark)],
 ) -> Result<(), DbError> {
-    if cursors.is_empty() {
+    if marks.is_empty() {
         return Ok(());
     }
     let mut paths = Vec::new();
@@ -136,8 +136,8 @@ pub(super) async fn save(
     let mut offsets = Vec::new();
     let mut tails = Vec::new();
     let mut states = Vec::new();
-    // One row per path, the last cursor given (one statement cannot update a row twice).
-    let last: HashMap<&str, &Cursor> = cursors.iter().map(|(p, c)| (p.as_str(), c)).collect();
+    // One row per path, the last mark given (one statement cannot update a row twice).
+    let last: HashMap<&str, &ReadMark> = marks.iter().map(|(p, c)| (p.as_str(), c)).collect();
     for (path, c) in last {
         paths.push(path);
         sizes.push(c.size as i64);
