@@ -117,6 +117,18 @@ pub(super) fn check(path: &Path, report: &IngestReport) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The cost line, and the calls it leaves out for want of a price.
+pub(super) fn print_cost(r: &IngestReport) {
+    eprintln!("estimated cost: ${:.4}", r.cost_usd);
+    if r.unpriced_rows > 0 {
+        eprintln!(
+            "warning: {} calls have no price (cost unknown, not counted): model(s) {}",
+            r.unpriced_rows,
+            r.unknown_models.join(", ")
+        );
+    }
+}
+
 fn print_summary(path: &str, r: &IngestReport) {
     let skipped = if r.skipped > 0 {
         format!(", {} skipped (no telemetry)", r.skipped)
@@ -127,14 +139,7 @@ fn print_summary(path: &str, r: &IngestReport) {
         "{path}: {} rows read: {} inserted, {} updated, {} duplicates, {} rejected{skipped}",
         r.rows_read, r.inserted, r.updated, r.duplicates, r.rejected
     );
-    eprintln!("estimated cost: ${:.4}", r.cost_usd);
-    if r.unpriced_rows > 0 {
-        eprintln!(
-            "warning: {} rows have no price (cost unknown, not counted): model(s) {}",
-            r.unpriced_rows,
-            r.unknown_models.join(", ")
-        );
-    }
+    print_cost(r);
     for rej in r.rejects.iter().take(REJECTS_ON_TERMINAL) {
         eprintln!("warning: line {}: {}", rej.line, rej.reason);
     }

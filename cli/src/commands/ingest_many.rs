@@ -10,7 +10,7 @@ use telemetry_shared::ingest::{
     TreeOptions, TreeReport,
 };
 
-use super::ingest::{check, is_gz, run};
+use super::ingest::{check, is_gz, print_cost, run};
 use super::{hint_migrate, DbArgs};
 use crate::args::TreeArgs;
 use crate::output::write_json;
@@ -193,14 +193,7 @@ fn print_summary(report: &TreeReport) {
         "{} lines read: {} inserted, {} updated, {} duplicates, {} rejected, {} skipped (no telemetry)",
         r.rows_read, r.inserted, r.updated, r.duplicates, r.rejected, r.skipped
     );
-    eprintln!("estimated cost: ${:.4}", r.cost_usd);
-    if r.unpriced_rows > 0 {
-        eprintln!(
-            "warning: {} calls have no price (cost unknown, not counted): model(s) {}",
-            r.unpriced_rows,
-            r.unknown_models.join(", ")
-        );
-    }
+    print_cost(r);
 }
 
 /// Used by `ingest all` for the CSV it finds: gzip by name.

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
 use self::mark::ReadMark;
-use self::read::{read_file, FileEnd, Msg};
+use self::read::{read_file, FileEnd, FileJob, Msg};
 use super::parse::Records;
 use super::tally::CostTally;
 use super::write::{write_batch, WriteFailure};
@@ -114,7 +114,16 @@ pub async fn ingest_tree(
                         mark::load_state(&**client, key).await.ok().flatten()
                     })
                 };
-                if !read_file(i, path, last, &saved, &prices, batch_rows, &tx) {
+                let job = FileJob {
+                    index: i,
+                    path,
+                    last,
+                    saved_state: &saved,
+                    prices: &prices,
+                    batch_rows,
+                    tx: &tx,
+                };
+                if !read_file(&job) {
                     break;
                 }
             }

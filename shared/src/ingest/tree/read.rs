@@ -65,34 +65,42 @@ impl FileEnd {
     }
 }
 
-/// Reads file `index` at `path`; false when the writer is gone.
-pub(super) fn read_file(
-    index: usize,
-    path: &Path,
-    last: Option<&ReadMark>,
-    saved_state: &dyn Fn() -> Option<ReaderState>,
-    prices: &PriceBook,
-    batch_rows: usize,
-    tx: &mpsc::Sender<Msg>,
-) -> bool {
-    let end = match read(index, path, last, saved_state, prices, batch_rows, tx) {
+/// One file to read, and where its batches go.
+pub(super) struct FileJob<'a> {
+    /// Its place in the run's list.
+    pub index: usize,
+    pub path: &'a Path,
+    /// How it looked when last read.
+    pub last: Option<&'a ReadMark>,
+    /// The reader state saved with `last`, fetched only when the file is resumed.
+    pub saved_state: &'a dyn Fn() -> Option<ReaderState>,
+    pub prices: &'a PriceBook,
+    pub batch_rows: usize,
+    pub tx: &'a mpsc::Sender<Msg>,
+}
+
+/// Reads the file of `job`; false when the writer is gone.
+pub(super) fn read_file(job: &FileJob<'_>) -> bool {
+    let end = match read(job) {
         Ok(Some(end)) => end,
         Ok(None) => return false,
         Err(e) => FileEnd::failed(e.to_string()),
     };
-    tx.blocking_send(Msg::Done { file: index, end }).is_ok()
+    let file = job.index;
+    job.tx.blocking_send(Msg::Done { file, end }).is_ok()
 }
 
 /// The file's end, or `None` when the writer went away.
-fn read(
-    index: usize,
-    path: &Path,
-    last: Option<&ReadMark>,
-    saved_state: &dyn Fn() -> Option<ReaderState>,
-    prices: &PriceBook,
-    batch_rows: usize,
-    tx: &mpsc::Sender<Msg>,
-) -> std::io::Result<Option<FileEnd>> {
+fn read(job: &FileJob<'_>) -> std::io::Result<Option<FileEnd>> {
+    let FileJob {
+        index,
+        path,
+        last,
+        saved_state,
+        prices,
+        batch_rows,
+        tx,
+    } = *job;
     let gzip = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
