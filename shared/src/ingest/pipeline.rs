@@ -178,6 +178,10 @@ pub async fn ingest_file<R: Read + Send + 'static>(
             }
             tally.add(call);
         }
+        if let Err(e) = tally.spill_if_full(&**client).await {
+            failure = Some(e.into());
+            break;
+        }
         if let Err(e) = record_progress(&**client, run_id, &report).await {
             // The batch is committed; the next write or the final record reports the outage.
             tracing::warn!(error = %e, run_id, "could not record the run's progress");

@@ -15,15 +15,25 @@ use super::format::Format;
 use super::IngestReport;
 use crate::db::DbError;
 use crate::model::{CostStatus, DedupKey, LlmCall};
-use crate::store::stored_cost;
+use crate::store::{stored_cost, stored_cost_of_spilled};
+
+/// Keys of stored calls held in memory before they move to a temporary table (16 bytes each,
+/// about 4 MB with the set's overhead).
+pub(super) const KEYS_IN_MEMORY: usize = 100_000;
 
 /// Distinct unknown model names kept for the report.
 const MAX_UNKNOWN_MODELS: usize = 50;
 
 /// Costs of the calls an ingestion wrote.
 pub(super) enum CostTally {
-    /// Keys of the stored calls, costed from the database at the end.
-    ReadBack(HashSet<DedupKey>),
+    /// Keys of the stored calls, costed from the database at the end. Past `limit` keys
+    /// they move to a temporary table on the writer's connection, so memory stays bounded
+    /// whatever the number of calls.
+    ReadBack {
+        keys: HashSet<DedupKey>,
+        limit: usize,
+        spilled: bool,
+    },
     /// Costs summed as written, in units of 10^-8 USD.
     Summed {
         units: i128,
@@ -41,14 +51,41 @@ impl CostTally {
                 unpriced: 0,
                 unknown: BTreeSet::new(),
             },
-            _ => CostTally::ReadBack(HashSet::new()),
+            _ => CostTally::ReadBack {
+                keys: HashSet::new(),
+                limit: KEYS_IN_MEMORY,
+                spilled: false,
+            },
+        }
+    }
+
+    /// At most `limit` keys in memory before they spill (see [`CostTally::ReadBack`]).
+    pub(super) fn keys_in_memory(mut self, limit: usize) -> Self {
+        if let CostTally::ReadBack { limit: l, .. } = &mut self {
+            *l = limit.max(1);
+        }
+        self
+    }
+
+    /// Moves the keys held to the temporary table once there are `limit` of them.
+    pub(super) async fn spill_if_full(
+        &mut self,
+        client: &impl GenericClient,
+    ) -> Result<(), DbError> {
+        match self {
+            CostTally::ReadBack {
+                keys,
+                limit,
+                spilled,
+            } if keys.len() >= *limit => spill(client, keys, spilled).await,
+            _ => Ok(()),
         }
     }
 
     /// Counts `call`, which the database stored.
     pub(super) fn add(&mut self, call: &LlmCall) {
         match self {
-            CostTally::ReadBack(keys) => {
+            CostTally::ReadBack { keys, .. } => {
                 keys.insert(call.dedup_key);
             }
             CostTally::Summed {
@@ -74,9 +111,29 @@ impl CostTally {
         report: &mut IngestReport,
     ) -> Result<(), DbError> {
         match self {
-            CostTally::ReadBack(keys) => {
-                let keys: Vec<DedupKey> = keys.into_iter().collect();
+            CostTally::ReadBack {
+                mut keys,
+                spilled: false,
+                ..
+            } => {
+                let keys: Vec<DedupKey> = keys.drain().collect();
                 let c = stored_cost(client, &keys, MAX_UNKNOWN_MODELS).await?;
+                report.cost_usd = c.usd;
+                report.unpriced_rows = c.unpriced;
+                report.unknown_models = c.unknown_models;
+            }
+            CostTally::ReadBack {
+                mut keys,
+                mut spilled,
+                ..
+            } => {
+                spill(client, &mut keys, &mut spilled).await?;
+                let c = stored_cost_of_spilled(client, MAX_UNKNOWN_MODELS).await;
+                // Dropped whatever the outcome: the connection goes back to a pool.
+                client
+                    .batch_execute("DROP TABLE IF EXISTS pg_temp.ingest_run_keys")
+                    .await?;
+                let c = c?;
                 report.cost_usd = c.usd;
                 report.unpriced_rows = c.unpriced;
                 report.unknown_models = c.unknown_models;
@@ -93,4 +150,30 @@ impl CostTally {
         }
         Ok(())
     }
+}
+
+/// Moves `keys` into the connection's temporary `ingest_run_keys` (created on first use).
+async fn spill(
+    client: &impl GenericClient,
+    keys: &mut HashSet<DedupKey>,
+    spilled: &mut bool,
+) -> Result<(), DbError> {
+    if !*spilled {
+        client
+            .batch_execute(
+                "DROP TABLE IF EXISTS pg_temp.ingest_run_keys;
+                 CREATE TEMP TABLE ingest_run_keys (k bytea PRIMARY KEY)",
+            )
+            .await?;
+        *spilled = true;
+    }
+    let arr: Vec<&[u8]> = keys.iter().map(|k| k.0.as_slice()).collect();
+    client
+        .execute(
+            "INSERT INTO ingest_run_keys SELECT unnest($1::bytea[]) ON CONFLICT DO NOTHING",
+            &[&arr],
+        )
+        .await?;
+    keys.clear();
+    Ok(())
 }

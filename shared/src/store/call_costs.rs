@@ -54,3 +54,26 @@ pub async fn stored_cost(
     out.unknown_models = models.into_iter().collect();
     Ok(out)
 }
+
+/// What the stored rows of the keys in the connection's temporary `ingest_run_keys` cost now
+/// (an ingestion with more calls than it keeps in memory).
+pub async fn stored_cost_of_spilled(
+    client: &impl GenericClient,
+    max_models: usize,
+) -> Result<StoredCost, DbError> {
+    let row = client
+        .query_one(
+            "SELECT coalesce(sum(c.estimated_cost) * 100000000, 0)::int8 AS units,
+                    count(*) FILTER (WHERE c.cost_status = 'unknown_model') AS unpriced,
+                    coalesce((array_agg(DISTINCT c.model)
+                        FILTER (WHERE c.cost_status = 'unknown_model'))[1:$1], '{}') AS models
+             FROM ingest_run_keys k JOIN llm_calls c ON c.dedup_key = k.k",
+            &[&(max_models as i32)],
+        )
+        .await?;
+    Ok(StoredCost {
+        usd: i128::from(row.get::<_, i64>("units")) as f64 / 1e8,
+        unpriced: row.get::<_, i64>("unpriced") as u64,
+        unknown_models: row.get("models"),
+    })
+}

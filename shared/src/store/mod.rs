@@ -13,7 +13,7 @@ mod llm_calls_copy;
 mod numeric;
 
 pub use budget::{daily_budget, set_daily_budget};
-pub use call_costs::{stored_cost, StoredCost};
+pub use call_costs::{stored_cost, stored_cost_of_spilled, StoredCost};
 pub use llm_calls::{
     upsert_llm_calls, upsert_llm_calls_each, upsert_llm_calls_on_conflict, UpsertCounts,
 };

@@ -40,6 +40,9 @@ pub struct TreeOptions {
     pub threads: usize,
     /// Skip unchanged files and read only the tails of grown ones (`false`: read all whole).
     pub incremental: bool,
+    /// Keys of stored calls kept in memory for the run's cost before they move to a
+    /// temporary table (memory stays bounded whatever the number of calls).
+    pub keys_in_memory: usize,
 }
 
 impl TreeOptions {
@@ -49,6 +52,7 @@ impl TreeOptions {
             batch_rows,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             incremental: true,
+            keys_in_memory: super::tally::KEYS_IN_MEMORY,
         }
     }
 }
@@ -138,7 +142,7 @@ pub async fn ingest_tree(
             ..IngestReport::default()
         },
         files: keys.iter().cloned().map(FileReport::new).collect(),
-        tally: CostTally::for_format(Format::Jsonl),
+        tally: CostTally::for_format(Format::Jsonl).keys_in_memory(opts.keys_in_memory),
         pending: Records::default(),
         origin: Vec::new(),
         waiting: Vec::new(),
@@ -290,6 +294,7 @@ impl Writer {
                     self.tally.add(call);
                 }
             }
+            self.tally.spill_if_full(&*client).await?;
         }
         let waiting = std::mem::take(&mut self.waiting);
         mark::save(&*client, self.run_id, &waiting).await?;

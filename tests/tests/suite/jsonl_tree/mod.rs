@@ -46,6 +46,7 @@ async fn run(
         batch_rows,
         threads,
         incremental,
+        ..TreeOptions::new(batch_rows)
     };
     let report = ingest_tree(&db.pool, files, "test tree", opts)
         .await
@@ -311,5 +312,42 @@ async fn names_that_are_not_utf8_are_read_whole_every_time_and_never_share_a_rea
     assert_eq!(db.count("llm_calls").await, calls);
     assert_eq!(db.count("ingest_files").await, 0);
     db.drop_db().await;
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[tokio::test]
+async fn the_runs_cost_is_the_same_when_its_keys_leave_memory() {
+    let root = tree_dir("spill");
+    make_tree(&root);
+    let files = expand(std::slice::from_ref(&root)).expect("expand");
+    let held = TestDb::new("tree_keys_held").await;
+    let kept = run(&held, &files, 2, 50, false).await;
+    let spilled_db = TestDb::new("tree_keys_spilled").await;
+    let opts = TreeOptions {
+        batch_rows: 3,
+        threads: 3,
+        incremental: false,
+        keys_in_memory: 5,
+    };
+    let spilled = ingest_tree(&spilled_db.pool, &files, "spill", opts.clone())
+        .await
+        .expect("spilled run");
+    assert!(spilled.is_balanced());
+    let cost = |r: &TreeReport| {
+        (
+            (r.total.cost_usd * 1e8).round() as i64,
+            r.total.unpriced_rows,
+            r.total.unknown_models.clone(),
+        )
+    };
+    assert!(kept.total.cost_usd > 0.0);
+    assert_eq!(cost(&spilled), cost(&kept));
+    // Again on the same connection pool: the temporary table of the last run is gone.
+    let again = ingest_tree(&spilled_db.pool, &files, "spill", opts)
+        .await
+        .expect("second spilled run");
+    assert_eq!(cost(&again), cost(&kept));
+    held.drop_db().await;
+    spilled_db.drop_db().await;
     let _ = std::fs::remove_dir_all(&root);
 }
