@@ -3,6 +3,7 @@
 //! file. The Lambda end-to-end tests, which start `cargo lambda watch`, stay binaries of
 //! their own so that two of them never build and start functions at once.
 
+mod bi_views;
 mod columns;
 mod costs;
 mod costs_migration;
