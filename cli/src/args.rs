@@ -55,6 +55,18 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// One agent worker: its record, calls and cost; with --show-conversation, its log
+    /// (log_file, a local path) read as turns.
+    Worker {
+        /// Worker id (e.g. w-abc123).
+        id: String,
+        /// Print the worker's conversation from its log_file.
+        #[arg(long)]
+        show_conversation: bool,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Agent events (triggers, decisions, ...) of the last period, optionally of one type.
     Events {
         /// Event type (trigger, decision, ...).

@@ -88,6 +88,11 @@ async fn main() -> ExitCode {
             json,
         } => commands::query::cost(&db, today, since.as_deref(), by.as_deref(), json).await,
         Command::Task { id, json } => commands::query::task(&db, &id, json).await,
+        Command::Worker {
+            id,
+            show_conversation,
+            json,
+        } => commands::worker::worker(&db, &id, show_conversation, json).await,
         Command::Events {
             after: Some(after), ..
         } => Err(anyhow::anyhow!(

@@ -1,6 +1,10 @@
 //! The operator's questions about agent runs (seed 002's query tool): cost over a period,
 //! grouped by model, task or session; one task's timeline; recent events by type.
 
+mod worker;
+
+pub use worker::{worker, WorkerCall, WorkerView, WORKER_CALLS_SHOWN};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio_postgres::GenericClient;

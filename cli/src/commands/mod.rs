@@ -13,6 +13,7 @@ pub mod s3;
 pub mod send;
 pub mod serve;
 pub mod stats;
+pub mod worker;
 
 use anyhow::{anyhow, Context};
 use telemetry_shared::db::{make_pool, DbError, Pool, Workload};

@@ -13,3 +13,4 @@ mod prune;
 mod query;
 mod send;
 mod serve;
+mod worker;

@@ -5,6 +5,7 @@
 mod agent;
 mod claude;
 mod codex;
+mod conversation;
 mod line_io;
 mod prefilter;
 mod reader;
@@ -16,6 +17,7 @@ pub use agent::{
     AgentRecord, ApiCallParser, EventRecord, SessionRecord, TaskRecord, TaskStatus, WorkerRecord,
     WorkerStatus,
 };
+pub use conversation::{conversation, Turn};
 pub use reader::{JsonlReader, Line, Record, MAX_LINE_BYTES};
 pub use resume::ReaderState;
 pub use store::upsert_agent_records;
