@@ -251,15 +251,22 @@ pub(crate) enum KeysCommand {
     /// Create a key (printed once; only its hash is stored).
     Create {
         /// Project id (repo_name__8hex), or a repository name together with --remote.
-        #[arg(long)]
-        project: String,
+        #[arg(long, required_unless_present = "all_projects")]
+        project: Option<String>,
         /// The repository's git remote URL: derives the project id from --project as a name.
         #[arg(long)]
         remote: Option<String>,
         /// A public ingest token for the URL path (append-only, rate limited) instead of a
         /// secret bearer key.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "read")]
         public: bool,
+        /// A read key (bearer, for the read API and the dashboard): reads the project's
+        /// data, writes nothing.
+        #[arg(long)]
+        read: bool,
+        /// With --read: an admin read key that reads every project (and rows of none).
+        #[arg(long, requires = "read", conflicts_with_all = ["project", "remote"])]
+        all_projects: bool,
         /// A note shown by `keys list`.
         #[arg(long)]
         label: Option<String>,
@@ -278,7 +285,7 @@ pub(crate) enum KeysCommand {
     },
     /// Revoke a key or token by its prefix; it stops working at once.
     Revoke {
-        /// The prefix shown by `keys list` (tk_... or tp_...).
+        /// The prefix shown by `keys list` (tk_..., tp_... or tr_...).
         prefix: String,
     },
 }

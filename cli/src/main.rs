@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use args::{Cli, Command, GithubCommand, IngestCommand, KeysCommand, PricesCommand};
 use clap::Parser;
+use telemetry_shared::http::KeyKind;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -64,15 +65,25 @@ async fn main() -> ExitCode {
             project,
             remote,
             public,
+            read,
+            all_projects,
             label,
             json,
         }) => {
+            let kind = match (public, read) {
+                (true, _) => KeyKind::Public,
+                (_, true) => KeyKind::Read,
+                _ => KeyKind::Secret,
+            };
+            let project = if all_projects { None } else { project };
             commands::keys::create(
                 &db,
-                &project,
-                remote.as_deref(),
-                public,
-                label.as_deref(),
+                commands::keys::KeySpec {
+                    project: project.as_deref(),
+                    remote: remote.as_deref(),
+                    kind,
+                    label: label.as_deref(),
+                },
                 json,
             )
             .await

@@ -21,6 +21,7 @@ pub mod pricing;
 pub mod project;
 pub mod prune;
 pub mod query;
+pub mod read;
 pub mod s3;
 pub mod secrets;
 pub mod stats;

@@ -83,9 +83,40 @@ impl fmt::Display for ProjectId {
     }
 }
 
+/// The `owner/name` a git remote's path ends with (`.git` dropped), as GitHub names the
+/// repository in workflow runs; `None` when the path has fewer than two parts.
+pub fn repository_of_remote(remote: &str) -> Option<String> {
+    if !ProjectId::is_git_remote(remote) {
+        return None;
+    }
+    let path = remote.split_once("://").map_or_else(
+        || remote.split_once(':').map_or("", |(_, p)| p),
+        |(_, rest)| rest.split_once('/').map_or("", |(_, p)| p),
+    );
+    let path = path.trim_end_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let mut parts = path.rsplit('/');
+    let (name, owner) = (parts.next()?, parts.next()?);
+    (!name.is_empty() && !owner.is_empty()).then(|| format!("{owner}/{name}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remotes_name_their_repository() {
+        for (remote, repo) in [
+            ("git@github.com:user/mimesis.git", Some("user/mimesis")),
+            ("https://github.com/user/mimesis", Some("user/mimesis")),
+            ("https://github.com/user/mimesis.git/", Some("user/mimesis")),
+            ("ssh://git@host:22/team/sub/repo.git", Some("sub/repo")),
+            ("host:repo", None),
+            ("not a remote", None),
+        ] {
+            assert_eq!(repository_of_remote(remote).as_deref(), repo, "{remote}");
+        }
+    }
 
     #[test]
     fn git_remotes() {

@@ -31,11 +31,13 @@ pub fn event(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) ->
         Ok(s) => (s.to_string(), false),
         Err(_) => (base64::engine::general_purpose::STANDARD.encode(body), true),
     };
+    // API Gateway splits the target: the path, and the query as sent (still percent-encoded).
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
     json!({
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": query,
         "headers": h,
         "requestContext": {
             "accountId": "123456789012",

@@ -48,7 +48,9 @@ pub async fn create_key(
     ensure_project(client, &project, None)
         .await
         .expect("project");
-    insert_key(client, &project, &key, None).await.expect("key");
+    insert_key(client, Some(&project), &key, None)
+        .await
+        .expect("key");
     key.key
 }
 
@@ -119,6 +121,13 @@ impl Api {
             body.to_string().as_bytes(),
         )
         .await
+    }
+
+    /// GETs `path` (with its query) with a bearer key.
+    pub async fn get(&self, path: &str, key: &str) -> Answer {
+        let auth = format!("Bearer {key}");
+        self.call("GET", path, &[("authorization", &auth)], b"")
+            .await
     }
 
     /// Events stored for `project`.

@@ -1,4 +1,5 @@
-//! `telemetry keys create|list|revoke`: per-project write keys and public ingest tokens.
+//! `telemetry keys create|list|revoke`: per-project write keys, public ingest tokens and
+//! read keys (a project's, or an admin's reading every project).
 
 use anyhow::{anyhow, bail, Context};
 use telemetry_shared::http::store::keys::{ensure_project, insert_key, list_keys, revoke_key};
@@ -7,35 +8,42 @@ use telemetry_shared::http::{generate, KeyKind, ProjectId};
 use super::{hint_migrate, DbArgs};
 use crate::output::{table, write_json};
 
-/// `keys create --project NAME [--remote URL] [--public] [--label TEXT] [--json]`.
-pub async fn create(
-    db: &DbArgs,
-    project: &str,
-    remote: Option<&str>,
-    public: bool,
-    label: Option<&str>,
-    json: bool,
-) -> anyhow::Result<()> {
-    if let Some(r) = remote.filter(|r| !ProjectId::is_git_remote(r)) {
+/// What `keys create` makes.
+pub struct KeySpec<'a> {
+    /// Project id, or a repository name with `remote`; `None` only for an admin read key.
+    pub project: Option<&'a str>,
+    /// The repository's git remote.
+    pub remote: Option<&'a str>,
+    /// Secret, public or read.
+    pub kind: KeyKind,
+    /// A note.
+    pub label: Option<&'a str>,
+}
+
+/// `keys create (--project NAME [--remote URL] | --read --all-projects) [--public | --read]
+/// [--label TEXT] [--json]`.
+pub async fn create(db: &DbArgs, spec: KeySpec<'_>, json: bool) -> anyhow::Result<()> {
+    if let Some(r) = spec.remote.filter(|r| !ProjectId::is_git_remote(r)) {
         bail!("--remote {r:?} is not a git remote (e.g. git@github.com:owner/repo.git or https://github.com/owner/repo.git)");
     }
-    let project = match remote {
-        Some(r) => ProjectId::derive(project, r),
-        None => ProjectId::parse(project),
+    let project = match (spec.project, spec.remote) {
+        (None, _) if spec.kind == KeyKind::Read => None,
+        (None, _) => bail!("--project is required (only a read key may be --all-projects)"),
+        (Some(p), Some(r)) => Some(ProjectId::derive(p, r)),
+        (Some(p), None) => Some(ProjectId::parse(p)),
     }
+    .transpose()
     .map_err(|e| anyhow!("{e}; or give the repository name with --remote <git remote URL>"))?;
-    let kind = if public {
-        KeyKind::Public
-    } else {
-        KeyKind::Secret
-    };
+    let kind = spec.kind;
     let key = generate(kind).map_err(anyhow::Error::msg)?;
     let pool = db.pool().await?;
     let client = pool.get().await.context("database")?;
-    ensure_project(&**client, &project, remote)
-        .await
-        .map_err(hint_migrate)?;
-    insert_key(&**client, &project, &key, label)
+    if let Some(project) = &project {
+        ensure_project(&**client, project, spec.remote)
+            .await
+            .map_err(hint_migrate)?;
+    }
+    insert_key(&**client, project.as_ref(), &key, spec.label)
         .await
         .map_err(hint_migrate)?;
     if json {
@@ -43,20 +51,26 @@ pub async fn create(
             "project_id": project, "kind": kind, "prefix": key.prefix, "key": key.key,
         }));
     }
-    println!("project: {project}");
-    println!(
-        "{} {}",
-        kind.as_str(),
-        if public { "ingest token" } else { "key" }
-    );
-    println!("  {}", key.key);
-    if public {
-        println!(
+    match &project {
+        Some(project) => println!("project: {project}"),
+        None => println!("every project (an admin read key)"),
+    }
+    let what = match kind {
+        KeyKind::Secret => "secret key",
+        KeyKind::Public => "public ingest token",
+        KeyKind::Read => "read key",
+    };
+    println!("{what}\n  {}", key.key);
+    match kind {
+        KeyKind::Public => println!(
             "CLIs post to https://<api>/p/{}/ingest (telemetryEndpoint: https://<api>/p/{})",
             key.key, key.key
-        );
-    } else {
-        println!("send it as: Authorization: Bearer {}", key.key);
+        ),
+        KeyKind::Read => println!(
+            "read with: Authorization: Bearer {} (GET /api/v1/..., and the dashboard at /dashboard)",
+            key.key
+        ),
+        KeyKind::Secret => println!("send it as: Authorization: Bearer {}", key.key),
     }
     eprintln!("This is the only time it is shown: only its hash is stored. Revoke with `telemetry keys revoke {}`.", key.prefix);
     Ok(())
@@ -78,7 +92,9 @@ pub async fn list(db: &DbArgs, project: Option<&str>, json: bool) -> anyhow::Res
         .map(|k| {
             vec![
                 k.prefix.clone(),
-                k.project_id.clone(),
+                k.project_id
+                    .clone()
+                    .unwrap_or_else(|| "(all projects)".into()),
                 k.kind.clone(),
                 k.label.clone().unwrap_or_default(),
                 fmt(Some(k.created_at)),

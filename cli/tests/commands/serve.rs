@@ -184,3 +184,86 @@ async fn healthz_is_503_while_the_database_is_unreachable() {
     );
     drop(server);
 }
+
+/// The keys `keys create --read` makes, used as a script would: a project's read key reads
+/// its project's calls and may not write; an admin read key reads every project.
+#[tokio::test]
+async fn read_keys_made_by_the_cli_read_over_serve() {
+    let db = TestDb::new("cli_read_keys").await;
+    let create = |args: &[&str]| {
+        let mut all = vec!["keys", "create"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        let out = telemetry(&db, &all);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).expect("json")
+    };
+    let secret = create(&["--project", "repo_1__0123abcd"]);
+    let read = create(&["--project", "repo_1__0123abcd", "--read"]);
+    let admin = create(&["--read", "--all-projects"]);
+    assert!(read["key"].as_str().expect("key").starts_with("tr_"));
+    assert_eq!(
+        (admin["kind"].as_str(), &admin["project_id"]),
+        (Some("read"), &Value::Null)
+    );
+    // --all-projects is for read keys only, and no other key may lack a project.
+    for bad in [
+        &["keys", "create", "--all-projects"][..],
+        &[
+            "keys",
+            "create",
+            "--public",
+            "--read",
+            "--project",
+            "repo_1__0123abcd",
+        ],
+        &["keys", "create"],
+    ] {
+        let out = telemetry(&db, bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    let out = telemetry(&db, &["keys", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(all projects)"));
+
+    let server = Server::start(&db.url, &[]);
+    let http = reqwest::Client::new();
+    let calls = json!({"calls": [{"call_id": "c1", "timestamp": "2026-11-22T08:00:00Z",
+        "model": "claude-sonnet-4-5", "tokens_input": 1000, "tokens_output": 10}]});
+    let key = |k: &Value| k["key"].as_str().expect("key").to_string();
+    let posted = http
+        .post(server.url("/ingest/llm-calls"))
+        .bearer_auth(key(&secret))
+        .json(&calls)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), 202);
+    let refused = http
+        .post(server.url("/ingest/llm-calls"))
+        .bearer_auth(key(&read))
+        .json(&calls)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 403);
+    let url = server.url("/api/v1/llm/cost-daily?since=2026-11-22&until=2026-11-23");
+    for k in [key(&read), key(&admin)] {
+        let got: Value = http
+            .get(&url)
+            .bearer_auth(&k)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(got["days"][0]["calls"], 1, "{got}");
+        assert_eq!(got["days"][0]["input_tokens"], 1000, "{got}");
+    }
+    assert!(server.stop().success());
+    db.drop_db().await;
+}

@@ -75,6 +75,18 @@ impl DbError {
         }
     }
 
+    /// True when the server rolled the transaction back because it collided with another
+    /// (SQLSTATE 40P01 deadlock, 40001 serialization failure): nothing of it was kept, and
+    /// the same transaction run again normally succeeds.
+    pub fn is_collision(&self) -> bool {
+        match self {
+            DbError::Query(e) => e
+                .code()
+                .is_some_and(|c| matches!(c.code(), "40P01" | "40001")),
+            _ => false,
+        }
+    }
+
     /// The server's own words for a statement's failure, else the whole error.
     pub fn server_message(&self) -> String {
         match self {

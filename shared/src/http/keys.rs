@@ -1,7 +1,7 @@
 //! Project identity and credentials: `{repo_name}__{8-char-hash}` project ids (seed 003),
-//! secret write keys (`tk_...`, sent as `Authorization: Bearer`) and public ingest tokens
-//! (`tp_...`, carried in the path). Keys are random, shown once, stored as SHA-256 only and
-//! compared in constant time.
+//! secret write keys (`tk_...`, sent as `Authorization: Bearer`), public ingest tokens
+//! (`tp_...`, carried in the path) and read keys (`tr_...`, bearer, for the read API). Keys
+//! are random, shown once, stored as SHA-256 only and compared in constant time.
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -16,6 +16,8 @@ pub enum KeyKind {
     Secret,
     /// Path token: appends events to its project, rate limited.
     Public,
+    /// Bearer key: reads its project's data (or every project's), writes nothing.
+    Read,
 }
 
 impl KeyKind {
@@ -24,6 +26,7 @@ impl KeyKind {
         match self {
             KeyKind::Secret => "secret",
             KeyKind::Public => "public",
+            KeyKind::Read => "read",
         }
     }
 
@@ -31,6 +34,7 @@ impl KeyKind {
         match self {
             KeyKind::Secret => "tk_",
             KeyKind::Public => "tp_",
+            KeyKind::Read => "tr_",
         }
     }
 }
@@ -76,6 +80,8 @@ pub fn parse_key(key: &str) -> Option<(KeyKind, &str)> {
         KeyKind::Secret
     } else if key.starts_with("tp_") {
         KeyKind::Public
+    } else if key.starts_with("tr_") {
+        KeyKind::Read
     } else {
         return None;
     };
@@ -98,7 +104,7 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_only_their_hash_matches() {
-        for kind in [KeyKind::Secret, KeyKind::Public] {
+        for kind in [KeyKind::Secret, KeyKind::Public, KeyKind::Read] {
             let k = generate(kind).expect("key");
             assert_eq!(parse_key(&k.key), Some((kind, k.prefix.as_str())));
             assert!(hash_matches(&k.key, &k.hash));

@@ -1,8 +1,9 @@
 //! Writing one batch: all its records in one transaction. When the database still refuses a
 //! value (SQLSTATE class 22 or 23: what the column checks missed), the batch is halved until
 //! the refused record is alone; it is rejected with its line and the database's reason, and
-//! every other record is stored. Any other error stops the ingestion, and says which lines
-//! were not committed.
+//! every other record is stored. A batch another writer's collided with (a deadlock) is
+//! written again. Any other error stops the ingestion, and says which lines were not
+//! committed.
 
 use tokio_postgres::Client;
 
@@ -43,7 +44,7 @@ pub(super) async fn write_batch(
         if part.is_empty() {
             continue;
         }
-        match write_once(client, part).await {
+        match write_retrying(client, part).await {
             Ok(c) => written.counts += c,
             Err(e) if e.is_data_error() && part.len() == 1 => {
                 let line = part.line_range().map_or(0, |(first, _)| first);
@@ -74,6 +75,27 @@ pub(super) async fn write_batch(
         }
     }
     Ok(written)
+}
+
+/// Times a batch that collided with another writer's (a deadlock between two ingests of the
+/// same records) is run again before the collision stops the ingestion.
+const COLLISION_RETRIES: u32 = 5;
+
+/// [`write_once`], run again after a short wait when another writer's transaction collided
+/// with it: the server rolled it back whole, so running it again stores each record once.
+async fn write_retrying(client: &mut Client, r: RecordsView<'_>) -> Result<UpsertCounts, DbError> {
+    let mut attempt = 0;
+    loop {
+        match write_once(client, r).await {
+            Err(e) if e.is_collision() && attempt < COLLISION_RETRIES => {
+                attempt += 1;
+                tracing::info!(attempt, error = %e.server_message(), "batch collided; writing it again");
+                // Staggered by attempt so the two writers do not meet again at once.
+                tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt))).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Every record of `r` in one transaction.

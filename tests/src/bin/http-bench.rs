@@ -97,7 +97,9 @@ async fn main() {
     {
         let c = db.client().await;
         ensure_project(&**c, &project, None).await.expect("project");
-        insert_key(&**c, &project, &key, None).await.expect("key");
+        insert_key(&**c, Some(&project), &key, None)
+            .await
+            .expect("key");
     }
     let api = std::sync::Arc::new(HttpIngest::new(
         db.pool.clone(),

@@ -42,9 +42,11 @@ async fn migration_v13_keeps_stored_rows_as_five_minute_writes() {
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
     assert_eq!(before[0].2, "from_source", "{before:?}");
-    // Back to the schema before V13 (no split, no source column, no overrides), then V13.
+    // Back to the schema before V13 (no split, no source column, no overrides; no views of
+    // V15 over them), then V13 and V15 again.
     c.batch_execute(
-        "ALTER TABLE llm_calls DROP COLUMN cache_write_1h_tokens, DROP COLUMN source_cost_usd;
+        "DROP VIEW v_llm_calls, v_llm_cost_daily, v_workflow_runs, v_task_costs;
+         ALTER TABLE llm_calls DROP COLUMN cache_write_1h_tokens, DROP COLUMN source_cost_usd;
          DROP TABLE model_prices;",
     )
     .await
@@ -54,6 +56,9 @@ async fn migration_v13_keeps_stored_rows_as_five_minute_writes() {
     ))
     .await
     .expect("V13");
+    c.batch_execute(include_str!("../../../migrations/V15__bi_views.sql"))
+        .await
+        .expect("V15");
     type Row = (String, Option<f64>, String, i32, Option<f64>);
     let after: Vec<Row> = c
         .query(

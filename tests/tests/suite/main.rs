@@ -27,6 +27,7 @@ mod outbox_faults;
 mod outbox_replay;
 mod prune;
 mod prune_faults;
+mod read_api;
 mod s3_failures;
 mod s3_ingest;
 mod s3_versions;

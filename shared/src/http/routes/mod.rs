@@ -6,6 +6,7 @@
 mod ingest;
 mod llm_calls;
 mod meta;
+mod read;
 mod records;
 mod webhook;
 
@@ -19,7 +20,7 @@ use axum::Router;
 use http::{Method, Request, StatusCode};
 
 use super::app::HttpIngest;
-use super::auth::{bearer, key_of};
+use super::auth::{bearer, key_of, reader};
 use super::body::too_large;
 use super::keys::KeyKind;
 use super::redact::loggable_path;
@@ -27,7 +28,14 @@ use super::response::{ApiError, HttpResponse};
 
 /// The API's routes over `api`.
 pub(super) fn router(api: Arc<HttpIngest>) -> Router {
-    Router::new()
+    let mut routes = Router::new();
+    for (path, route) in read::ReadRoute::PATHS {
+        routes = routes.route(
+            path,
+            get(move |api: Api, req: Request<Body>| read_route(api, req, route)),
+        );
+    }
+    routes
         .route("/healthz", get(meta::health))
         .route("/openapi.json", get(meta::openapi))
         .route("/events", get(replay))
@@ -106,8 +114,20 @@ async fn llm_calls(State(api): Api, req: Request<Body>) -> Response {
 async fn replay(State(api): Api, req: Request<Body>) -> Response {
     let a = api.clone();
     answer(&api, req, |req| async move {
-        let caller = bearer(&a.pool, req.headers()).await?;
-        records::replay(&a.pool, &caller.project_id, &req).await
+        let project = match reader(&a.pool, req.headers()).await? {
+            crate::read::Scope::Project(p) => Some(p),
+            crate::read::Scope::AllProjects => None,
+        };
+        records::replay(&a.pool, project.as_deref(), &req).await
+    })
+    .await
+}
+
+async fn read_route(State(api): Api, req: Request<Body>, route: read::ReadRoute) -> Response {
+    let a = api.clone();
+    answer(&api, req, |req| async move {
+        let scope = reader(&a.pool, req.headers()).await?;
+        read::answer(&a.pool, &scope, route, &req).await
     })
     .await
 }
@@ -125,8 +145,10 @@ async fn not_found(req: Request<Body>) -> Response {
 
 async fn method_not_allowed(req: Request<Body>) -> Response {
     let path = req.uri().path().trim_end_matches('/').to_string();
+    let read = read::ReadRoute::PATHS.iter().any(|(p, _)| *p == path);
     let allowed = match path.as_str() {
         "/healthz" | "/openapi.json" | "/events" => Method::GET,
+        _ if read => Method::GET,
         _ => Method::POST,
     };
     let mut resp = ApiError::new(

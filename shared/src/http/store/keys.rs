@@ -11,9 +11,9 @@ use crate::http::{KeyKind, NewKey, ProjectId};
 pub struct StoredKey {
     /// Row id.
     pub id: i64,
-    /// Owning project.
-    pub project_id: String,
-    /// `secret` or `public`.
+    /// Owning project (`None` for an admin read key).
+    pub project_id: Option<String>,
+    /// `secret`, `public` or `read`.
     pub kind: String,
     /// SHA-256 of the key.
     pub hash: Vec<u8>,
@@ -24,8 +24,8 @@ pub struct StoredKey {
 /// A key as `telemetry keys list` shows it (never the key itself).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct KeyInfo {
-    /// Project.
-    pub project_id: String,
+    /// Project (`None` for an admin read key: every project).
+    pub project_id: Option<String>,
     /// Kind.
     pub kind: String,
     /// Prefix (identifies the key; not secret).
@@ -56,10 +56,10 @@ pub async fn ensure_project(
     Ok(())
 }
 
-/// Stores a new key's hash for `project`.
+/// Stores a new key's hash for `project` (`None`: an admin read key, every project).
 pub async fn insert_key(
     client: &impl GenericClient,
-    project: &ProjectId,
+    project: Option<&ProjectId>,
     key: &NewKey,
     label: Option<&str>,
 ) -> Result<(), DbError> {
@@ -68,7 +68,7 @@ pub async fn insert_key(
             "INSERT INTO api_keys (project_id, kind, prefix, key_hash, label)
              VALUES ($1, $2, $3, $4, $5)",
             &[
-                &project.as_str(),
+                &project.map(ProjectId::as_str),
                 &key.kind.as_str(),
                 &key.prefix,
                 &key.hash.as_slice(),

@@ -1,0 +1,14 @@
+-- Read keys (`tr_...`, sent as `Authorization: Bearer`): they read the read API
+-- (`GET /api/v1/...`) and the dashboard's data, and write nothing. A read key of a project
+-- reads that project's rows; an admin read key (`telemetry keys create --read
+-- --all-projects`) has no project and reads every project's rows and the rows read from files.
+ALTER TABLE api_keys DROP CONSTRAINT api_keys_kind_check;
+ALTER TABLE api_keys ADD CONSTRAINT api_keys_kind_check
+    CHECK (kind IN ('secret', 'public', 'read'));
+ALTER TABLE api_keys ALTER COLUMN project_id DROP NOT NULL;
+ALTER TABLE api_keys ADD CONSTRAINT api_keys_scope
+    CHECK (project_id IS NOT NULL OR kind = 'read');
+
+-- The read API's CI queries: failures in a range, newest first, per repository or overall.
+CREATE INDEX workflow_runs_repo_day ON workflow_runs
+    (repository, (coalesce(started_at, github_created_at, created_at)));
