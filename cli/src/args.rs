@@ -47,6 +47,22 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The dashboard as one HTML file, its data inlined (for a weekly mail).
+    Report {
+        /// Write the page here.
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+        /// From: an RFC 3339 time, a UTC day (YYYY-MM-DD) or a span before now (24h, 7d;
+        /// default 7d).
+        #[arg(long)]
+        since: Option<String>,
+        /// Until (excluded; default now).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this project (default: every project, and rows of none).
+        #[arg(long)]
+        project: Option<String>,
+    },
     /// One agent task: status, workers with their calls and cost, and its timeline.
     Task {
         /// Task id (e.g. gh-450).

@@ -99,6 +99,21 @@ async fn main() -> ExitCode {
             json,
         } => commands::query::cost(&db, today, since.as_deref(), by.as_deref(), json).await,
         Command::Task { id, json } => commands::query::task(&db, &id, json).await,
+        Command::Report {
+            html,
+            since,
+            until,
+            project,
+        } => {
+            commands::report::html(
+                &db,
+                &html,
+                since.as_deref(),
+                until.as_deref(),
+                project.as_deref(),
+            )
+            .await
+        }
         Command::Worker {
             id,
             show_conversation,

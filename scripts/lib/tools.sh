@@ -13,11 +13,29 @@ ensure_tools() {
   fi
   export PATH="$venv/bin:$PATH"
   # The seed's TypeScript client is exercised as a Node script (fetch needs Node 18+).
-  if ! command -v node >/dev/null 2>&1; then
-    echo "installing nodejs from the Debian registry" >&2
+  # npm also vendors the dashboard's chart library at build time (shared/build.rs).
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "installing nodejs and npm from the Debian registry" >&2
     local sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs >&2
+    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >&2
+  fi
+}
+
+# The dashboard's browser test: Debian's Chromium (CHROMIUM overrides the path) and
+# playwright-core, pinned in tests/browser/package-lock.json, installed beside the test.
+ensure_browser() {
+  local chromium=${CHROMIUM:-/usr/bin/chromium}
+  if [ ! -x "$chromium" ]; then
+    echo "installing chromium from the Debian registry" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >&2
+  fi
+  local dir="$ROOT/tests/browser"
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --silent >&2) &&
+      cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"
   fi
 }
 

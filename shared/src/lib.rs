@@ -6,6 +6,7 @@ pub mod columns;
 pub mod config;
 pub mod coverage;
 pub mod csv;
+pub mod dashboard;
 pub mod db;
 pub mod failure;
 pub mod fleet;

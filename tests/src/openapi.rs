@@ -9,6 +9,7 @@ use serde_json::Value;
 fn template(path: &str) -> String {
     match path.split('/').collect::<Vec<_>>().as_slice() {
         ["", "p", _, "ingest"] => "/p/{token}/ingest".into(),
+        ["", "dashboard", _] => "/dashboard/{file}".into(),
         _ => path.into(),
     }
 }

@@ -9,6 +9,7 @@ pub mod migrate;
 pub mod prices;
 pub mod prune;
 pub mod query;
+pub mod report;
 pub mod s3;
 pub mod send;
 pub mod serve;

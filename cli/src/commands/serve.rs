@@ -23,7 +23,7 @@ pub async fn run(db: &DbArgs, listen: SocketAddr, pool_size: usize) -> anyhow::R
     // The address on stdout (port 0 picks one), so a script or a test can read it.
     println!("listening on http://{addr}");
     eprintln!(
-        "telemetry serve: http://{addr} (GET /healthz, GET /openapi.json); outbox {}",
+        "telemetry serve: http://{addr} (GET /healthz, GET /openapi.json); the dashboard: http://{addr}/dashboard (a read key: telemetry keys create --read); outbox {}",
         if relayer.enabled() {
             "published every second"
         } else {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod common;
+mod dashboard;
 mod db_faults;
 mod github;
 mod hostile_csv;

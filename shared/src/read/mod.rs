@@ -2,14 +2,18 @@
 //! the stored data. Every query is bounded by a [`Range`] (at most [`MAX_RANGE_DAYS`]) and a
 //! [`Scope`], lists are keyset-paginated ([`Cursor`]), and each is served by an index.
 
+mod answer;
 mod ci;
 mod llm;
 mod plans;
+mod projects;
 pub mod range;
 
+pub use answer::{answer, Params, ReadError, ReadRoute};
 pub use ci::{ci_failures, ci_runs_daily, ci_workflows, CiFailure, CiRunsDay, CiWorkflowDay};
 pub use llm::{llm_calls, llm_cost_daily, llm_top, CallRow, CostDay, TopBy, TopLine};
 pub use plans::plans;
+pub use projects::{projects, ProjectRow};
 pub use range::{Cursor, QueryError, Range, MAX_RANGE_DAYS};
 
 use tokio_postgres::types::ToSql;

@@ -3,6 +3,7 @@
 //! the documented error body. Unknown paths are 404 and wrong methods 405 with `Allow`, in the
 //! same JSON shape.
 
+mod dashboard;
 mod ingest;
 mod llm_calls;
 mod meta;
@@ -29,13 +30,15 @@ use super::response::{ApiError, HttpResponse};
 /// The API's routes over `api`.
 pub(super) fn router(api: Arc<HttpIngest>) -> Router {
     let mut routes = Router::new();
-    for (path, route) in read::ReadRoute::PATHS {
+    for (path, route) in crate::read::ReadRoute::PATHS {
         routes = routes.route(
             path,
             get(move |api: Api, req: Request<Body>| read_route(api, req, route)),
         );
     }
     routes
+        .route("/dashboard", get(dashboard::page))
+        .route("/dashboard/{file}", get(dashboard::file))
         .route("/healthz", get(meta::health))
         .route("/openapi.json", get(meta::openapi))
         .route("/events", get(replay))
@@ -123,7 +126,11 @@ async fn replay(State(api): Api, req: Request<Body>) -> Response {
     .await
 }
 
-async fn read_route(State(api): Api, req: Request<Body>, route: read::ReadRoute) -> Response {
+async fn read_route(
+    State(api): Api,
+    req: Request<Body>,
+    route: crate::read::ReadRoute,
+) -> Response {
     let a = api.clone();
     answer(&api, req, |req| async move {
         let scope = reader(&a.pool, req.headers()).await?;
@@ -145,10 +152,12 @@ async fn not_found(req: Request<Body>) -> Response {
 
 async fn method_not_allowed(req: Request<Body>) -> Response {
     let path = req.uri().path().trim_end_matches('/').to_string();
-    let read = read::ReadRoute::PATHS.iter().any(|(p, _)| *p == path);
+    let read = crate::read::ReadRoute::PATHS
+        .iter()
+        .any(|(p, _)| *p == path);
     let allowed = match path.as_str() {
         "/healthz" | "/openapi.json" | "/events" => Method::GET,
-        _ if read => Method::GET,
+        _ if read || path == "/dashboard" || path.starts_with("/dashboard/") => Method::GET,
         _ => Method::POST,
     };
     let mut resp = ApiError::new(

@@ -1,0 +1,135 @@
+// The dashboard's shell: the read key (asked once, kept in this tab's sessionStorage), the
+// range and project controls, and `load`, which asks the read API with them. A report
+// written by `telemetry report --html` carries its answers inline and asks nothing.
+"use strict";
+(function (T) {
+  const $ = (id) => document.getElementById(id);
+  const KEY = "telemetry.readKey";
+  const inline = document.getElementById("telemetry-data");
+  const report = inline ? JSON.parse(inline.textContent, T.exactCosts) : null;
+  let view = "llm";
+
+  function key() { return sessionStorage.getItem(KEY); }
+
+  function status(text, error) {
+    $("status").textContent = text || "";
+    $("status").className = error ? "error" : "";
+  }
+
+  /** The range and project as query parameters. */
+  function scope() {
+    const p = {};
+    const range = $("range").value;
+    if (range === "custom") {
+      if ($("since").value) p.since = $("since").value;
+      if ($("until").value) {
+        // The last day chosen is included: the range ends at the next day's start.
+        const end = new Date($("until").value + "T00:00:00Z");
+        end.setUTCDate(end.getUTCDate() + 1);
+        p.until = end.toISOString().slice(0, 10);
+      }
+    } else {
+      p.since = range;
+    }
+    if ($("project").value) p.project = $("project").value;
+    return p;
+  }
+
+  class Refused extends Error {
+    constructor(status, body) { super(body.message || `HTTP ${status}`); this.status = status; }
+  }
+
+  async function fetchJson(path, params) {
+    const qs = new URLSearchParams(params).toString();
+    // Relative to the page (…/dashboard), so a path prefix in front of the API is kept.
+    const resp = await fetch(path.replace(/^\//, "") + (qs ? "?" + qs : ""), {
+      headers: { Authorization: "Bearer " + key() }, cache: "no-store",
+    });
+    const text = await resp.text();
+    let body = {};
+    try { body = JSON.parse(text, T.exactCosts); } catch (e) { /* not JSON: the status says it */ }
+    if (!resp.ok) throw new Refused(resp.status, body);
+    return body;
+  }
+
+  /** One route's answer: the report's, or the API's for the chosen range and project. */
+  async function load(route, extra) {
+    if (report) {
+      const name = route + (extra.by ? "?by=" + extra.by : "");
+      if (!(name in report.answers)) throw new Error("the report has no " + name);
+      return report.answers[name];
+    }
+    return fetchJson(route, Object.assign(scope(), extra));
+  }
+
+  async function show() {
+    for (const b of document.querySelectorAll("#views button")) {
+      b.setAttribute("aria-pressed", String(b.dataset.view === view));
+    }
+    for (const s of document.querySelectorAll("section.view")) s.hidden = s.id !== "view-" + view;
+    status("Loading…");
+    try {
+      await T.views[view]($("view-" + view), load);
+      status("");
+    } catch (e) {
+      if (e instanceof Refused && (e.status === 401 || e.status === 403) && !report) {
+        sessionStorage.removeItem(KEY);
+        return ask(e.message);
+      }
+      status("Could not load: " + e.message + (e.status >= 500 ? " (retry in a moment)" : ""), true);
+    }
+  }
+
+  function ask(why) {
+    $("login").hidden = false;
+    for (const s of document.querySelectorAll("section.view")) s.hidden = true;
+    $("key-error").textContent = why || "";
+    status("");
+    $("key").focus();
+  }
+
+  /** The key's scope; for an admin key, the projects to filter by. */
+  async function open() {
+    const who = report ? report.answers["/api/v1/whoami"] : await fetchJson("/api/v1/whoami", {});
+    $("login").hidden = true;
+    const select = $("project");
+    select.replaceChildren(T.el("option", { value: "" }, who.project_id ? who.project_id : "all projects"));
+    if (who.scope === "all_projects" && !report) {
+      const list = await fetchJson("/api/v1/projects", {});
+      for (const p of list.projects) select.append(T.el("option", { value: p.project_id }, p.project_id));
+    }
+    select.disabled = who.scope !== "all_projects" || !!report;
+    $("who").textContent = report
+      ? `Report of ${report.range.since} to ${report.range.until}, written ${report.generated_at}`
+      : who.scope === "all_projects" ? "Reading every project" : "Reading " + who.project_id;
+    await show();
+  }
+
+  $("key-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    sessionStorage.setItem(KEY, $("key").value.trim());
+    $("key").value = "";
+    try {
+      await open();
+    } catch (e) {
+      sessionStorage.removeItem(KEY);
+      ask(e instanceof Refused ? "That key was refused: " + e.message : "Could not reach the API: " + e.message);
+    }
+  });
+  $("controls").addEventListener("submit", (ev) => { ev.preventDefault(); show(); });
+  $("range").addEventListener("change", () => { $("custom").hidden = $("range").value !== "custom"; });
+  $("forget").addEventListener("click", () => { sessionStorage.removeItem(KEY); ask("The key was forgotten."); });
+  for (const b of document.querySelectorAll("#views button")) {
+    b.addEventListener("click", () => { view = b.dataset.view; show(); });
+  }
+
+  if (report) {
+    $("controls").hidden = true;
+    $("forget").hidden = true;
+    open();
+  } else if (key()) {
+    open().catch((e) => ask(e instanceof Refused ? e.message : "Could not reach the API: " + e.message));
+  } else {
+    ask();
+  }
+})(window.T);

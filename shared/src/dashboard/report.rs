@@ -1,0 +1,69 @@
+//! The answers `telemetry report --html` inlines: the read routes the page's views ask for,
+//! each answered as the API would answer an admin read key for the report's range.
+
+use chrono::{SecondsFormat, Utc};
+use serde_json::{json, Map, Value};
+use tokio_postgres::GenericClient;
+
+use crate::read::{answer, Params, Range, ReadError, ReadRoute, Scope};
+
+/// An answer a view loads: the name `load` looks it up by (the route, plus `?by=` where a
+/// view asks one route twice), the route, and its parameters besides the range.
+pub type ReportRoute = (
+    &'static str,
+    ReadRoute,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The answers the page's views load.
+pub const REPORT_ROUTES: [ReportRoute; 7] = [
+    ("/api/v1/whoami", ReadRoute::WhoAmI, &[]),
+    ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily, &[]),
+    (
+        "/api/v1/llm/top?by=session",
+        ReadRoute::LlmTop,
+        &[("by", "session")],
+    ),
+    (
+        "/api/v1/llm/top?by=task",
+        ReadRoute::LlmTop,
+        &[("by", "task")],
+    ),
+    ("/api/v1/ci/runs-daily", ReadRoute::CiRunsDaily, &[]),
+    ("/api/v1/ci/workflows", ReadRoute::CiWorkflows, &[]),
+    (
+        "/api/v1/ci/failures",
+        ReadRoute::CiFailures,
+        &[("limit", "20")],
+    ),
+];
+
+/// The report of `range` (of `project`, or every project): `{range, generated_at, answers}`.
+pub async fn report_answers(
+    client: &impl GenericClient,
+    range: &Range,
+    project: Option<&str>,
+) -> Result<Value, ReadError> {
+    let scope = match project {
+        Some(p) => Scope::Project(p.to_string()),
+        None => Scope::AllProjects,
+    };
+    let at = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut answers = Map::new();
+    for (name, route, extra) in REPORT_ROUTES {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if route != ReadRoute::WhoAmI {
+            pairs.push(("since".into(), at(range.since)));
+            pairs.push(("until".into(), at(range.until)));
+        }
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let params = Params::new(route, pairs)?;
+        answers.insert(name.into(), answer(client, &scope, route, &params).await?);
+    }
+    Ok(json!({
+        "range": {"since": at(range.since), "until": at(range.until)},
+        "project": project,
+        "generated_at": at(Utc::now()),
+        "answers": answers,
+    }))
+}

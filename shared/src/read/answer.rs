@@ -1,0 +1,240 @@
+//! The read routes' answers as JSON, for whoever asks: the HTTP API (`GET /api/v1/...`) and
+//! `telemetry report --html`, which inlines the same answers in the page. Each route takes
+//! only its own parameters, once each.
+
+use chrono::Utc;
+use serde_json::{json, Value};
+use tokio_postgres::GenericClient;
+
+use super::range::limit;
+use super::{Cursor, QueryError, Range, Scope, TopBy};
+use crate::db::DbError;
+
+/// Why a read was not answered.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A parameter is malformed, or names what the key may not read.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The read routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadRoute {
+    /// `/api/v1/whoami`: what the key reads.
+    WhoAmI,
+    /// `/api/v1/projects`: the projects the key reads.
+    Projects,
+    /// `/api/v1/llm/cost-daily`.
+    LlmCostDaily,
+    /// `/api/v1/llm/calls`.
+    LlmCalls,
+    /// `/api/v1/llm/top`.
+    LlmTop,
+    /// `/api/v1/ci/runs-daily`.
+    CiRunsDaily,
+    /// `/api/v1/ci/workflows`.
+    CiWorkflows,
+    /// `/api/v1/ci/failures`.
+    CiFailures,
+}
+
+impl ReadRoute {
+    /// Every read route's path.
+    pub const PATHS: [(&'static str, ReadRoute); 8] = [
+        ("/api/v1/whoami", ReadRoute::WhoAmI),
+        ("/api/v1/projects", ReadRoute::Projects),
+        ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily),
+        ("/api/v1/llm/calls", ReadRoute::LlmCalls),
+        ("/api/v1/llm/top", ReadRoute::LlmTop),
+        ("/api/v1/ci/runs-daily", ReadRoute::CiRunsDaily),
+        ("/api/v1/ci/workflows", ReadRoute::CiWorkflows),
+        ("/api/v1/ci/failures", ReadRoute::CiFailures),
+    ];
+
+    /// The query parameters the route takes.
+    pub fn parameters(self) -> &'static [&'static str] {
+        match self {
+            ReadRoute::WhoAmI => &[],
+            ReadRoute::Projects => &["status", "limit", "cursor"],
+            ReadRoute::LlmCostDaily => &["since", "until", "project"],
+            ReadRoute::LlmCalls => &["since", "until", "project", "limit", "cursor"],
+            ReadRoute::LlmTop => &["since", "until", "project", "by", "limit"],
+            ReadRoute::CiRunsDaily | ReadRoute::CiWorkflows => {
+                &["since", "until", "project", "repository"]
+            }
+            ReadRoute::CiFailures => {
+                &["since", "until", "project", "repository", "limit", "cursor"]
+            }
+        }
+    }
+}
+
+/// A request's query parameters, percent-decoded, each allowed once.
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// `pairs` (decoded), checked against what `route` takes.
+    pub fn new(route: ReadRoute, pairs: Vec<(String, String)>) -> Result<Params, QueryError> {
+        let allowed = route.parameters();
+        for (i, (name, value)) in pairs.iter().enumerate() {
+            let Some(known) = allowed.iter().find(|a| **a == name) else {
+                return Err(QueryError::bad(
+                    "query",
+                    format!("unknown parameter {name:?}; this route takes {allowed:?}"),
+                ));
+            };
+            if pairs[..i].iter().any(|(n, _)| n == name) {
+                return Err(QueryError::bad(known, "given twice"));
+            }
+            if value.contains('\0') || value.len() > 200 {
+                return Err(QueryError::bad(known, "NUL or over 200 bytes"));
+            }
+        }
+        Ok(Params(pairs))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn range(&self) -> Result<Range, QueryError> {
+        Range::parse(self.get("since"), self.get("until"), Utc::now())
+    }
+
+    fn cursor(&self) -> Result<Option<Cursor>, QueryError> {
+        self.get("cursor").map(Cursor::parse).transpose()
+    }
+}
+
+/// The answer of `route` with parameters `p` for a caller reading `scope`.
+pub async fn answer(
+    c: &impl GenericClient,
+    scope: &Scope,
+    route: ReadRoute,
+    p: &Params,
+) -> Result<Value, ReadError> {
+    if route == ReadRoute::WhoAmI {
+        return Ok(match scope {
+            Scope::Project(id) => json!({"scope": "project", "project_id": id}),
+            Scope::AllProjects => json!({"scope": "all_projects", "project_id": null}),
+        });
+    }
+    if route == ReadRoute::Projects {
+        let status = match p.get("status") {
+            None | Some("active") => Some("active"),
+            Some("archived") => Some("archived"),
+            Some("all") => None,
+            Some(_) => {
+                return Err(QueryError::bad("status", "expected active, archived or all").into())
+            }
+        };
+        let only = scope.project(None)?;
+        let limit = limit(p.get("limit"))?;
+        let list = super::projects(c, only.as_deref(), status, p.get("cursor"), limit).await?;
+        let next = (list.len() as i64 == limit)
+            .then(|| list.last().map(|r| r.project_id.clone()))
+            .flatten();
+        return Ok(json!({"projects": list, "next_cursor": next}));
+    }
+    let range = p.range()?;
+    let project = scope.project(p.get("project"))?;
+    let head = json!({"range": range, "project": project});
+    let body = match route {
+        ReadRoute::WhoAmI | ReadRoute::Projects => Value::Null,
+        ReadRoute::LlmCostDaily => {
+            let days = super::llm_cost_daily(c, &range, project.as_deref()).await?;
+            with(head, json!({"days": days}))
+        }
+        ReadRoute::LlmCalls => {
+            let limit = limit(p.get("limit"))?;
+            let calls = super::llm_calls(c, &range, project.as_deref(), p.cursor()?, limit).await?;
+            let next = (calls.len() as i64 == limit)
+                .then(|| calls.last().map(|r| r.cursor().text()))
+                .flatten();
+            with(head, json!({"calls": calls, "next_cursor": next}))
+        }
+        ReadRoute::LlmTop => {
+            let by = match p.get("by") {
+                None => TopBy::Session,
+                Some(b) => TopBy::parse(b)
+                    .ok_or_else(|| QueryError::bad("by", "expected session or task"))?,
+            };
+            let limit = limit(p.get("limit").or(Some("10")))?;
+            let top = super::llm_top(c, &range, project.as_deref(), by, limit).await?;
+            let by = if by == TopBy::Session {
+                "session"
+            } else {
+                "task"
+            };
+            with(head, json!({"by": by, "top": top}))
+        }
+        ReadRoute::CiRunsDaily | ReadRoute::CiWorkflows | ReadRoute::CiFailures => {
+            let repository = match (&project, p.get("repository")) {
+                (Some(project), asked) => {
+                    let own = super::project_repository(c, project).await?;
+                    if asked.is_some() && asked != own.as_deref() {
+                        return Err(ReadError::Query(QueryError::forbidden(
+                            "repository",
+                            match &own {
+                                Some(own) => format!("project {project} reads {own} only"),
+                                None => format!("project {project} has no repository"),
+                            },
+                        )));
+                    }
+                    // A project with no known repository has no CI rows it may read.
+                    match own {
+                        Some(own) => Some(own),
+                        None => return Ok(empty(route, head)),
+                    }
+                }
+                (None, asked) => asked.map(str::to_string),
+            };
+            let repo = repository.as_deref();
+            let head = with(head, json!({"repository": repo}));
+            match route {
+                ReadRoute::CiRunsDaily => {
+                    let days = super::ci_runs_daily(c, &range, repo).await?;
+                    with(head, json!({"days": days}))
+                }
+                ReadRoute::CiWorkflows => {
+                    let workflows = super::ci_workflows(c, &range, repo).await?;
+                    with(head, json!({"workflows": workflows}))
+                }
+                _ => {
+                    let limit = limit(p.get("limit"))?;
+                    let failures = super::ci_failures(c, &range, repo, p.cursor()?, limit).await?;
+                    let next = (failures.len() as i64 == limit)
+                        .then(|| failures.last().map(|r| r.cursor().text()))
+                        .flatten();
+                    with(head, json!({"failures": failures, "next_cursor": next}))
+                }
+            }
+        }
+    };
+    Ok(body)
+}
+
+/// `head`'s fields and `tail`'s in one object.
+fn with(mut head: Value, tail: Value) -> Value {
+    if let (Some(h), Value::Object(t)) = (head.as_object_mut(), tail) {
+        h.extend(t);
+    }
+    head
+}
+
+/// The answer of a CI route for a project with no known repository.
+fn empty(route: ReadRoute, head: Value) -> Value {
+    let head = with(head, json!({"repository": null}));
+    match route {
+        ReadRoute::CiRunsDaily => with(head, json!({"days": []})),
+        ReadRoute::CiWorkflows => with(head, json!({"workflows": []})),
+        _ => with(head, json!({"failures": [], "next_cursor": null})),
+    }
+}

@@ -1,0 +1,91 @@
+// Drives the dashboard in Debian's Chromium as a user would, and prints what the user saw as
+// JSON on stdout (the Rust test asserts on it):
+//   node dashboard.mjs live BASE_URL READ_KEY SCREENSHOT.png
+//   node dashboard.mjs offline FILE.html
+// Every console error and CSP violation is reported; nothing here decides pass or fail.
+import { chromium } from "playwright-core";
+
+const [mode, ...args] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+const problems = [];
+page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+page.on("pageerror", (e) => problems.push("page error: " + e.message));
+const refused = [];
+page.on("response", (r) => { if (r.status() >= 400) refused.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+
+/** Every table[data-table] as rows of cell texts, and the https links in them. */
+async function tables() {
+  return page.evaluate(() => {
+    const out = {};
+    for (const t of document.querySelectorAll("table[data-table]")) {
+      out[t.dataset.table] = {
+        head: [...t.querySelectorAll("thead th")].map((c) => c.textContent),
+        rows: [...t.querySelectorAll("tbody tr")].map((r) => [...r.cells].map((c) => c.textContent)),
+        links: [...t.querySelectorAll("a[href]")].map((a) => a.getAttribute("href")),
+      };
+    }
+    return out;
+  });
+}
+
+const charts = () => page.evaluate(() =>
+  [...document.querySelectorAll("[data-chart]")].map((c) => ({
+    name: c.dataset.chart, canvases: c.querySelectorAll("canvas").length,
+  })));
+const text = (sel) => page.evaluate((s) => document.querySelector(s)?.textContent ?? null, sel);
+const visible = (sel) => page.evaluate((s) => { const e = document.querySelector(s); return !!e && !e.hidden; }, sel);
+
+const seen = { problems, refused };
+if (mode === "live") {
+  const [base, key, shot] = args;
+  const resp = await page.goto(base + "/dashboard");
+  seen.csp = resp.headers()["content-security-policy"] || null;
+  seen.login_first = await visible("#login");
+  // A wrong key is refused with a message, and the login stays.
+  await page.fill("#key", "tr_000000000000_" + "0".repeat(48));
+  await page.click("#key-form button");
+  await page.waitForFunction(() => document.getElementById("key-error").textContent.length > 0);
+  seen.wrong_key_message = await text("#key-error");
+  await page.fill("#key", key);
+  await page.click("#key-form button");
+  await page.waitForSelector("table[data-table=llm-cost-daily], #view-llm .empty", { state: "attached", timeout: 15000 });
+  seen.who = await text("#who");
+  seen.llm = { tables: await tables(), charts: await charts(), unpriced_note: await text("[data-note=unpriced]"),
+    summary: await text("#view-llm .summary") };
+  await page.evaluate(() => document.querySelectorAll("details").forEach((d) => { d.open = true; }));
+  if (shot) await page.screenshot({ path: shot, fullPage: false });
+  await page.click("#views button[data-view=ci]");
+  await page.waitForSelector("table[data-table=ci-runs-daily], #view-ci .empty", { state: "attached", timeout: 15000 });
+  seen.ci = { tables: await tables(), charts: await charts(), empty: await text("#view-ci .empty") };
+  // A reload keeps the key for this tab.
+  await page.reload();
+  await page.waitForSelector("table[data-table=llm-cost-daily], #view-llm .empty", { state: "attached", timeout: 15000 });
+  seen.login_after_reload = await visible("#login");
+  // The last 24 h only: the older calls leave the table.
+  await page.selectOption("#range", "24h");
+  await page.click("#controls button[type=submit]");
+  await page.waitForFunction(() => !document.getElementById("status").textContent);
+  seen.last_24h = { tables: await tables(), empty: await text("#view-llm .empty") };
+  await page.click("#forget");
+  seen.login_after_forget = await visible("#login");
+} else if (mode === "offline") {
+  const [file] = args;
+  // No network at all: a report reads nothing but itself.
+  await page.route("**/*", (r) => (r.request().url().startsWith("file:") ? r.continue() : r.abort()));
+  await page.goto("file://" + file);
+  await page.waitForSelector("table[data-table=llm-cost-daily], #view-llm .empty", { state: "attached", timeout: 15000 });
+  seen.who = await text("#who");
+  seen.login = await visible("#login");
+  seen.llm = { tables: await tables(), charts: await charts() };
+  await page.click("#views button[data-view=ci]");
+  await page.waitForSelector("table[data-table=ci-runs-daily], #view-ci .empty", { state: "attached", timeout: 15000 });
+  seen.ci = { tables: await tables(), charts: await charts() };
+} else {
+  throw new Error("usage: dashboard.mjs live BASE KEY SHOT | offline FILE");
+}
+await browser.close();
+process.stdout.write(JSON.stringify(seen) + "\n");
