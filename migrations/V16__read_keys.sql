@@ -12,3 +12,6 @@ ALTER TABLE api_keys ADD CONSTRAINT api_keys_scope
 -- The read API's CI queries: failures in a range, newest first, per repository or overall.
 CREATE INDEX workflow_runs_repo_day ON workflow_runs
     (repository, (coalesce(started_at, github_created_at, created_at)));
+
+-- The read API's agent queries: tasks detected in a range, newest first.
+CREATE INDEX tasks_detected ON tasks (detected_at, task_id);

@@ -16,8 +16,8 @@
     $("status").className = error ? "error" : "";
   }
 
-  /** The range and project as query parameters. */
-  function scope() {
+  /** The range (and, unless `rangeOnly`, the project) as query parameters. */
+  function scope(rangeOnly) {
     const p = {};
     const range = $("range").value;
     if (range === "custom") {
@@ -31,7 +31,7 @@
     } else {
       p.since = range;
     }
-    if ($("project").value) p.project = $("project").value;
+    if ($("project").value && !rangeOnly) p.project = $("project").value;
     return p;
   }
 
@@ -52,15 +52,29 @@
     return body;
   }
 
-  /** One route's answer: the report's, or the API's for the chosen range and project. */
-  async function load(route, extra) {
+  /**
+   * One route's answer: the report's, or the API's. `how.range` adds the chosen range (and
+   * `how.project` the chosen project); otherwise only `extra` is sent.
+   */
+  async function load(route, extra, how) {
+    how = how || { range: true, project: true };
     if (report) {
       const name = route + (extra.by ? "?by=" + extra.by : "");
-      if (!(name in report.answers)) throw new Error("the report has no " + name);
-      return report.answers[name];
+      if (!(name in report.answers)) throw new Error("this report does not hold " + name + "; open the dashboard for it");
+      const a = report.answers[name];
+      if (a && a.refused) throw new Refused(a.refused.status, a.refused);
+      return a;
     }
-    return fetchJson(route, Object.assign(scope(), extra));
+    return fetchJson(route, Object.assign(how.range ? scope(!how.project) : {}, extra));
   }
+
+  /** The view and task the address names: #llm, #ci, #agents, #task=ID. */
+  function fromHash() {
+    const h = decodeURIComponent(location.hash.slice(1));
+    if (h.startsWith("task=")) return { view: "agents", task: h.slice(5) };
+    return { view: ["llm", "ci", "agents"].includes(h) ? h : view, task: null };
+  }
+  let task = null;
 
   async function show() {
     for (const b of document.querySelectorAll("#views button")) {
@@ -69,7 +83,7 @@
     for (const s of document.querySelectorAll("section.view")) s.hidden = s.id !== "view-" + view;
     status("Loading…");
     try {
-      await T.views[view]($("view-" + view), load);
+      await T.views[view]($("view-" + view), load, { task, offline: !!report });
       status("");
     } catch (e) {
       if (e instanceof Refused && (e.status === 401 || e.status === 403) && !report) {
@@ -120,8 +134,13 @@
   $("range").addEventListener("change", () => { $("custom").hidden = $("range").value !== "custom"; });
   $("forget").addEventListener("click", () => { sessionStorage.removeItem(KEY); ask("The key was forgotten."); });
   for (const b of document.querySelectorAll("#views button")) {
-    b.addEventListener("click", () => { view = b.dataset.view; show(); });
+    b.addEventListener("click", () => { location.hash = b.dataset.view; });
   }
+  window.addEventListener("hashchange", () => {
+    ({ view, task } = fromHash());
+    if ($("login").hidden) show();
+  });
+  ({ view, task } = fromHash());
 
   if (report) {
     $("controls").hidden = true;

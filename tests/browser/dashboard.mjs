@@ -40,8 +40,19 @@ const text = (sel) => page.evaluate((s) => document.querySelector(s)?.textConten
 const visible = (sel) => page.evaluate((s) => { const e = document.querySelector(s); return !!e && !e.hidden; }, sel);
 
 const seen = { problems, refused };
+
+/** Waits for `selector`; on a timeout, says what the page showed instead. */
+async function wait(selector) {
+  try {
+    await page.waitForSelector(selector, { state: "attached", timeout: 15000 });
+  } catch (e) {
+    const status = [await text("#status"), await text("#key-error"), await page.evaluate(() => location.href),
+      await page.evaluate(() => [...document.querySelectorAll("section")].filter((x) => !x.hidden).map((x) => x.id + ":" + x.textContent.slice(0, 200)))].join(" | ");
+    throw new Error(`${selector} never appeared; status: ${status}; refused: ${refused}; console: ${problems}`);
+  }
+}
 if (mode === "live") {
-  const [base, key, shot] = args;
+  const [base, key, shot, admin] = args;
   const resp = await page.goto(base + "/dashboard");
   seen.csp = resp.headers()["content-security-policy"] || null;
   seen.login_first = await visible("#login");
@@ -52,38 +63,62 @@ if (mode === "live") {
   seen.wrong_key_message = await text("#key-error");
   await page.fill("#key", key);
   await page.click("#key-form button");
-  await page.waitForSelector("table[data-table=llm-cost-daily], #view-llm .empty", { state: "attached", timeout: 15000 });
+  await wait("table[data-table=llm-cost-daily], #view-llm .empty");
   seen.who = await text("#who");
   seen.llm = { tables: await tables(), charts: await charts(), unpriced_note: await text("[data-note=unpriced]"),
     summary: await text("#view-llm .summary") };
   await page.evaluate(() => document.querySelectorAll("details").forEach((d) => { d.open = true; }));
   if (shot) await page.screenshot({ path: shot, fullPage: false });
   await page.click("#views button[data-view=ci]");
-  await page.waitForSelector("table[data-table=ci-runs-daily], #view-ci .empty", { state: "attached", timeout: 15000 });
+  await wait("table[data-table=ci-runs-daily], #view-ci .empty");
   seen.ci = { tables: await tables(), charts: await charts(), empty: await text("#view-ci .empty") };
-  // A reload keeps the key for this tab.
+  // A reload keeps the key for this tab, and the view the address names.
   await page.reload();
-  await page.waitForSelector("table[data-table=llm-cost-daily], #view-llm .empty", { state: "attached", timeout: 15000 });
+  await wait("table[data-table=ci-runs-daily], #view-ci .empty");
   seen.login_after_reload = await visible("#login");
+  seen.hash_after_reload = await page.evaluate(() => location.hash);
+  await page.click("#views button[data-view=llm]");
+  await wait("table[data-table=llm-cost-daily], #view-llm .empty");
   // The last 24 h only: the older calls leave the table.
   await page.selectOption("#range", "24h");
   await page.click("#controls button[type=submit]");
   await page.waitForFunction(() => !document.getElementById("status").textContent);
   seen.last_24h = { tables: await tables(), empty: await text("#view-llm .empty") };
+  // A project's key may not read agent records: the view says so.
+  await page.click("#views button[data-view=agents]");
+  await wait("[data-note=agents]");
+  seen.agents_note = await text("[data-note=agents]");
   await page.click("#forget");
   seen.login_after_forget = await visible("#login");
+  if (admin) {
+    await page.goto(base + "/dashboard#llm");
+    await page.fill("#key", admin);
+    await page.click("#key-form button");
+    await wait("table[data-table=llm-top-tasks]");
+    seen.admin_projects = await page.evaluate(() => [...document.querySelectorAll("#project option")].map((o) => o.value));
+    // The top tasks link to the task's timeline.
+    await page.click("table[data-table=llm-top-tasks] a[data-task]");
+    await wait("table[data-table=agent-timeline]");
+    seen.task = { tables: await tables(), title: await text("[data-task-view]"), hash: await page.evaluate(() => location.hash) };
+    await page.click("a[href='#agents']");
+    await wait("table[data-table=agent-tasks]");
+    seen.agents = { tables: await tables(), summary: await text("#view-agents .summary") };
+  }
 } else if (mode === "offline") {
   const [file] = args;
   // No network at all: a report reads nothing but itself.
   await page.route("**/*", (r) => (r.request().url().startsWith("file:") ? r.continue() : r.abort()));
   await page.goto("file://" + file);
-  await page.waitForSelector("table[data-table=llm-cost-daily], #view-llm .empty", { state: "attached", timeout: 15000 });
+  await wait("table[data-table=llm-cost-daily], #view-llm .empty");
   seen.who = await text("#who");
   seen.login = await visible("#login");
   seen.llm = { tables: await tables(), charts: await charts() };
   await page.click("#views button[data-view=ci]");
-  await page.waitForSelector("table[data-table=ci-runs-daily], #view-ci .empty", { state: "attached", timeout: 15000 });
+  await wait("table[data-table=ci-runs-daily], #view-ci .empty");
   seen.ci = { tables: await tables(), charts: await charts() };
+  await page.click("#views button[data-view=agents]");
+  await wait("table[data-table=agent-tasks], #view-agents .empty, [data-note=agents]");
+  seen.agents = { tables: await tables(), note: await text("[data-note=agents]") };
 } else {
   throw new Error("usage: dashboard.mjs live BASE KEY SHOT | offline FILE");
 }

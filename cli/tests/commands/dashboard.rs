@@ -95,6 +95,7 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         row.get::<_, String>(0)
     };
     let read = key_of(&db, &["--project", &project, "--read"]);
+    let admin = key_of(&db, &["--read", "--all-projects"]);
     let now = Utc::now();
     let at = |hours: i64| (now - Duration::hours(hours)).to_rfc3339();
     // A week of calls of three models (no session: the top lists below stay the four's).
@@ -148,20 +149,51 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         .await
         .expect("runs");
 
+    // An agent task with a worker; call "c" names the task.
+    db.client()
+        .await
+        .execute(
+            "INSERT INTO tasks (task_id, title, detected_at, completed_at, status, status_at)
+             VALUES ('gh-7', 'Fix the flaky test', $1::timestamptz - interval '3 hours',
+                     $1::timestamptz - interval '1 hour', 'completed', $1::timestamptz - interval '1 hour');
+             ",
+            &[&now],
+        )
+        .await
+        .expect("task");
+    db.client()
+        .await
+        .execute(
+            "INSERT INTO workers (worker_id, task_id, spawned_at, status, status_at)
+             VALUES ('w-abc123', 'gh-7', $1::timestamptz - interval '150 minutes', 'completed',
+                     $1::timestamptz - interval '70 minutes')",
+            &[&now],
+        )
+        .await
+        .expect("worker");
     let shot = std::env::temp_dir().join(format!("dashboard-{}.png", std::process::id()));
     let seen = browse(&[
         "live",
         server.url("").as_str(),
         &read,
         shot.to_str().expect("path"),
+        &admin,
     ]);
-    // The wrong key's 401 is the one refused request, and the console error a browser
-    // prints for it on its own; nothing else (no CSP violation, no script error).
-    assert_eq!(seen["refused"], json!(["401 /api/v1/whoami"]), "{seen}");
+    // The wrong key's 401 and the project key's 403 on agent records are the refused
+    // requests, and the console errors a browser prints for them on its own; nothing else
+    // (no CSP violation, no script error).
+    assert_eq!(
+        seen["refused"],
+        json!(["401 /api/v1/whoami", "403 /api/v1/agents/tasks"]),
+        "{seen}"
+    );
     let problems = seen["problems"].as_array().expect("problems");
     let unexpected: Vec<&Value> = problems
         .iter()
-        .filter(|p| !p.as_str().is_some_and(|p| p.contains("status of 401")))
+        .filter(|p| {
+            !p.as_str()
+                .is_some_and(|p| p.contains("status of 401") || p.contains("status of 403"))
+        })
         .collect();
     assert!(
         unexpected.is_empty(),
@@ -255,7 +287,10 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
     );
 
     // The key survives a reload of the tab; the last 24 h leave out the older calls.
-    assert_eq!(seen["login_after_reload"], false);
+    assert_eq!(
+        (&seen["login_after_reload"], &seen["hash_after_reload"]),
+        (&json!(false), &json!("#ci"))
+    );
     let recent = rows(&seen, "last_24h", "llm-cost-daily");
     let recent: Vec<Vec<String>> = recent
         .iter()
@@ -274,6 +309,57 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
     if let Ok(keep) = std::env::var("DASHBOARD_SCREENSHOT") {
         std::fs::copy(&shot, keep).expect("keep the screenshot");
     }
+
+    // Agents: a project's key is told why it sees none; the admin key follows the top task's
+    // link to its timeline, then lists the tasks with their calls' cost.
+    assert!(
+        seen["agents_note"]
+            .as_str()
+            .is_some_and(|n| n.contains("admin read key")),
+        "{seen}"
+    );
+    assert!(
+        seen["admin_projects"]
+            .as_array()
+            .is_some_and(|p| p.contains(&json!(project))),
+        "{seen}"
+    );
+    assert_eq!(seen["task"]["hash"], "#task=gh-7");
+    assert_eq!(
+        seen["task"]["title"],
+        "gh-7: Fix the flaky test (completed)"
+    );
+    assert_eq!(rows(&seen, "task", "agent-workers")[0][0], "w-abc123");
+    let timeline: Vec<String> = rows(&seen, "task", "agent-timeline")
+        .iter()
+        .map(|r| r[2].clone())
+        .collect();
+    assert!(
+        timeline.iter().any(|m| m == "task detected")
+            && timeline.iter().any(|m| m == "task completed"),
+        "{timeline:?}"
+    );
+    let c_cost: String = db
+        .client()
+        .await
+        .query_one(
+            "SELECT '$' || to_char(round(estimated_cost, 4), 'FM999990.0000')
+             FROM llm_calls WHERE task_id = 'gh-7'",
+            &[],
+        )
+        .await
+        .expect("cost")
+        .get(0);
+    let tasks = rows(&seen, "agents", "agent-tasks");
+    assert_eq!(
+        (
+            tasks.len(),
+            tasks[0][0].as_str(),
+            tasks[0][5].as_str(),
+            tasks[0][7].as_str()
+        ),
+        (1, "gh-7", "1", c_cost.as_str())
+    );
 
     // The offline report of the same week: the same cost table, no network, no key.
     let report = std::env::temp_dir().join(format!("report-{}.html", std::process::id()));
@@ -306,6 +392,7 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         rows(&offline, "ci", "ci-failures"),
         rows(&seen, "ci", "ci-failures")
     );
+    assert_eq!(rows(&offline, "agents", "agent-tasks"), tasks);
     let _ = std::fs::remove_file(&shot);
     let _ = std::fs::remove_file(&report);
     assert!(server.stop().success());

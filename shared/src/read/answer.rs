@@ -6,6 +6,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use tokio_postgres::GenericClient;
 
+use super::agents::TaskCursor;
 use super::range::limit;
 use super::{Cursor, QueryError, Range, Scope, TopBy};
 use crate::db::DbError;
@@ -40,11 +41,15 @@ pub enum ReadRoute {
     CiWorkflows,
     /// `/api/v1/ci/failures`.
     CiFailures,
+    /// `/api/v1/agents/tasks`.
+    AgentTasks,
+    /// `/api/v1/agents/task?id=`.
+    AgentTask,
 }
 
 impl ReadRoute {
     /// Every read route's path.
-    pub const PATHS: [(&'static str, ReadRoute); 8] = [
+    pub const PATHS: [(&'static str, ReadRoute); 10] = [
         ("/api/v1/whoami", ReadRoute::WhoAmI),
         ("/api/v1/projects", ReadRoute::Projects),
         ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily),
@@ -53,6 +58,8 @@ impl ReadRoute {
         ("/api/v1/ci/runs-daily", ReadRoute::CiRunsDaily),
         ("/api/v1/ci/workflows", ReadRoute::CiWorkflows),
         ("/api/v1/ci/failures", ReadRoute::CiFailures),
+        ("/api/v1/agents/tasks", ReadRoute::AgentTasks),
+        ("/api/v1/agents/task", ReadRoute::AgentTask),
     ];
 
     /// The query parameters the route takes.
@@ -60,6 +67,8 @@ impl ReadRoute {
         match self {
             ReadRoute::WhoAmI => &[],
             ReadRoute::Projects => &["status", "limit", "cursor"],
+            ReadRoute::AgentTasks => &["since", "until", "limit", "cursor"],
+            ReadRoute::AgentTask => &["id"],
             ReadRoute::LlmCostDaily => &["since", "until", "project"],
             ReadRoute::LlmCalls => &["since", "until", "project", "limit", "cursor"],
             ReadRoute::LlmTop => &["since", "until", "project", "by", "limit"],
@@ -143,11 +152,16 @@ pub async fn answer(
             .flatten();
         return Ok(json!({"projects": list, "next_cursor": next}));
     }
+    if matches!(route, ReadRoute::AgentTasks | ReadRoute::AgentTask) {
+        return agents(c, scope, route, p).await;
+    }
     let range = p.range()?;
     let project = scope.project(p.get("project"))?;
     let head = json!({"range": range, "project": project});
     let body = match route {
-        ReadRoute::WhoAmI | ReadRoute::Projects => Value::Null,
+        ReadRoute::WhoAmI | ReadRoute::Projects | ReadRoute::AgentTasks | ReadRoute::AgentTask => {
+            Value::Null
+        }
         ReadRoute::LlmCostDaily => {
             let days = super::llm_cost_daily(c, &range, project.as_deref()).await?;
             with(head, json!({"days": days}))
@@ -219,6 +233,53 @@ pub async fn answer(
         }
     };
     Ok(body)
+}
+
+/// The agent routes: tasks in a range, or one task's timeline. Agent records carry no
+/// project yet, so a project's key may not read them.
+async fn agents(
+    c: &impl GenericClient,
+    scope: &Scope,
+    route: ReadRoute,
+    p: &Params,
+) -> Result<Value, ReadError> {
+    if scope != &Scope::AllProjects {
+        return Err(QueryError::forbidden(
+            "project",
+            "agent records carry no project yet: an admin read key (keys create --read --all-projects) reads them",
+        )
+        .into());
+    }
+    if route == ReadRoute::AgentTask {
+        let id = p
+            .get("id")
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| QueryError::bad("id", "required: the task's id"))?;
+        let task = crate::query::task(c, id).await?;
+        return match task {
+            Some(t) => Ok(json!({"task": t})),
+            None => Err(QueryError::bad("id", format!("no task {id:?}")).into()),
+        };
+    }
+    let range = p.range()?;
+    let limit = limit(p.get("limit"))?;
+    let cursor = p.get("cursor").map(TaskCursor::parse).transpose()?;
+    let counts = super::agents::task_counts(c, &range).await?;
+    let list = super::agents::tasks(c, &range, cursor.as_ref(), limit).await?;
+    let next = (list.len() as i64 == limit)
+        .then(|| {
+            list.last().map(|t| {
+                TaskCursor {
+                    at: t.detected_at,
+                    task_id: t.task_id.clone(),
+                }
+                .text()
+            })
+        })
+        .flatten();
+    let counts: serde_json::Map<String, Value> =
+        counts.into_iter().map(|(s, n)| (s, json!(n))).collect();
+    Ok(json!({"range": range, "by_status": counts, "tasks": list, "next_cursor": next}))
 }
 
 /// `head`'s fields and `tail`'s in one object.

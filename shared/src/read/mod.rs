@@ -2,6 +2,7 @@
 //! the stored data. Every query is bounded by a [`Range`] (at most [`MAX_RANGE_DAYS`]) and a
 //! [`Scope`], lists are keyset-paginated ([`Cursor`]), and each is served by an index.
 
+mod agents;
 mod answer;
 mod ci;
 mod llm;
@@ -9,6 +10,7 @@ mod plans;
 mod projects;
 pub mod range;
 
+pub use agents::{TaskCursor, TaskRow};
 pub use answer::{answer, Params, ReadError, ReadRoute};
 pub use ci::{ci_failures, ci_runs_daily, ci_workflows, CiFailure, CiRunsDay, CiWorkflowDay};
 pub use llm::{llm_calls, llm_cost_daily, llm_top, CallRow, CostDay, TopBy, TopLine};

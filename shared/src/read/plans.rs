@@ -6,7 +6,7 @@ use serde_json::Value;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::GenericClient;
 
-use super::{ci, llm, params, Range, TopBy};
+use super::{agents, ci, llm, params, Range, TopBy};
 use crate::db::DbError;
 
 /// Each read query's name and plan for `range`, filtered by `project` (the LLM queries) and
@@ -33,6 +33,7 @@ pub async fn plans(
         ("ci failures", ci::failures_sql(r), 3, repository),
     ];
     let (at, id, limit) = (range.until, i64::MAX, 100_i64);
+    let no_task = "";
     let mut out = Vec::new();
     for (name, sql, extra, filter) in queries {
         let mut args = params(range, &filter);
@@ -47,5 +48,12 @@ pub async fn plans(
             .await?;
         out.push((name, row.get::<_, Value>(0)));
     }
+    let row = client
+        .query_one(
+            &format!("EXPLAIN (FORMAT JSON) {}", agents::TASKS_SQL),
+            &[&range.since, &range.until, &at, &no_task, &limit],
+        )
+        .await?;
+    out.push(("agents tasks", row.get::<_, Value>(0)));
     Ok(out)
 }

@@ -47,6 +47,15 @@ async fn seeded() -> (Api, String) {
     (t, a)
 }
 
+/// An admin read key (`keys create --read --all-projects`).
+async fn admin_key(t: &Api) -> String {
+    let key = telemetry_shared::http::generate(KeyKind::Read).expect("key");
+    telemetry_shared::http::store::keys::insert_key(&**t.db.client().await, None, &key, None)
+        .await
+        .expect("admin key");
+    key.key
+}
+
 /// The stored sums of project `p` (or every row) per day and model, as the database prints
 /// them: what the API must answer, digit for digit.
 async fn stored(t: &Api, p: Option<&str>) -> Vec<(String, String, i64, Option<String>)> {
@@ -171,13 +180,7 @@ async fn read_keys_read_their_project_only_and_write_nothing() {
 #[tokio::test]
 async fn an_admin_read_key_reads_every_project_and_the_files_rows() {
     let (t, _) = seeded().await;
-    let admin = {
-        let key = telemetry_shared::http::generate(KeyKind::Read).expect("key");
-        telemetry_shared::http::store::keys::insert_key(&**t.db.client().await, None, &key, None)
-            .await
-            .expect("admin key");
-        key.key
-    };
+    let admin = admin_key(&t).await;
     let who = t.get("/api/v1/whoami", &admin).await;
     assert_eq!(
         who.body,
@@ -380,4 +383,97 @@ async fn ci_routes_read_the_projects_repository_with_github_links() {
         (none.status, none.body["failures"].as_array().map(Vec::len)),
         (200, Some(0))
     );
+}
+
+#[tokio::test]
+async fn agent_routes_are_an_admins_and_page_through_tasks_with_their_cost() {
+    let (t, secret_a) = seeded().await;
+    let admin = admin_key(&t).await;
+    let read_a = t.key(A, KeyKind::Read).await;
+    t.db.client()
+        .await
+        .batch_execute(
+            "INSERT INTO tasks (task_id, title, detected_at, status, status_at)
+             SELECT 't' || n, 'task ' || n, '2026-11-20T00:00:00Z'::timestamptz + n * interval '1 hour',
+                    CASE WHEN n = 5 THEN 'failed' ELSE 'completed' END, '2026-11-21T00:00:00Z'
+             FROM generate_series(1, 5) n;
+             INSERT INTO workers (worker_id, task_id, spawned_at, status, status_at)
+             VALUES ('w-1', 't1', '2026-11-20T01:30:00Z', 'completed', '2026-11-20T02:00:00Z')",
+        )
+        .await
+        .expect("tasks");
+    // t1's calls: one naming it, one through its worker w-1.
+    let calls = json!({"calls": [
+        {"call_id": "t1-a", "timestamp": "2026-11-20T01:40:00Z", "model": "claude-sonnet-4-5",
+         "task_id": "t1", "tokens_input": 100, "tokens_output": 10},
+        {"call_id": "t1-b", "timestamp": "2026-11-20T01:50:00Z", "model": "claude-sonnet-4-5",
+         "worker_id": "w-1", "tokens_input": 200, "tokens_output": 20}
+    ]});
+    assert_eq!(
+        t.post("/ingest/llm-calls", &secret_a, &calls).await.status,
+        202
+    );
+    for url in ["/api/v1/agents/tasks", "/api/v1/agents/task?id=t1"] {
+        let refused = t.get(url, &read_a).await;
+        assert_eq!(refused.status, 403, "{url}: {}", refused.body);
+    }
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("/api/v1/agents/tasks?{RANGE}&limit=2");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page = t.get(&url, &admin).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(page.body["by_status"], json!({"completed": 4, "failed": 1}));
+        for task in page.body["tasks"].as_array().expect("tasks") {
+            ids.push(task["task_id"].as_str().expect("id").to_string());
+            if task["task_id"] == "t1" {
+                let stored: String =
+                    t.db.client()
+                        .await
+                        .query_one(
+                            "SELECT trim_scale(sum(estimated_cost))::text FROM llm_calls
+                         WHERE task_id = 't1' OR worker_id = 'w-1'",
+                            &[],
+                        )
+                        .await
+                        .expect("cost")
+                        .get(0);
+                assert_eq!(
+                    (task["calls"].as_i64(), task["cost_usd"].to_string()),
+                    (Some(2), stored)
+                );
+            }
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+        assert!(ids.len() <= 6, "the pages never end: {ids:?}");
+    }
+    assert_eq!(ids, ["t5", "t4", "t3", "t2", "t1"]);
+    let one = t.get("/api/v1/agents/task?id=t1", &admin).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(
+        (
+            one.body["task"]["total"]["calls"].as_i64(),
+            one.body["task"]["workers"][0]["worker_id"].as_str()
+        ),
+        (Some(2), Some("w-1"))
+    );
+    for (url, parameter) in [
+        ("/api/v1/agents/task?id=nope", "id"),
+        ("/api/v1/agents/task", "id"),
+        ("/api/v1/agents/task?id=t1&since=7d", "query"),
+        ("/api/v1/agents/tasks?cursor=x", "cursor"),
+    ] {
+        let a = t.get(url, &admin).await;
+        assert_eq!(
+            (a.status, a.body["details"]["parameter"].as_str()),
+            (400, Some(parameter)),
+            "{url}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
-//! The read queries on a database of 1,000,000 calls and 50,000 runs over a year: PostgreSQL
-//! serves each from an index (no sequential scan of `llm_calls` or `workflow_runs`) for a
+//! The read queries on a database of 1,000,000 calls, 50,000 runs and 30,000 tasks over a
+//! year: PostgreSQL serves each from an index (no sequential scan of `llm_calls`,
+//! `workflow_runs` or `tasks`) for a
 //! 7-day range, for one project and for all, and the answers stay within the range asked.
 
 use chrono::{Duration, TimeZone, Utc};
@@ -32,12 +33,13 @@ async fn read_queries_use_indexes_on_a_million_calls() {
     // A year of calls for 20 projects (and some of no project), a call every ~31 s.
     c.batch_execute(
         "INSERT INTO llm_calls (dedup_key, content_hash, source, timestamp, model, project_id,
-             session_id, input_tokens, output_tokens, estimated_cost, cost_status)
+             session_id, task_id, input_tokens, output_tokens, estimated_cost, cost_status)
          SELECT decode(lpad(to_hex(n), 32, '0'), 'hex'), n, 'claude_code',
                 '2026-01-01T00:00:00Z'::timestamptz + n * interval '31 seconds',
                 'claude-sonnet-4-5',
                 CASE WHEN n % 21 = 0 THEN NULL ELSE 'p' || (n % 21) || '__00000000' END,
-                's-' || (n / 50), 1000, 100, 0.0045, 'priced'
+                's-' || (n / 50), CASE WHEN n % 3 = 0 THEN 'gh-' || (n / 30) END,
+                1000, 100, 0.0045, 'priced'
          FROM generate_series(1, 1000000) n;
          INSERT INTO workflow_runs (github_run_id, repository, workflow_name, status, conclusion,
              started_at, duration_seconds)
@@ -45,7 +47,11 @@ async fn read_queries_use_indexes_on_a_million_calls() {
                 CASE WHEN n % 7 = 0 THEN 'failure' ELSE 'success' END,
                 '2026-01-01T00:00:00Z'::timestamptz + n * interval '10 minutes', 60
          FROM generate_series(1, 50000) n;
-         ANALYZE llm_calls; ANALYZE workflow_runs;",
+         INSERT INTO tasks (task_id, detected_at, status, status_at)
+         SELECT 'gh-' || n, '2026-01-01T00:00:00Z'::timestamptz + n * interval '15 minutes',
+                'completed', '2026-01-01T00:00:00Z'::timestamptz + n * interval '15 minutes'
+         FROM generate_series(1, 30000) n;
+         ANALYZE llm_calls; ANALYZE workflow_runs; ANALYZE tasks;",
     )
     .await
     .expect("a million calls");
@@ -67,7 +73,7 @@ async fn read_queries_use_indexes_on_a_million_calls() {
             assert!(
                 !scans
                     .iter()
-                    .any(|r| r == "llm_calls" || r == "workflow_runs"),
+                    .any(|r| r == "llm_calls" || r == "workflow_runs" || r == "tasks"),
                 "{name} ({project:?}) scans {scans:?}:\n{plan:#}"
             );
         }
