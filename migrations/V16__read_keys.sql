@@ -15,3 +15,7 @@ CREATE INDEX workflow_runs_repo_day ON workflow_runs
 
 -- The read API's agent queries: tasks detected in a range, newest first.
 CREATE INDEX tasks_detected ON tasks (detected_at, task_id);
+
+-- Coverage reports in a range, newest first, and the workflow runs of a report's commit.
+CREATE INDEX coverage_snapshots_captured ON coverage_snapshots (captured_at, id);
+CREATE INDEX workflow_runs_commit ON workflow_runs (repository, commit_sha);

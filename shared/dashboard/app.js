@@ -68,11 +68,11 @@
     return fetchJson(route, Object.assign(how.range ? scope(!how.project) : {}, extra));
   }
 
-  /** The view and task the address names: #llm, #ci, #agents, #task=ID. */
+  /** The view and task the address names: #llm, #ci, #agents, #coverage, #events, #task=ID. */
   function fromHash() {
     const h = decodeURIComponent(location.hash.slice(1));
     if (h.startsWith("task=")) return { view: "agents", task: h.slice(5) };
-    return { view: ["llm", "ci", "agents"].includes(h) ? h : view, task: null };
+    return { view: ["llm", "ci", "agents", "coverage", "events"].includes(h) ? h : view, task: null };
   }
   let task = null;
 

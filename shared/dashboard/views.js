@@ -7,13 +7,13 @@ window.T = window.T || {};
   const el = T.el;
   T.views = {};
 
-  function empty(text, command) {
-    return el("p", { class: "empty" }, text, " ", el("code", {}, command));
-  }
+  /** What a view with nothing to show says, and the command that fills it. */
+  T.empty = (text, command) => el("p", { class: "empty" }, text, " ", el("code", {}, command));
 
-  function figure(label, value, cls) {
-    return el("div", { class: "figure" }, label, el("b", { class: cls || null }, value));
-  }
+  /** A headline figure. */
+  T.figure = (label, value, cls) => el("div", { class: "figure" }, label, el("b", { class: cls || null }, value));
+  const empty = T.empty;
+  const figure = T.figure;
 
   /** LLM cost: per day by model, tokens by kind, the unpriced share, top sessions and tasks. */
   T.views.llm = async function (host, load) {
@@ -81,75 +81,6 @@ window.T = window.T || {};
       host.append(card);
     }
   };
-
-  /** A link to a task's timeline in the agents view. */
-  T.taskLink = (id) => el("a", { href: "#task=" + encodeURIComponent(id), "data-task": id }, id);
-
-  /** Agents: tasks by status, the tasks with their cost, one task's timeline. */
-  T.views.agents = async function (host, load, state) {
-    host.replaceChildren(el("h2", {}, "Agents"));
-    let answer;
-    try {
-      answer = state.task
-        ? await load("/api/v1/agents/task", { id: state.task }, { range: false })
-        : await load("/api/v1/agents/tasks", { limit: "50" }, { range: true, project: false });
-    } catch (e) {
-      if (e.status === 403 || (state.offline && state.task)) {
-        host.append(el("p", { class: "note", "data-note": "agents" }, e.message));
-        return;
-      }
-      throw e;
-    }
-    if (state.task) return taskView(host, answer.task);
-    const n = (s) => answer.by_status[s] || 0;
-    host.append(el("div", { class: "summary" },
-      ["active", "completed", "failed", "detected"].map((s) => figure(s, T.int(n(s))))));
-    if (!answer.tasks.length) {
-      host.append(empty("No agent task was detected in this range. Read the agents' records with",
-        "telemetry ingest jsonl PATH"));
-      return;
-    }
-    const card = el("div", { class: "card" }, el("h3", {}, "Tasks, newest first"));
-    card.append(T.table("agent-tasks", [
-      { label: "task", value: (t) => T.taskLink(t.task_id) },
-      { label: "title", value: (t) => t.title || "" },
-      { label: "status", value: (t) => t.status },
-      { label: "detected", value: (t) => t.detected_at },
-      { label: "ended", value: (t) => t.ended_at || "-" },
-      { label: "calls", value: (t) => T.int(t.calls), num: true },
-      { label: "unpriced", value: (t) => T.int(t.unpriced_calls), num: true },
-      { label: "cost", value: (t) => T.usd(t.cost_usd), num: true },
-    ], answer.tasks));
-    host.append(card);
-  };
-
-  function taskView(host, t) {
-    host.append(el("p", {}, el("a", { href: "#agents" }, "← all tasks")));
-    host.append(el("h3", { "data-task-view": t.task_id }, `${t.task_id}: ${t.title || "(no title)"} (${t.status})`));
-    host.append(el("div", { class: "summary" },
-      figure("Calls", T.int(t.total.calls)),
-      figure("Cost of priced calls", T.usd(t.total.cost_usd)),
-      figure("Unpriced calls", T.int(t.total.unpriced_calls), t.total.unpriced_calls ? "unpriced" : null)));
-    const workers = el("div", { class: "card" }, el("h3", {}, "Workers"));
-    workers.append(t.workers.length ? T.table("agent-workers", [
-      { label: "worker", value: (w) => w.worker_id },
-      { label: "status", value: (w) => w.status },
-      { label: "spawned", value: (w) => w.spawned_at },
-      { label: "completed", value: (w) => w.completed_at || "-" },
-      { label: "calls", value: (w) => T.int(w.calls), num: true },
-      { label: "tokens", value: (w) => T.int(w.tokens), num: true },
-      { label: "cost", value: (w) => T.usd(w.cost_usd), num: true },
-      { label: "conversation", value: (w) => (w.log_file ? el("code", {}, `telemetry worker ${w.worker_id} --show-conversation`) : "-") },
-    ], t.workers) : el("p", { class: "note" }, "No worker was spawned for this task."));
-    host.append(workers);
-    const timeline = el("div", { class: "card" }, el("h3", {}, "Timeline"));
-    timeline.append(T.table("agent-timeline", [
-      { label: "at", value: (e) => e.at },
-      { label: "kind", value: (e) => e.kind },
-      { label: "what", value: (e) => e.message },
-    ], t.timeline));
-    host.append(timeline);
-  }
 
   /** CI: run attempts per day by outcome, each workflow's rate and durations, failures. */
   T.views.ci = async function (host, load) {

@@ -72,6 +72,18 @@ if (mode === "live") {
   await page.click("#views button[data-view=ci]");
   await wait("table[data-table=ci-runs-daily], #view-ci .empty");
   seen.ci = { tables: await tables(), charts: await charts(), empty: await text("#view-ci .empty") };
+  // Coverage, then CLI events with a breakdown by one property.
+  await page.click("#views button[data-view=coverage]");
+  await wait("table[data-table=coverage-reports], #view-coverage .empty");
+  seen.coverage = { tables: await tables(), charts: await charts() };
+  await page.click("#views button[data-view=events]");
+  await wait("table[data-table=events-daily], #view-events .empty");
+  await page.fill("#property", "os");
+  await page.click("#property-form button");
+  await wait("table[data-table=events-by-property]");
+  seen.events = { tables: await tables(), charts: await charts() };
+  await page.click("#views button[data-view=ci]");
+  await wait("table[data-table=ci-runs-daily], #view-ci .empty");
   // A reload keeps the key for this tab, and the view the address names.
   await page.reload();
   await wait("table[data-table=ci-runs-daily], #view-ci .empty");

@@ -149,6 +149,29 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         .await
         .expect("runs");
 
+    // A coverage report of the runs' commit, and CLI events over two days.
+    let lcov = "SF:src/lib.rs\nDA:1,1\nDA:2,1\nDA:3,0\nDA:4,1\nend_of_record\n";
+    let events: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({"event": if i < 4 { "cli_invocation" } else { "error" },
+                   "distinct_id": format!("user-{}", i % 3), "timestamp": at(if i % 2 == 0 { 1 } else { 30 }),
+                   "properties": {"id": format!("e{i}"), "os": if i < 3 { "linux" } else { "darwin" }}})
+        })
+        .collect();
+    for body in [
+        json!({"coverage": [{"repository": "acme/shop", "branch": "main", "commit": "ab".repeat(20),
+                             "filename": "lcov.info", "report": lcov}]}),
+        json!({"batch": events}),
+    ] {
+        let resp = http
+            .post(server.url("/ingest"))
+            .bearer_auth(&secret)
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(resp.status(), 202, "{body}");
+    }
     // An agent task with a worker; call "c" names the task.
     db.client()
         .await
@@ -309,6 +332,41 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
     if let Ok(keep) = std::env::var("DASHBOARD_SCREENSHOT") {
         std::fs::copy(&shot, keep).expect("keep the screenshot");
     }
+
+    // Coverage: 3 of 4 lines, the commit's latest run a success.
+    let cov = rows(&seen, "coverage", "coverage-reports");
+    assert_eq!(
+        (
+            cov.len(),
+            cov[0][4].as_str(),
+            cov[0][6].as_str(),
+            cov[0][7].as_str()
+        ),
+        (1, "75.00", "3 / 4", "success"),
+        "{cov:?}"
+    );
+    // CLI events: per day and name as stored, and by the value of `os`.
+    let per_day: Vec<Vec<String>> = db
+        .client()
+        .await
+        .query(
+            "SELECT (timestamp AT TIME ZONE 'UTC')::date::text, event, count(*)::text,
+                    count(DISTINCT distinct_id)::text
+             FROM telemetry_events GROUP BY 1, 2 ORDER BY 1, 2",
+            &[],
+        )
+        .await
+        .expect("events")
+        .iter()
+        .map(|r| (0..4).map(|i| r.get::<_, String>(i)).collect())
+        .collect();
+    assert_eq!(rows(&seen, "events", "events-daily"), per_day);
+    let by_os: u64 = rows(&seen, "events", "events-by-property")
+        .iter()
+        .filter(|r| r[1] == "linux")
+        .map(|r| r[2].parse::<u64>().expect("n"))
+        .sum();
+    assert_eq!(by_os, 3);
 
     // Agents: a project's key is told why it sees none; the admin key follows the top task's
     // link to its timeline, then lists the tasks with their calls' cost.

@@ -30,7 +30,7 @@ pub struct Asset {
 }
 
 /// Every file the page loads, in the order it loads them.
-pub const ASSETS: [Asset; 5] = [
+pub const ASSETS: [Asset; 6] = [
     Asset {
         name: "uPlot.min.css",
         content_type: "text/css; charset=utf-8",
@@ -55,6 +55,11 @@ pub const ASSETS: [Asset; 5] = [
         name: "views.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../dashboard/views.js"),
+    },
+    Asset {
+        name: "more-views.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../dashboard/more-views.js"),
     },
 ];
 

@@ -16,7 +16,7 @@ pub type ReportRoute = (
 );
 
 /// The answers the page's views load.
-pub const REPORT_ROUTES: [ReportRoute; 8] = [
+pub const REPORT_ROUTES: [ReportRoute; 10] = [
     ("/api/v1/whoami", ReadRoute::WhoAmI, &[]),
     ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily, &[]),
     (
@@ -41,6 +41,8 @@ pub const REPORT_ROUTES: [ReportRoute; 8] = [
         ReadRoute::AgentTasks,
         &[("limit", "50")],
     ),
+    ("/api/v1/coverage", ReadRoute::Coverage, &[("limit", "500")]),
+    ("/api/v1/events/daily", ReadRoute::EventsDaily, &[]),
 ];
 
 /// The report of `range` (of `project`, or every project): `{range, generated_at, answers}`.

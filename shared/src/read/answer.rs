@@ -41,6 +41,10 @@ pub enum ReadRoute {
     CiWorkflows,
     /// `/api/v1/ci/failures`.
     CiFailures,
+    /// `/api/v1/coverage`.
+    Coverage,
+    /// `/api/v1/events/daily`.
+    EventsDaily,
     /// `/api/v1/agents/tasks`.
     AgentTasks,
     /// `/api/v1/agents/task?id=`.
@@ -49,7 +53,7 @@ pub enum ReadRoute {
 
 impl ReadRoute {
     /// Every read route's path.
-    pub const PATHS: [(&'static str, ReadRoute); 10] = [
+    pub const PATHS: [(&'static str, ReadRoute); 12] = [
         ("/api/v1/whoami", ReadRoute::WhoAmI),
         ("/api/v1/projects", ReadRoute::Projects),
         ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily),
@@ -58,6 +62,8 @@ impl ReadRoute {
         ("/api/v1/ci/runs-daily", ReadRoute::CiRunsDaily),
         ("/api/v1/ci/workflows", ReadRoute::CiWorkflows),
         ("/api/v1/ci/failures", ReadRoute::CiFailures),
+        ("/api/v1/coverage", ReadRoute::Coverage),
+        ("/api/v1/events/daily", ReadRoute::EventsDaily),
         ("/api/v1/agents/tasks", ReadRoute::AgentTasks),
         ("/api/v1/agents/task", ReadRoute::AgentTask),
     ];
@@ -68,6 +74,8 @@ impl ReadRoute {
             ReadRoute::WhoAmI => &[],
             ReadRoute::Projects => &["status", "limit", "cursor"],
             ReadRoute::AgentTasks => &["since", "until", "limit", "cursor"],
+            ReadRoute::Coverage => &["since", "until", "project", "repository", "limit", "cursor"],
+            ReadRoute::EventsDaily => &["since", "until", "project", "property"],
             ReadRoute::AgentTask => &["id"],
             ReadRoute::LlmCostDaily => &["since", "until", "project"],
             ReadRoute::LlmCalls => &["since", "until", "project", "limit", "cursor"],
@@ -188,6 +196,33 @@ pub async fn answer(
                 "task"
             };
             with(head, json!({"by": by, "top": top}))
+        }
+        ReadRoute::Coverage => {
+            let limit = limit(p.get("limit"))?;
+            let repo = p.get("repository");
+            let reports =
+                super::coverage(c, &range, project.as_deref(), repo, p.cursor()?, limit).await?;
+            let next = (reports.len() as i64 == limit)
+                .then(|| reports.last().map(|r| r.cursor().text()))
+                .flatten();
+            with(
+                head,
+                json!({"repository": repo, "reports": reports, "next_cursor": next}),
+            )
+        }
+        ReadRoute::EventsDaily => {
+            let days = super::events_daily(c, &range, project.as_deref()).await?;
+            let property = p.get("property").filter(|v| !v.is_empty());
+            let by_property = match property {
+                Some(name) => {
+                    super::events_by_property(c, &range, project.as_deref(), name).await?
+                }
+                None => Vec::new(),
+            };
+            with(
+                head,
+                json!({"days": days, "property": property, "by_property": by_property}),
+            )
         }
         ReadRoute::CiRunsDaily | ReadRoute::CiWorkflows | ReadRoute::CiFailures => {
             let repository = match (&project, p.get("repository")) {

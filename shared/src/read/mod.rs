@@ -5,6 +5,8 @@
 mod agents;
 mod answer;
 mod ci;
+mod coverage;
+mod events;
 mod llm;
 mod plans;
 mod projects;
@@ -13,6 +15,8 @@ pub mod range;
 pub use agents::{TaskCursor, TaskRow};
 pub use answer::{answer, Params, ReadError, ReadRoute};
 pub use ci::{ci_failures, ci_runs_daily, ci_workflows, CiFailure, CiRunsDay, CiWorkflowDay};
+pub use coverage::{coverage, CoverageRow};
+pub use events::{events_by_property, events_daily, EventDay, PropertyDay};
 pub use llm::{llm_calls, llm_cost_daily, llm_top, CallRow, CostDay, TopBy, TopLine};
 pub use plans::plans;
 pub use projects::{projects, ProjectRow};

@@ -6,7 +6,7 @@ use serde_json::Value;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::GenericClient;
 
-use super::{agents, ci, llm, params, Range, TopBy};
+use super::{agents, ci, events, llm, params, Range, TopBy};
 use crate::db::DbError;
 
 /// Each read query's name and plan for `range`, filtered by `project` (the LLM queries) and
@@ -31,6 +31,7 @@ pub async fn plans(
         ("ci runs-daily", ci::runs_daily_sql(r), 0, repository),
         ("ci workflows", ci::workflows_sql(r), 0, repository),
         ("ci failures", ci::failures_sql(r), 3, repository),
+        ("events daily", events::events_daily_sql(p), 0, project),
     ];
     let (at, id, limit) = (range.until, i64::MAX, 100_i64);
     let no_task = "";
@@ -55,5 +56,34 @@ pub async fn plans(
         )
         .await?;
     out.push(("agents tasks", row.get::<_, Value>(0)));
+    let property = "os";
+    let mut args = params(range, &project);
+    args.push(&property);
+    let row = client
+        .query_one(
+            &format!("EXPLAIN (FORMAT JSON) {}", events::by_property_sql(p)),
+            &args,
+        )
+        .await?;
+    out.push(("events by property", row.get::<_, Value>(0)));
+    let none: Option<&str> = None;
+    let row = client
+        .query_one(
+            &format!(
+                "EXPLAIN (FORMAT JSON) {}",
+                super::coverage::coverage_sql(p, false)
+            ),
+            &[
+                &range.since,
+                &range.until,
+                &project,
+                &none,
+                &at,
+                &id,
+                &limit,
+            ],
+        )
+        .await?;
+    out.push(("coverage", row.get::<_, Value>(0)));
     Ok(out)
 }
