@@ -19,3 +19,10 @@ CREATE INDEX tasks_detected ON tasks (detected_at, task_id);
 -- Coverage reports in a range, newest first, and the workflow runs of a report's commit.
 CREATE INDEX coverage_snapshots_captured ON coverage_snapshots (captured_at, id);
 CREATE INDEX workflow_runs_commit ON workflow_runs (repository, commit_sha);
+
+-- The fleet's read side (seed 003): briefings newest first, jobs by creation; a project's
+-- repository root, to find it by path.
+CREATE INDEX briefings_time ON briefings ((coalesce(ended_at, created_at)), briefing_id);
+CREATE INDEX jobs_created_id ON jobs (ts_created, id);
+ALTER TABLE projects ADD COLUMN repo_root TEXT;
+CREATE INDEX projects_repo_root ON projects (repo_root) WHERE repo_root IS NOT NULL;

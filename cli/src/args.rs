@@ -216,6 +216,54 @@ pub(crate) enum Command {
         #[arg(long, env = "DB_POOL_SIZE", default_value_t = 10)]
         pool_size: usize,
     },
+    /// Briefings (seed 003), newest first: by project, status, impact and doc-drift risk.
+    Briefings {
+        /// Only this project (default: every project: the recent ones across projects).
+        #[arg(long)]
+        project: Option<String>,
+        /// completed, blocked, failed or waiting_for_input.
+        #[arg(long)]
+        status: Option<String>,
+        /// trivial, minor, moderate or major.
+        #[arg(long)]
+        impact: Option<String>,
+        /// Doc-drift risk: low, medium or high (`--drift high`: the risky ones).
+        #[arg(long)]
+        drift: Option<String>,
+        /// Since: a day, an RFC 3339 time or a span (default 30d).
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// At most this many (1 to 1000).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Headless jobs (seed 003), newest first: a project's history, or the pending ones.
+    Jobs {
+        /// Only this project.
+        #[arg(long)]
+        project: Option<String>,
+        /// queued, running, completed, failed or canceled.
+        #[arg(long, conflicts_with = "pending")]
+        status: Option<String>,
+        /// Only queued and running jobs.
+        #[arg(long)]
+        pending: bool,
+        /// Since: a day, an RFC 3339 time or a span (default 30d).
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// At most this many (1 to 1000).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Projects (seed 003): the active ones, one found by its repository root, archiving.
+    #[command(subcommand)]
+    Projects(ProjectsCommand),
     /// Show totals and breakdowns: LLM cost and tokens, workflow runs.
     Stats {
         /// Start of the period (YYYY-MM-DD or RFC 3339); default: 30 days ago.
@@ -224,6 +272,30 @@ pub(crate) enum Command {
         /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ProjectsCommand {
+    /// List projects: the active ones by default.
+    List {
+        /// The archived ones instead.
+        #[arg(long, conflicts_with = "all")]
+        archived: bool,
+        /// Active and archived.
+        #[arg(long)]
+        all: bool,
+        /// Only the project at this repository root (an absolute path).
+        #[arg(long)]
+        repo_root: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Archive a project (a soft delete: it leaves the active list; its rows and keys stay).
+    Archive {
+        /// Project id.
+        id: String,
     },
 }
 
@@ -272,6 +344,10 @@ pub(crate) enum KeysCommand {
         /// The repository's git remote URL: derives the project id from --project as a name.
         #[arg(long)]
         remote: Option<String>,
+        /// The repository's root (an absolute path), kept to find the project by it; without
+        /// --remote the id derives from it (seed 003).
+        #[arg(long)]
+        repo_root: Option<String>,
         /// A public ingest token for the URL path (append-only, rate limited) instead of a
         /// secret bearer key.
         #[arg(long, conflicts_with = "read")]
@@ -281,7 +357,7 @@ pub(crate) enum KeysCommand {
         #[arg(long)]
         read: bool,
         /// With --read: an admin read key that reads every project (and rows of none).
-        #[arg(long, requires = "read", conflicts_with_all = ["project", "remote"])]
+        #[arg(long, requires = "read", conflicts_with_all = ["project", "remote", "repo_root"])]
         all_projects: bool,
         /// A note shown by `keys list`.
         #[arg(long)]

@@ -6,7 +6,9 @@ mod output;
 
 use std::process::ExitCode;
 
-use args::{Cli, Command, GithubCommand, IngestCommand, KeysCommand, PricesCommand};
+use args::{
+    Cli, Command, GithubCommand, IngestCommand, KeysCommand, PricesCommand, ProjectsCommand,
+};
 use clap::Parser;
 use telemetry_shared::http::KeyKind;
 
@@ -64,6 +66,7 @@ async fn main() -> ExitCode {
         Command::Keys(KeysCommand::Create {
             project,
             remote,
+            repo_root,
             public,
             read,
             all_projects,
@@ -81,6 +84,7 @@ async fn main() -> ExitCode {
                 commands::keys::KeySpec {
                     project: project.as_deref(),
                     remote: remote.as_deref(),
+                    repo_root: repo_root.as_deref(),
                     kind,
                     label: label.as_deref(),
                 },
@@ -221,6 +225,54 @@ async fn main() -> ExitCode {
             json,
         } => commands::prices::run_reprice(&db, since.as_deref(), model, dry_run, json).await,
         Command::Serve { listen, pool_size } => commands::serve::run(&db, listen, pool_size).await,
+        Command::Briefings {
+            project,
+            status,
+            impact,
+            drift,
+            since,
+            limit,
+            json,
+        } => {
+            let filters = [
+                ("project", project),
+                ("status", status),
+                ("impact", impact),
+                ("drift", drift),
+            ];
+            commands::fleet::briefings(&db, &filters, &since, limit, json).await
+        }
+        Command::Jobs {
+            project,
+            status,
+            pending,
+            since,
+            limit,
+            json,
+        } => {
+            let filters = [
+                ("project", project),
+                ("status", status),
+                ("pending", pending.then(|| "true".to_string())),
+            ];
+            commands::fleet::jobs(&db, &filters, &since, limit, json).await
+        }
+        Command::Projects(ProjectsCommand::List {
+            archived,
+            all,
+            repo_root,
+            json,
+        }) => {
+            let status = match (archived, all) {
+                (true, _) => "archived",
+                (_, true) => "all",
+                _ => "active",
+            };
+            commands::fleet::projects(&db, status, repo_root.as_deref(), json).await
+        }
+        Command::Projects(ProjectsCommand::Archive { id }) => {
+            commands::fleet::archive(&db, &id).await
+        }
         Command::Stats { since, json } => commands::stats::run(&db, since.as_deref(), json).await,
     };
     match result {

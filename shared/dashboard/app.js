@@ -59,7 +59,9 @@
   async function load(route, extra, how) {
     how = how || { range: true, project: true };
     if (report) {
-      const name = route + (extra.by ? "?by=" + extra.by : "");
+      // Named by the route and what the view asks besides the range and page size.
+      const asked = Object.entries(extra).filter(([k]) => k !== "limit");
+      const name = route + (asked.length ? "?" + new URLSearchParams(asked).toString() : "");
       if (!(name in report.answers)) throw new Error("this report does not hold " + name + "; open the dashboard for it");
       const a = report.answers[name];
       if (a && a.refused) throw new Refused(a.refused.status, a.refused);
@@ -68,11 +70,12 @@
     return fetchJson(route, Object.assign(how.range ? scope(!how.project) : {}, extra));
   }
 
-  /** The view and task the address names: #llm, #ci, #agents, #coverage, #events, #task=ID. */
+  /** The view and task the address names: #llm, #ci, #agents, #coverage, #events, #fleet,
+   * #task=ID. */
   function fromHash() {
     const h = decodeURIComponent(location.hash.slice(1));
     if (h.startsWith("task=")) return { view: "agents", task: h.slice(5) };
-    return { view: ["llm", "ci", "agents", "coverage", "events"].includes(h) ? h : view, task: null };
+    return { view: ["llm", "ci", "agents", "coverage", "events", "fleet"].includes(h) ? h : view, task: null };
   }
   let task = null;
 

@@ -1,4 +1,5 @@
-// The dashboard's views of agents, coverage and CLI events (views.js has LLM cost and CI),
+// The dashboard's views of agents, coverage, CLI events and the fleet (views.js has LLM cost
+// and CI),
 // drawn from the read API's answers through `load`, as there.
 "use strict";
 window.T = window.T || {};
@@ -153,5 +154,51 @@ window.T = window.T || {};
         { label: "events", value: (r) => T.int(r.events), num: true },
       ], answer.by_property));
     }
+  };
+
+  /** The fleet (seed 003): recent briefings, pending jobs, the job history, the projects. */
+  T.views.fleet = async function (host, load) {
+    const [briefings, pending, history, projects] = await Promise.all([
+      load("/api/v1/fleet/briefings", { limit: "50" }),
+      load("/api/v1/fleet/jobs", { pending: "true", limit: "50" }),
+      load("/api/v1/fleet/jobs", { limit: "50" }),
+      load("/api/v1/projects", { status: "all" }, { range: false }),
+    ]);
+    host.replaceChildren(el("h2", {}, "Fleet"));
+    const risky = briefings.briefings.filter((b) => b.doc_drift_risk === "high").length;
+    host.append(el("div", { class: "summary" },
+      figure("Briefings", T.int(briefings.briefings.length)),
+      figure("High doc-drift risk", T.int(risky), risky ? "unpriced" : null),
+      figure("Pending jobs", T.int(pending.jobs.length)),
+      figure("Projects", T.int(projects.projects.length))));
+    const card = (title, node) => host.append(el("div", { class: "card" }, el("h3", {}, title), node));
+    card("Recent briefings", briefings.briefings.length ? T.table("fleet-briefings", [
+      { label: "ended", value: (b) => b.at },
+      { label: "project", value: (b) => b.project_id },
+      { label: "task", value: (b) => b.task_id || "-" },
+      { label: "status", value: (b) => b.status },
+      { label: "impact", value: (b) => b.impact_level || "-" },
+      { label: "doc drift", value: (b) => b.doc_drift_risk || "-" },
+      { label: "branch", value: (b) => b.branch || "-" },
+    ], briefings.briefings) : empty("No briefing in this range. Agents post them to", "POST /ingest {\"briefings\": [...]}"));
+    const jobColumns = [
+      { label: "created", value: (j) => j.ts_created },
+      { label: "project", value: (j) => j.project_id },
+      { label: "job", value: (j) => j.job_id },
+      { label: "type", value: (j) => j.type },
+      { label: "model", value: (j) => j.model },
+      { label: "status", value: (j) => j.status },
+      { label: "error", value: (j) => j.error || "" },
+    ];
+    card("Pending jobs", pending.jobs.length ? T.table("fleet-pending", jobColumns, pending.jobs)
+      : el("p", { class: "note" }, "No job is queued or running."));
+    card("Job history", history.jobs.length ? T.table("fleet-jobs", jobColumns, history.jobs)
+      : empty("No job in this range. Agents post them to", "POST /ingest {\"jobs\": [...]}"));
+    card("Projects", T.table("fleet-projects", [
+      { label: "project", value: (p) => p.project_id },
+      { label: "remote", value: (p) => p.git_remote || "-" },
+      { label: "root", value: (p) => p.repo_root || "-" },
+      { label: "status", value: (p) => p.status },
+    ], projects.projects));
   };
 })(window.T);

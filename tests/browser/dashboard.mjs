@@ -82,6 +82,9 @@ if (mode === "live") {
   await page.click("#property-form button");
   await wait("table[data-table=events-by-property]");
   seen.events = { tables: await tables(), charts: await charts() };
+  await page.click("#views button[data-view=fleet]");
+  await wait("table[data-table=fleet-projects]");
+  seen.fleet = { tables: await tables() };
   await page.click("#views button[data-view=ci]");
   await wait("table[data-table=ci-runs-daily], #view-ci .empty");
   // A reload keeps the key for this tab, and the view the address names.
@@ -106,6 +109,10 @@ if (mode === "live") {
     await page.goto(base + "/dashboard#llm");
     await page.fill("#key", admin);
     await page.click("#key-form button");
+    // The address changed only its hash: the old tables are still there until the new key's
+    // answers replace them.
+    await page.waitForFunction(() => document.getElementById("who").textContent.includes("every project"));
+    await page.waitForFunction(() => !document.getElementById("status").textContent);
     await wait("table[data-table=llm-top-tasks]");
     seen.admin_projects = await page.evaluate(() => [...document.querySelectorAll("#project option")].map((o) => o.value));
     // The top tasks link to the task's timeline.
@@ -131,6 +138,9 @@ if (mode === "live") {
   await page.click("#views button[data-view=agents]");
   await wait("table[data-table=agent-tasks], #view-agents .empty, [data-note=agents]");
   seen.agents = { tables: await tables(), note: await text("[data-note=agents]") };
+  await page.click("#views button[data-view=fleet]");
+  await wait("table[data-table=fleet-projects]");
+  seen.fleet = { tables: await tables() };
 } else {
   throw new Error("usage: dashboard.mjs live BASE KEY SHOT | offline FILE");
 }

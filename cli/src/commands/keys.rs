@@ -2,7 +2,9 @@
 //! read keys (a project's, or an admin's reading every project).
 
 use anyhow::{anyhow, bail, Context};
-use telemetry_shared::http::store::keys::{ensure_project, insert_key, list_keys, revoke_key};
+use telemetry_shared::http::store::keys::{
+    ensure_project, insert_key, list_keys, note_repo_root, revoke_key,
+};
 use telemetry_shared::http::{generate, KeyKind, ProjectId};
 
 use super::{hint_migrate, DbArgs};
@@ -14,6 +16,8 @@ pub struct KeySpec<'a> {
     pub project: Option<&'a str>,
     /// The repository's git remote.
     pub remote: Option<&'a str>,
+    /// The repository's root (an absolute path): the id derives from it without a remote.
+    pub repo_root: Option<&'a str>,
     /// Secret, public or read.
     pub kind: KeyKind,
     /// A note.
@@ -23,6 +27,9 @@ pub struct KeySpec<'a> {
 /// `keys create (--project NAME [--remote URL] | --read --all-projects) [--public | --read]
 /// [--label TEXT] [--json]`.
 pub async fn create(db: &DbArgs, spec: KeySpec<'_>, json: bool) -> anyhow::Result<()> {
+    if let Some(root) = spec.repo_root.filter(|r| !r.starts_with('/')) {
+        bail!("--repo-root {root:?} is not an absolute path");
+    }
     if let Some(r) = spec.remote.filter(|r| !ProjectId::is_git_remote(r)) {
         bail!("--remote {r:?} is not a git remote (e.g. git@github.com:owner/repo.git or https://github.com/owner/repo.git)");
     }
@@ -30,7 +37,10 @@ pub async fn create(db: &DbArgs, spec: KeySpec<'_>, json: bool) -> anyhow::Resul
         (None, _) if spec.kind == KeyKind::Read => None,
         (None, _) => bail!("--project is required (only a read key may be --all-projects)"),
         (Some(p), Some(r)) => Some(ProjectId::derive(p, r)),
-        (Some(p), None) => Some(ProjectId::parse(p)),
+        (Some(p), None) => Some(match spec.repo_root {
+            Some(root) => ProjectId::derive(p, root),
+            None => ProjectId::parse(p),
+        }),
     }
     .transpose()
     .map_err(|e| anyhow!("{e}; or give the repository name with --remote <git remote URL>"))?;
@@ -42,6 +52,11 @@ pub async fn create(db: &DbArgs, spec: KeySpec<'_>, json: bool) -> anyhow::Resul
         ensure_project(&**client, project, spec.remote)
             .await
             .map_err(hint_migrate)?;
+        if let Some(root) = spec.repo_root {
+            note_repo_root(&**client, project, root)
+                .await
+                .map_err(hint_migrate)?;
+        }
     }
     insert_key(&**client, project.as_ref(), &key, spec.label)
         .await

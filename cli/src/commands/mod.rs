@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the database plumbing they share.
 
+pub mod fleet;
 pub mod github;
 pub mod ingest;
 pub mod ingest_all;

@@ -162,6 +162,11 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         json!({"coverage": [{"repository": "acme/shop", "branch": "main", "commit": "ab".repeat(20),
                              "filename": "lcov.info", "report": lcov}]}),
         json!({"batch": events}),
+        json!({"briefings": [{"session_id": "s-new", "task_id": "gh-7", "status": "completed",
+                              "ended_at": at(1), "impact_level": "major", "doc_drift_risk": "high",
+                              "raw_markdown": "## Summary\n\nFixed the flaky test."}],
+               "jobs": [{"job_id": "j-1", "job_type": "doc_patch", "model": "haiku", "status": "queued",
+                         "ts_created": at(1), "request": {"prompt": "update the docs"}}]}),
     ] {
         let resp = http
             .post(server.url("/ingest"))
@@ -368,6 +373,19 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         .sum();
     assert_eq!(by_os, 3);
 
+    // The fleet: the briefing with its impact and drift, the queued job as pending.
+    let briefing = &rows(&seen, "fleet", "fleet-briefings")[0];
+    assert_eq!(
+        (
+            briefing[2].as_str(),
+            briefing[4].as_str(),
+            briefing[5].as_str()
+        ),
+        ("gh-7", "major", "high")
+    );
+    assert_eq!(rows(&seen, "fleet", "fleet-pending")[0][2], "j-1");
+    assert_eq!(rows(&seen, "fleet", "fleet-projects")[0][0], project);
+
     // Agents: a project's key is told why it sees none; the admin key follows the top task's
     // link to its timeline, then lists the tasks with their calls' cost.
     assert!(
@@ -451,6 +469,10 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         rows(&seen, "ci", "ci-failures")
     );
     assert_eq!(rows(&offline, "agents", "agent-tasks"), tasks);
+    assert_eq!(
+        rows(&offline, "fleet", "fleet-pending"),
+        rows(&seen, "fleet", "fleet-pending")
+    );
     let _ = std::fs::remove_file(&shot);
     let _ = std::fs::remove_file(&report);
     assert!(server.stop().success());

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod dashboard;
 mod db_faults;
+mod fleet;
 mod github;
 mod hostile_csv;
 mod ingest_tree;

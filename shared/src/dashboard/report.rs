@@ -7,8 +7,8 @@ use tokio_postgres::GenericClient;
 
 use crate::read::{answer, Params, Range, ReadError, ReadRoute, Scope};
 
-/// An answer a view loads: the name `load` looks it up by (the route, plus `?by=` where a
-/// view asks one route twice), the route, and its parameters besides the range.
+/// An answer a view loads: the name `load` looks it up by (the route, plus what the view asks
+/// besides the range and page size), the route, and its parameters besides the range.
 pub type ReportRoute = (
     &'static str,
     ReadRoute,
@@ -16,7 +16,7 @@ pub type ReportRoute = (
 );
 
 /// The answers the page's views load.
-pub const REPORT_ROUTES: [ReportRoute; 10] = [
+pub const REPORT_ROUTES: [ReportRoute; 14] = [
     ("/api/v1/whoami", ReadRoute::WhoAmI, &[]),
     ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily, &[]),
     (
@@ -43,6 +43,26 @@ pub const REPORT_ROUTES: [ReportRoute; 10] = [
     ),
     ("/api/v1/coverage", ReadRoute::Coverage, &[("limit", "500")]),
     ("/api/v1/events/daily", ReadRoute::EventsDaily, &[]),
+    (
+        "/api/v1/fleet/briefings",
+        ReadRoute::FleetBriefings,
+        &[("limit", "50")],
+    ),
+    (
+        "/api/v1/fleet/jobs?pending=true",
+        ReadRoute::FleetJobs,
+        &[("pending", "true"), ("limit", "50")],
+    ),
+    (
+        "/api/v1/fleet/jobs",
+        ReadRoute::FleetJobs,
+        &[("limit", "50")],
+    ),
+    (
+        "/api/v1/projects?status=all",
+        ReadRoute::Projects,
+        &[("status", "all")],
+    ),
 ];
 
 /// The report of `range` (of `project`, or every project): `{range, generated_at, answers}`.
@@ -59,7 +79,7 @@ pub async fn report_answers(
     let mut answers = Map::new();
     for (name, route, extra) in REPORT_ROUTES {
         let mut pairs: Vec<(String, String)> = Vec::new();
-        if route != ReadRoute::WhoAmI {
+        if !matches!(route, ReadRoute::WhoAmI | ReadRoute::Projects) {
             pairs.push(("since".into(), at(range.since)));
             pairs.push(("until".into(), at(range.until)));
         }

@@ -45,6 +45,10 @@ pub enum ReadRoute {
     Coverage,
     /// `/api/v1/events/daily`.
     EventsDaily,
+    /// `/api/v1/fleet/briefings`.
+    FleetBriefings,
+    /// `/api/v1/fleet/jobs`.
+    FleetJobs,
     /// `/api/v1/agents/tasks`.
     AgentTasks,
     /// `/api/v1/agents/task?id=`.
@@ -53,7 +57,7 @@ pub enum ReadRoute {
 
 impl ReadRoute {
     /// Every read route's path.
-    pub const PATHS: [(&'static str, ReadRoute); 12] = [
+    pub const PATHS: [(&'static str, ReadRoute); 14] = [
         ("/api/v1/whoami", ReadRoute::WhoAmI),
         ("/api/v1/projects", ReadRoute::Projects),
         ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily),
@@ -64,6 +68,8 @@ impl ReadRoute {
         ("/api/v1/ci/failures", ReadRoute::CiFailures),
         ("/api/v1/coverage", ReadRoute::Coverage),
         ("/api/v1/events/daily", ReadRoute::EventsDaily),
+        ("/api/v1/fleet/briefings", ReadRoute::FleetBriefings),
+        ("/api/v1/fleet/jobs", ReadRoute::FleetJobs),
         ("/api/v1/agents/tasks", ReadRoute::AgentTasks),
         ("/api/v1/agents/task", ReadRoute::AgentTask),
     ];
@@ -72,7 +78,13 @@ impl ReadRoute {
     pub fn parameters(self) -> &'static [&'static str] {
         match self {
             ReadRoute::WhoAmI => &[],
-            ReadRoute::Projects => &["status", "limit", "cursor"],
+            ReadRoute::Projects => &["status", "repo_root", "limit", "cursor"],
+            ReadRoute::FleetBriefings => &[
+                "since", "until", "project", "status", "impact", "drift", "limit", "cursor",
+            ],
+            ReadRoute::FleetJobs => &[
+                "since", "until", "project", "status", "pending", "limit", "cursor",
+            ],
             ReadRoute::AgentTasks => &["since", "until", "limit", "cursor"],
             ReadRoute::Coverage => &["since", "until", "project", "repository", "limit", "cursor"],
             ReadRoute::EventsDaily => &["since", "until", "project", "property"],
@@ -154,7 +166,15 @@ pub async fn answer(
         };
         let only = scope.project(None)?;
         let limit = limit(p.get("limit"))?;
-        let list = super::projects(c, only.as_deref(), status, p.get("cursor"), limit).await?;
+        let list = super::projects(
+            c,
+            only.as_deref(),
+            status,
+            p.get("repo_root"),
+            p.get("cursor"),
+            limit,
+        )
+        .await?;
         let next = (list.len() as i64 == limit)
             .then(|| list.last().map(|r| r.project_id.clone()))
             .flatten();
@@ -196,6 +216,64 @@ pub async fn answer(
                 "task"
             };
             with(head, json!({"by": by, "top": top}))
+        }
+        ReadRoute::FleetBriefings => {
+            let one_of = |name: &'static str, allowed: &[&str]| match p.get(name) {
+                Some(v) if !allowed.contains(&v) => Err(QueryError::bad(
+                    name,
+                    format!("expected one of {}", allowed.join(", ")),
+                )),
+                v => Ok(v),
+            };
+            let filter = super::BriefingFilter {
+                project: project.as_deref(),
+                status: one_of(
+                    "status",
+                    &["completed", "blocked", "failed", "waiting_for_input"],
+                )?,
+                impact: one_of("impact", &["trivial", "minor", "moderate", "major"])?,
+                drift: one_of("drift", &["low", "medium", "high"])?,
+            };
+            let limit = limit(p.get("limit"))?;
+            let list = super::briefings(c, &range, &filter, p.cursor()?, limit).await?;
+            let next = (list.len() as i64 == limit)
+                .then(|| list.last().map(|r| r.cursor().text()))
+                .flatten();
+            with(head, json!({"briefings": list, "next_cursor": next}))
+        }
+        ReadRoute::FleetJobs => {
+            let status = match p.get("status") {
+                Some(s)
+                    if !["queued", "running", "completed", "failed", "canceled"].contains(&s) =>
+                {
+                    return Err(QueryError::bad(
+                        "status",
+                        "expected queued, running, completed, failed or canceled",
+                    )
+                    .into())
+                }
+                s => s,
+            };
+            let pending = match p.get("pending") {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(_) => return Err(QueryError::bad("pending", "expected true or false").into()),
+            };
+            let limit = limit(p.get("limit"))?;
+            let list = super::jobs(
+                c,
+                &range,
+                project.as_deref(),
+                status,
+                pending,
+                p.cursor()?,
+                limit,
+            )
+            .await?;
+            let next = (list.len() as i64 == limit)
+                .then(|| list.last().map(|r| r.cursor().text()))
+                .flatten();
+            with(head, json!({"jobs": list, "next_cursor": next}))
         }
         ReadRoute::Coverage => {
             let limit = limit(p.get("limit"))?;

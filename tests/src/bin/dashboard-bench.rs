@@ -1,6 +1,7 @@
-//! Dashboard benchmark (`scripts/bench dashboard`): the read API calls the dashboard's first
-//! load makes, on a database of 1,000,000 LLM calls (a year, 20 projects) and 50,000 workflow
-//! runs, through the same handler http-ingest runs, for an admin read key and a project's read
+//! Dashboard benchmark (`scripts/bench dashboard`): the read API calls the dashboard's views
+//! make, on a database of 1,000,000 LLM calls (a year, 20 projects), 50,000 workflow runs,
+//! 2,500 tasks, 200,000 CLI events and 8,000 coverage reports, through the same handler
+//! http-ingest runs, for an admin read key and a project's read
 //! key over 7 and 30 days. The baseline, measured in the same run, is a bare
 //! `count(*)` of the calls in the same range (the least any answer over them costs). Also the
 //! page's weight: its HTML and files, raw and gzipped.
@@ -14,14 +15,21 @@ use telemetry_shared::http::store::keys::{ensure_project, insert_key};
 use telemetry_shared::http::{generate, respond, HttpConfig, HttpIngest, KeyKind, ProjectId};
 use telemetry_tests::{apigw, TestDb};
 
-const ROUTES: [&str; 7] = [
+/// Every call the dashboard's views make (the first load is whoami, projects and the LLM
+/// view's three); the agents' list answers admin keys only.
+const ROUTES: [&str; 12] = [
     "/api/v1/whoami",
+    "/api/v1/projects",
     "/api/v1/llm/cost-daily",
     "/api/v1/llm/top?by=session",
     "/api/v1/llm/top?by=task",
     "/api/v1/ci/runs-daily",
     "/api/v1/ci/workflows",
     "/api/v1/ci/failures?limit=20",
+    "/api/v1/agents/tasks?limit=50",
+    "/api/v1/coverage?limit=500",
+    "/api/v1/events/daily",
+    "/api/v1/events/daily?property=os",
 ];
 
 fn gz(bytes: &[u8]) -> usize {
@@ -94,9 +102,43 @@ async fn main() {
         )
         .await
         .expect("runs");
-        c.batch_execute("ANALYZE llm_calls; ANALYZE workflow_runs")
-            .await
-            .expect("analyze");
+        c.execute(
+            "INSERT INTO tasks (task_id, detected_at, status, status_at)
+             SELECT 'gh-' || n, now() - (n * 400 * (31536000.0 / $1)) * interval '1 second',
+                    'completed', now()
+             FROM generate_series(1, ($1 / 400)::int) n",
+            &[&(calls as f64)],
+        )
+        .await
+        .expect("tasks");
+        c.execute(
+            "INSERT INTO telemetry_events (project_id, insert_id, event, distinct_id, properties,
+                 timestamp, received_at)
+             SELECT 'p' || (n % 21) || '__00000000', 'e' || n,
+                    (ARRAY['cli_invocation', 'error', 'login'])[1 + n % 3], 'd' || (n % 5000),
+                    jsonb_build_object('os', (ARRAY['linux', 'darwin', 'win32'])[1 + n % 3]),
+                    now() - (n * (31536000.0 / $1)) * interval '1 second', now()
+             FROM generate_series(1, $1::int) n",
+            &[&(calls as f64 / 5.0)],
+        )
+        .await
+        .expect("events");
+        c.execute(
+            "INSERT INTO coverage_snapshots (repository, branch, commit_sha, format, lines_covered,
+                 lines_total, captured_at, project_id)
+             SELECT 'acme/r' || (n % 30), 'main', lpad(to_hex(n), 40, '0'), 'lcov', 800, 1000,
+                    now() - n * interval '1 hour', 'p' || (n % 21) || '__00000000'
+             FROM generate_series(1, 8000) n",
+            &[],
+        )
+        .await
+        .expect("coverage");
+        c.batch_execute(
+            "ANALYZE llm_calls; ANALYZE workflow_runs; ANALYZE tasks; ANALYZE telemetry_events;
+             ANALYZE coverage_snapshots",
+        )
+        .await
+        .expect("analyze");
     }
     println!(
         "dashboard bench: {calls} calls and {runs} runs loaded in {:.1} s; {repeat} rounds per route",
@@ -138,7 +180,10 @@ async fn main() {
             let base_p50 = pct(&base, 0.5);
             for route in ROUTES {
                 let sep = if route.contains('?') { '&' } else { '?' };
-                let path = if route.ends_with("whoami") {
+                if who == "project" && route.contains("/agents/") {
+                    continue;
+                }
+                let path = if route.ends_with("whoami") || route.ends_with("projects") {
                     route.to_string()
                 } else {
                     format!("{route}{sep}since={days}d")

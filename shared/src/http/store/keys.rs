@@ -56,6 +56,22 @@ pub async fn ensure_project(
     Ok(())
 }
 
+/// Records where `project`'s repository lives (an absolute path), unless it is known.
+pub async fn note_repo_root(
+    client: &impl GenericClient,
+    project: &ProjectId,
+    repo_root: &str,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            "UPDATE projects SET repo_root = $2, updated_at = now()
+             WHERE project_id = $1 AND repo_root IS NULL",
+            &[&project.as_str(), &repo_root],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Stores a new key's hash for `project` (`None`: an admin read key, every project).
 pub async fn insert_key(
     client: &impl GenericClient,

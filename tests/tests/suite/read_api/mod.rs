@@ -605,3 +605,74 @@ async fn coverage_and_cli_events_are_read_per_project_with_a_property_breakdown(
         (400, &json!("property"))
     );
 }
+
+#[tokio::test]
+async fn fleet_routes_read_the_keys_project_and_refuse_unknown_filters() {
+    let t = Api::new("read_api_fleet").await;
+    let read_a = t.key(A, KeyKind::Read).await;
+    let _ = t.key(B, KeyKind::Secret).await;
+    let admin = admin_key(&t).await;
+    t.db.client()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO briefings (project_id, task_id, status, ended_at, impact_level,
+                 doc_drift_risk, raw_markdown)
+             VALUES ('{A}', 'a1', 'completed', '2026-11-20T10:00:00Z', 'major', 'high', '#'),
+                    ('{A}', 'a2', 'blocked', '2026-11-21T10:00:00Z', 'minor', 'low', '#'),
+                    ('{B}', 'b1', 'completed', '2026-11-21T11:00:00Z', 'major', 'high', '#');
+             INSERT INTO jobs (project_id, job_id, type, model, status, ts_created, request)
+             VALUES ('{A}', 'j1', 'worker_task', 'opus', 'running', '2026-11-20T10:00:00Z', '{{}}'),
+                    ('{B}', 'j2', 'doc_patch', 'haiku', 'queued', '2026-11-21T10:00:00Z', '{{}}');"
+        ))
+        .await
+        .expect("fleet rows");
+    let tasks = |a: &telemetry_tests::http_api::Answer, list: &str, field: &str| -> Vec<String> {
+        a.body[list]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", a.body))
+            .iter()
+            .map(|b| b[field].as_str().expect("id").to_string())
+            .collect()
+    };
+    let own = t
+        .get(&format!("/api/v1/fleet/briefings?{RANGE}"), &read_a)
+        .await;
+    assert_eq!(tasks(&own, "briefings", "task_id"), ["a2", "a1"]);
+    let risky = t
+        .get(
+            &format!("/api/v1/fleet/briefings?{RANGE}&drift=high"),
+            &admin,
+        )
+        .await;
+    assert_eq!(tasks(&risky, "briefings", "task_id"), ["b1", "a1"]);
+    let pending = t
+        .get(&format!("/api/v1/fleet/jobs?{RANGE}&pending=true"), &admin)
+        .await;
+    assert_eq!(tasks(&pending, "jobs", "job_id"), ["j2", "j1"]);
+    let mine = t
+        .get(&format!("/api/v1/fleet/jobs?{RANGE}&pending=true"), &read_a)
+        .await;
+    assert_eq!(tasks(&mine, "jobs", "job_id"), ["j1"]);
+    let projects = t.get("/api/v1/projects?status=all", &read_a).await;
+    assert_eq!(tasks(&projects, "projects", "project_id"), [A]);
+    for (url, parameter) in [
+        (
+            format!("/api/v1/fleet/briefings?{RANGE}&impact=huge"),
+            "impact",
+        ),
+        (format!("/api/v1/fleet/jobs?{RANGE}&pending=yes"), "pending"),
+        (format!("/api/v1/fleet/jobs?{RANGE}&status=lost"), "status"),
+        ("/api/v1/projects?status=gone".to_string(), "status"),
+    ] {
+        let a = t.get(&url, &admin).await;
+        assert_eq!(
+            (a.status, a.body["details"]["parameter"].as_str()),
+            (400, Some(parameter)),
+            "{url}"
+        );
+    }
+    let other = t
+        .get(&format!("/api/v1/fleet/jobs?{RANGE}&project={B}"), &read_a)
+        .await;
+    assert_eq!(other.status, 403);
+}
