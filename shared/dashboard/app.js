@@ -88,6 +88,8 @@
     try {
       await T.views[view]($("view-" + view), load, { task, offline: !!report });
       status("");
+      // A count of finished renders: what a test (or a script) waits on after an action.
+      document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
     } catch (e) {
       if (e instanceof Refused && (e.status === 401 || e.status === 403) && !report) {
         sessionStorage.removeItem(KEY);

@@ -6,7 +6,10 @@ window.T = window.T || {};
 (function (T) {
   const palette = ["#2f5fd0", "#e07b39", "#3a9b5b", "#b3261e", "#8a5cc2", "#c9a227",
     "#2a9bb3", "#d15b9b", "#6b7a8f", "#7a9b2a"];
-  T.color = (i) => palette[i % palette.length];
+  // Outcomes keep their meaning's colour whatever their order.
+  const meaning = { success: "#3a9b5b", failure: "#b3261e", timed_out: "#d15b9b", cancelled: "#6b7a8f",
+    startup_failure: "#8a1c16", in_progress: "#c9a227", queued: "#2a9bb3" };
+  T.color = (i, label) => meaning[label] || palette[i % palette.length];
 
   /** An element with attributes and children (strings become text nodes). */
   T.el = function (tag, attrs, ...children) {
@@ -115,7 +118,7 @@ window.T = window.T || {};
     // The highest stack is drawn first so each lower one paints over it.
     for (let k = series.length - 1; k >= 0; k--) {
       opts.series.push({
-        label: series[k].label, fill: T.color(k), stroke: T.color(k), width: 0,
+        label: series[k].label, fill: T.color(k, series[k].label), stroke: T.color(k, series[k].label), width: 0,
         paths: uPlot.paths.bars({ size: [0.7, 48] }), points: { show: false },
         value: (u, v, si, i) => (i === null || i === undefined ? "" : fmt(series[k].values[i])),
       });
@@ -134,7 +137,7 @@ window.T = window.T || {};
       scales: { x: x.scale },
       axes: [x.axis, { values: (u, ticks) => ticks.map(fmt), size: 70 }],
       series: [x.series].concat(series.map((s, k) => ({
-        label: s.label, stroke: T.color(k), width: 2, spanGaps: true,
+        label: s.label, stroke: T.color(k, s.label), width: 2, spanGaps: true,
         value: (u, v) => fmt(v),
       }))),
     };

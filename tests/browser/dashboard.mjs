@@ -1,7 +1,9 @@
 // Drives the dashboard in Debian's Chromium as a user would, and prints what the user saw as
 // JSON on stdout (the Rust test asserts on it):
-//   node dashboard.mjs live BASE_URL READ_KEY SCREENSHOT.png
+//   node dashboard.mjs live BASE_URL READ_KEY SCREENSHOT.png [ADMIN_KEY PROJECT]
+//   node dashboard.mjs empty BASE_URL READ_KEY
 //   node dashboard.mjs offline FILE.html
+// With SHOTS=DIR, screenshots of the views are written there (CI keeps them under target/).
 // Every console error and CSP violation is reported; nothing here decides pass or fail.
 import { chromium } from "playwright-core";
 
@@ -41,6 +43,18 @@ const visible = (sel) => page.evaluate((s) => { const e = document.querySelector
 
 const seen = { problems, refused };
 
+/** Runs `action` and waits until the page has drawn a view after it. */
+async function settled(action) {
+  const before = await page.evaluate(() => Number(document.body.dataset.renders || 0));
+  await action();
+  await page.waitForFunction((n) => Number(document.body.dataset.renders || 0) > n, before, { timeout: 15000 });
+}
+
+/** A screenshot kept for CI (`SHOTS` is a directory). */
+async function keepShot(name) {
+  if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/${name}.png`, fullPage: true });
+}
+
 /** Waits for `selector`; on a timeout, says what the page showed instead. */
 async function wait(selector) {
   try {
@@ -52,7 +66,7 @@ async function wait(selector) {
   }
 }
 if (mode === "live") {
-  const [base, key, shot, admin] = args;
+  const [base, key, shot, admin, project] = args;
   const resp = await page.goto(base + "/dashboard");
   seen.csp = resp.headers()["content-security-policy"] || null;
   seen.login_first = await visible("#login");
@@ -72,19 +86,23 @@ if (mode === "live") {
   await page.click("#views button[data-view=ci]");
   await wait("table[data-table=ci-runs-daily], #view-ci .empty");
   seen.ci = { tables: await tables(), charts: await charts(), empty: await text("#view-ci .empty") };
+  await keepShot("ci");
   // Coverage, then CLI events with a breakdown by one property.
   await page.click("#views button[data-view=coverage]");
   await wait("table[data-table=coverage-reports], #view-coverage .empty");
   seen.coverage = { tables: await tables(), charts: await charts() };
+  await keepShot("coverage");
   await page.click("#views button[data-view=events]");
   await wait("table[data-table=events-daily], #view-events .empty");
   await page.fill("#property", "os");
   await page.click("#property-form button");
   await wait("table[data-table=events-by-property]");
   seen.events = { tables: await tables(), charts: await charts() };
+  await keepShot("events");
   await page.click("#views button[data-view=fleet]");
   await wait("table[data-table=fleet-projects]");
   seen.fleet = { tables: await tables() };
+  await keepShot("fleet");
   await page.click("#views button[data-view=ci]");
   await wait("table[data-table=ci-runs-daily], #view-ci .empty");
   // A reload keeps the key for this tab, and the view the address names.
@@ -119,12 +137,32 @@ if (mode === "live") {
     await page.click("table[data-table=llm-top-tasks] a[data-task]");
     await wait("table[data-table=agent-timeline]");
     seen.task = { tables: await tables(), title: await text("[data-task-view]"), hash: await page.evaluate(() => location.hash) };
+    await keepShot("task");
     await page.click("a[href='#agents']");
     await wait("table[data-table=agent-tasks]");
     seen.agents = { tables: await tables(), summary: await text("#view-agents .summary") };
+    // The project filter: every project's calls, then one project's.
+    await settled(() => page.click("#views button[data-view=llm]"));
+    seen.admin_all = { tables: await tables() };
+    await page.selectOption("#project", project);
+    await settled(() => page.click("#controls button[type=submit]"));
+    seen.admin_one = { tables: await tables() };
   }
+} else if (mode === "empty") {
+  // A database with nothing in it: every view says what to run.
+  const [base, key] = args;
+  await page.goto(base + "/dashboard");
+  await page.fill("#key", key);
+  await settled(() => page.click("#key-form button"));
+  seen.empty = {};
+  for (const v of ["llm", "ci", "coverage", "events", "fleet"]) {
+    if (v !== "llm") await settled(() => page.click(`#views button[data-view=${v}]`));
+    seen.empty[v] = await page.evaluate((id) => [...document.querySelectorAll(`#view-${id} .empty`)].map((e) => e.textContent), v);
+  }
+  await keepShot("empty");
 } else if (mode === "offline") {
   const [file] = args;
+  await page.goto("about:blank");
   // No network at all: a report reads nothing but itself.
   await page.route("**/*", (r) => (r.request().url().startsWith("file:") ? r.continue() : r.abort()));
   await page.goto("file://" + file);
@@ -141,6 +179,7 @@ if (mode === "live") {
   await page.click("#views button[data-view=fleet]");
   await wait("table[data-table=fleet-projects]");
   seen.fleet = { tables: await tables() };
+  await keepShot("report");
 } else {
   throw new Error("usage: dashboard.mjs live BASE KEY SHOT | offline FILE");
 }

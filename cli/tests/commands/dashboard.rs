@@ -12,12 +12,23 @@ use telemetry_tests::TestDb;
 
 use crate::common::{telemetry, Server};
 
-/// The browser script's findings.
-fn browse(args: &[&str]) -> Value {
+/// Where the browser's screenshots are kept for CI: `target/dashboard-screenshots/<test>/`.
+fn shots(test: &str) -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let dir = target.join("dashboard-screenshots").join(test);
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    dir
+}
+
+/// The browser script's findings; its screenshots go to `shots`.
+fn browse(shots: &Path, args: &[&str]) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser/dashboard.mjs");
     let out = Command::new("node")
         .arg(&script)
         .args(args)
+        .env("SHOTS", shots)
         .output()
         .expect("node runs (scripts/test installs it, with playwright-core and chromium)");
     assert!(
@@ -43,15 +54,21 @@ fn rows(seen: &Value, view: &str, table: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// (day, model, calls, cost as the page prints it) per stored group, from the database.
-async fn stored_cost_rows(db: &TestDb, since: chrono::DateTime<Utc>) -> Vec<Vec<String>> {
+/// (day, model, calls, cost as the page prints it) per stored group of `project` (or every
+/// project), from the database.
+async fn stored_cost_rows(
+    db: &TestDb,
+    since: chrono::DateTime<Utc>,
+    project: Option<&str>,
+) -> Vec<Vec<String>> {
     let c = db.client().await;
     c.query(
         "SELECT (timestamp AT TIME ZONE 'UTC')::date::text, model, count(*)::text,
                 CASE WHEN sum(estimated_cost) IS NULL THEN 'unknown'
                      ELSE '$' || to_char(round(sum(estimated_cost), 4), 'FM999990.0000') END
-         FROM llm_calls WHERE timestamp >= $1 GROUP BY 1, 2 ORDER BY 1, 2",
-        &[&since],
+         FROM llm_calls WHERE timestamp >= $1 AND ($2::text IS NULL OR project_id = $2)
+         GROUP BY 1, 2 ORDER BY 1, 2",
+        &[&since, &project],
     )
     .await
     .expect("stored")
@@ -96,6 +113,7 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
     };
     let read = key_of(&db, &["--project", &project, "--read"]);
     let admin = key_of(&db, &["--read", "--all-projects"]);
+    let other = key_of(&db, &["--project", "other__00000001"]);
     let now = Utc::now();
     let at = |hours: i64| (now - Duration::hours(hours)).to_rfc3339();
     // A week of calls of three models (no session: the top lists below stay the four's).
@@ -125,10 +143,16 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
     ]});
     let server = Server::start(&db.url, &[]);
     let http = reqwest::Client::new();
-    for body in [calls, json!({"calls": history})] {
+    let elsewhere = json!({"calls": [{"call_id": "o", "timestamp": at(3), "model": "gpt-5",
+        "session_id": "s-other", "tokens_input": 1000, "tokens_output": 100}]});
+    for (key, body) in [
+        (&secret, calls),
+        (&secret, json!({"calls": history})),
+        (&other, elsewhere),
+    ] {
         let resp = http
             .post(server.url("/ingest/llm-calls"))
-            .bearer_auth(&secret)
+            .bearer_auth(key)
             .json(&body)
             .send()
             .await
@@ -199,14 +223,19 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         )
         .await
         .expect("worker");
-    let shot = std::env::temp_dir().join(format!("dashboard-{}.png", std::process::id()));
-    let seen = browse(&[
-        "live",
-        server.url("").as_str(),
-        &read,
-        shot.to_str().expect("path"),
-        &admin,
-    ]);
+    let dir = shots("live");
+    let shot = dir.join("llm.png");
+    let seen = browse(
+        &dir,
+        &[
+            "live",
+            server.url("").as_str(),
+            &read,
+            shot.to_str().expect("path"),
+            &admin,
+            &project,
+        ],
+    );
     // The wrong key's 401 and the project key's 403 on agent records are the refused
     // requests, and the console errors a browser prints for them on its own; nothing else
     // (no CSP violation, no script error).
@@ -253,7 +282,7 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
             .iter()
             .map(|r| { vec![r[0].clone(), r[1].clone(), r[2].clone(), r[4].clone()] })
             .collect::<Vec<_>>(),
-        stored_cost_rows(&db, week).await
+        stored_cost_rows(&db, week, Some(&project)).await
     );
     assert!(rows(&seen, "llm", "llm-cost-daily")
         .iter()
@@ -270,8 +299,8 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         .await
         .query_one(
             "SELECT '$' || to_char(round(sum(estimated_cost), 4), 'FM999990.0000')
-             FROM llm_calls WHERE timestamp >= $1",
-            &[&week],
+             FROM llm_calls WHERE timestamp >= $1 AND project_id = $2",
+            &[&week, &project],
         )
         .await
         .expect("total")
@@ -326,7 +355,7 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         .collect();
     assert_eq!(
         recent,
-        stored_cost_rows(&db, now - Duration::hours(24)).await
+        stored_cost_rows(&db, now - Duration::hours(24), Some(&project)).await
     );
     assert_eq!(recent.len(), 2, "{recent:?}");
     assert_eq!(seen["login_after_forget"], true);
@@ -437,6 +466,26 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         (1, "gh-7", "1", c_cost.as_str())
     );
 
+    // The admin's project filter: the last 24 h of every project, then of one.
+    let day_ago = now - Duration::hours(24);
+    let cut = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|r| vec![r[0].clone(), r[1].clone(), r[2].clone(), r[4].clone()])
+            .collect()
+    };
+    assert_eq!(
+        cut(rows(&seen, "admin_all", "llm-cost-daily")),
+        stored_cost_rows(&db, day_ago, None).await
+    );
+    assert_eq!(
+        cut(rows(&seen, "admin_one", "llm-cost-daily")),
+        stored_cost_rows(&db, day_ago, Some(&project)).await
+    );
+    assert_ne!(
+        rows(&seen, "admin_all", "llm-cost-daily"),
+        rows(&seen, "admin_one", "llm-cost-daily")
+    );
+
     // The offline report of the same week: the same cost table, no network, no key.
     let report = std::env::temp_dir().join(format!("report-{}.html", std::process::id()));
     let out = telemetry(
@@ -454,15 +503,16 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let offline = browse(&["offline", report.to_str().expect("path")]);
+    let offline = browse(&dir, &["offline", report.to_str().expect("path")]);
     assert!(
         offline["problems"].as_array().is_some_and(Vec::is_empty),
         "{offline}"
     );
     assert_eq!(offline["login"], false);
+    // The report reads every project: the week's rows of both.
     assert_eq!(
-        rows(&offline, "llm", "llm-cost-daily"),
-        rows(&seen, "llm", "llm-cost-daily")
+        cut(rows(&offline, "llm", "llm-cost-daily")),
+        stored_cost_rows(&db, week, None).await
     );
     assert_eq!(
         rows(&offline, "ci", "ci-failures"),
@@ -473,7 +523,6 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         rows(&offline, "fleet", "fleet-pending"),
         rows(&seen, "fleet", "fleet-pending")
     );
-    let _ = std::fs::remove_file(&shot);
     let _ = std::fs::remove_file(&report);
     assert!(server.stop().success());
     db.drop_db().await;
@@ -523,5 +572,35 @@ async fn the_page_and_its_files_are_served_under_the_csp() {
         .expect("post");
     assert_eq!(wrong.status(), 405);
     drop(server);
+    db.drop_db().await;
+}
+
+/// An empty database: every view says what to run to fill it.
+#[tokio::test]
+async fn every_view_of_an_empty_database_says_what_to_run() {
+    let db = TestDb::new("cli_dashboard_empty").await;
+    let read = key_of(&db, &["--project", "shop__1a2b3c4d", "--read"]);
+    let server = Server::start(&db.url, &[]);
+    let seen = browse(&shots("empty"), &["empty", server.url("").as_str(), &read]);
+    assert!(
+        seen["problems"].as_array().is_some_and(Vec::is_empty),
+        "{seen}"
+    );
+    for (view, says) in [
+        ("llm", "telemetry ingest all"),
+        ("ci", "telemetry github add"),
+        ("coverage", "uploads/coverage/"),
+        ("events", "POST /ingest"),
+        ("fleet", "briefings"),
+    ] {
+        let texts = seen["empty"][view].as_array().expect("texts");
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.as_str().is_some_and(|t| t.contains(says))),
+            "{view}: {texts:?}"
+        );
+    }
+    assert!(server.stop().success());
     db.drop_db().await;
 }
