@@ -8,7 +8,7 @@ use crate::output::write_json;
 use telemetry_shared::db::Workload;
 
 /// Splits `s3://bucket/key`.
-fn parse_uri(uri: &str) -> anyhow::Result<(&str, &str)> {
+pub(crate) fn parse_uri(uri: &str) -> anyhow::Result<(&str, &str)> {
     let rest = uri
         .strip_prefix("s3://")
         .ok_or_else(|| anyhow!("expected s3://BUCKET/KEY, got {uri:?}"))?;

@@ -6,7 +6,9 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use telemetry_shared::ingest::{FileKind, Format};
 use telemetry_shared::jsonl::{conversation, Turn};
+use telemetry_shared::objects::{ObjectStore, S3ObjectStore, Version};
 use telemetry_shared::query::{self, WorkerView};
+use tokio::io::AsyncReadExt;
 
 use super::stats::usd;
 use super::{hint_migrate, DbArgs};
@@ -29,7 +31,7 @@ pub async fn worker(
         .map_err(hint_migrate)?
         .ok_or_else(|| anyhow!("no worker {id:?}"))?;
     let turns = if show_conversation {
-        Some(read_log(&view)?)
+        Some(read_log(&view).await?)
     } else {
         None
     };
@@ -58,22 +60,43 @@ pub async fn worker(
     Ok(())
 }
 
-/// The worker's log as turns: a local path (relative to the current directory).
-fn read_log(view: &WorkerView) -> anyhow::Result<Vec<Turn>> {
+/// The largest log read from S3 (it is held in memory to be read as turns).
+const MAX_S3_LOG_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The worker's log as turns: `s3://BUCKET/KEY` (the upload bucket; AWS credentials, region
+/// and `AWS_ENDPOINT_URL` from the environment) or a local path (relative to the current
+/// directory); `.gz` either way.
+async fn read_log(view: &WorkerView) -> anyhow::Result<Vec<Turn>> {
     let Some(log) = view.log_file.as_deref().filter(|l| !l.trim().is_empty()) else {
         bail!("worker {} has no log_file to show", view.worker_id);
     };
-    if log.starts_with("s3://") {
-        bail!(
-            "{log}: reading a log from S3 is not supported yet; copy it here (aws s3 cp {log} .) and open it with `telemetry worker {} --show-conversation` after pointing log_file at it",
-            view.worker_id
-        );
-    }
-    let file = std::fs::File::open(Path::new(log)).with_context(|| format!("cannot open {log}"))?;
     let kind = FileKind {
         format: Format::Jsonl,
         gzip: log.ends_with(".gz"),
     };
+    if log.starts_with("s3://") {
+        let (bucket, key) = super::s3::parse_uri(log)?;
+        let store = S3ObjectStore::from_config(&telemetry_shared::config::load_aws().await);
+        let object = store
+            .get(bucket, key, Version::default())
+            .await
+            .with_context(|| format!("cannot read {log}"))?;
+        let mut bytes = Vec::new();
+        object
+            .body
+            .take(MAX_S3_LOG_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .await
+            .with_context(|| format!("reading {log}"))?;
+        if bytes.len() as u64 > MAX_S3_LOG_BYTES {
+            bail!(
+                "{log} is over {} MiB: copy it here (aws s3 cp) and point log_file at it",
+                MAX_S3_LOG_BYTES >> 20
+            );
+        }
+        return Ok(conversation(kind.reader(std::io::Cursor::new(bytes))));
+    }
+    let file = std::fs::File::open(Path::new(log)).with_context(|| format!("cannot open {log}"))?;
     Ok(conversation(kind.reader(file)))
 }
 

@@ -79,3 +79,73 @@ async fn a_worker_shows_its_calls_cost_and_conversation() {
     db.drop_db().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A worker whose log_file is in the upload bucket (moto, the real S3 client): the same
+/// turns as the local file; a missing object is an error naming it.
+#[tokio::test]
+async fn a_workers_log_in_s3_reads_as_the_same_turns() {
+    let db = TestDb::new("cli_worker_s3").await;
+    json(&telemetry(
+        &db,
+        &["ingest", "jsonl", &fixture("agent.jsonl"), "--json"],
+    ));
+    let moto = telemetry_tests::Moto::start();
+    let s3 = telemetry_tests::s3::bucket_on(&moto).await;
+    let bucket = telemetry_tests::s3::BUCKET;
+    telemetry_tests::s3::put(
+        &s3,
+        "logs/gh-450.jsonl.gz",
+        telemetry_tests::s3::gzipped_fixture("claude_code.jsonl"),
+    )
+    .await;
+    let c = db.client().await;
+    c.execute(
+        "UPDATE workers SET log_file = $1 WHERE worker_id = 'w-abc123'",
+        &[&format!("s3://{bucket}/logs/gh-450.jsonl.gz")],
+    )
+    .await
+    .expect("log_file");
+    let env: Vec<(&str, String)> = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let from_s3 = json(&crate::common::telemetry_with(
+        &db,
+        &["worker", "w-abc123", "--show-conversation", "--json"],
+        &env,
+    ));
+    // The same log read from a local path.
+    let dir = std::env::temp_dir().join(format!("cli-worker-s3-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("logs")).expect("dir");
+    std::fs::copy(fixture("claude_code.jsonl"), dir.join("logs/gh-450.jsonl")).expect("log");
+    c.execute(
+        "UPDATE workers SET log_file = 'logs/gh-450.jsonl' WHERE worker_id = 'w-abc123'",
+        &[],
+    )
+    .await
+    .expect("log_file");
+    let local = json(&worker_in(
+        &db,
+        &dir,
+        &["worker", "w-abc123", "--show-conversation", "--json"],
+    ));
+    assert!(from_s3["conversation"]
+        .as_array()
+        .is_some_and(|t| !t.is_empty()));
+    assert_eq!(from_s3["conversation"], local["conversation"]);
+
+    c.execute(
+        "UPDATE workers SET log_file = $1 WHERE worker_id = 'w-abc123'",
+        &[&format!("s3://{bucket}/logs/missing.jsonl")],
+    )
+    .await
+    .expect("log_file");
+    let out =
+        crate::common::telemetry_with(&db, &["worker", "w-abc123", "--show-conversation"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("logs/missing.jsonl"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db.drop_db().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
