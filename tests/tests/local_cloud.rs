@@ -134,6 +134,56 @@ async fn upload_post_and_fired_schedule_work_as_deployed() {
     assert_eq!(resp.status().as_u16(), 202);
     assert_eq!(count("telemetry_events").await, 1);
 
+    // The dashboard through the function URL (its links are relative to it), and the
+    // uploaded file's calls read by an admin read key, as a new user opens them.
+    let api = format!("http://127.0.0.1:{lambda_port}/lambda-url/http-ingest");
+    let http = reqwest::Client::new();
+    for (path, kind) in [
+        ("/dashboard", "text/html"),
+        ("/dashboard/uPlot.iife.min.js", "text/javascript"),
+    ] {
+        let resp = http
+            .get(format!("{api}{path}"))
+            .send()
+            .await
+            .expect("dashboard");
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        let ct = resp.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(ct.starts_with(kind), "{path}: {ct}");
+        assert!(
+            resp.headers().contains_key("content-security-policy"),
+            "{path}"
+        );
+    }
+    let admin = {
+        let key = telemetry_shared::http::generate(KeyKind::Read).expect("key");
+        telemetry_shared::http::store::keys::insert_key(&db, None, &key, None)
+            .await
+            .expect("admin read key");
+        key.key
+    };
+    let daily: Value = http
+        .get(format!(
+            "{api}/api/v1/llm/cost-daily?since=2026-01-01&until=2027-01-01"
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("read")
+        .json()
+        .await
+        .expect("json");
+    let calls: i64 = daily["days"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{daily}"))
+        .iter()
+        .map(|d| d["calls"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(calls, count("llm_calls").await, "{daily}");
+
     // The nightly schedule, fired by hand, prunes and relays the outbox to the bus.
     let fired = Command::new("bash")
         .args(["infra/local/fire", "prune"])

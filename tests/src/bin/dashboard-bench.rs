@@ -104,9 +104,9 @@ async fn main() {
         .expect("runs");
         c.execute(
             "INSERT INTO tasks (task_id, detected_at, status, status_at)
-             SELECT 'gh-' || n, now() - (n * 400 * (31536000.0 / $1)) * interval '1 second',
+             SELECT 'gh-' || n, now() - (n * 400 * (31536000.0 / $1::float8)) * interval '1 second',
                     'completed', now()
-             FROM generate_series(1, ($1 / 400)::int) n",
+             FROM generate_series(1, ($1::float8 / 400)::int) n",
             &[&(calls as f64)],
         )
         .await
@@ -117,8 +117,8 @@ async fn main() {
              SELECT 'p' || (n % 21) || '__00000000', 'e' || n,
                     (ARRAY['cli_invocation', 'error', 'login'])[1 + n % 3], 'd' || (n % 5000),
                     jsonb_build_object('os', (ARRAY['linux', 'darwin', 'win32'])[1 + n % 3]),
-                    now() - (n * (31536000.0 / $1)) * interval '1 second', now()
-             FROM generate_series(1, $1::int) n",
+                    now() - (n * (31536000.0 / $1::float8)) * interval '1 second', now()
+             FROM generate_series(1, $1::float8::int) n",
             &[&(calls as f64 / 5.0)],
         )
         .await
