@@ -240,7 +240,15 @@ async fn main() -> ExitCode {
                 ("impact", impact),
                 ("drift", drift),
             ];
-            commands::fleet::briefings(&db, &filters, &since, limit, json).await
+            commands::fleet::list(
+                &db,
+                &commands::fleet::BRIEFINGS,
+                &filters,
+                &since,
+                limit,
+                json,
+            )
+            .await
         }
         Command::Jobs {
             project,
@@ -255,7 +263,7 @@ async fn main() -> ExitCode {
                 ("status", status),
                 ("pending", pending.then(|| "true".to_string())),
             ];
-            commands::fleet::jobs(&db, &filters, &since, limit, json).await
+            commands::fleet::list(&db, &commands::fleet::JOBS, &filters, &since, limit, json).await
         }
         Command::Projects(ProjectsCommand::List {
             archived,

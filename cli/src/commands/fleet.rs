@@ -56,57 +56,60 @@ fn print(items: &Value, columns: &[&str]) {
     print!("{}", table(columns, &rows));
 }
 
-/// `briefings [--project] [--status] [--impact] [--drift] [--since] [--limit] [--json]`.
-pub async fn briefings(
-    db: &DbArgs,
-    filters: &[(&str, Option<String>)],
-    since: &str,
-    limit: u32,
-    json: bool,
-) -> anyhow::Result<()> {
-    let a = read(db, ReadRoute::FleetBriefings, pairs(filters, since, limit)).await?;
-    if json {
-        return write_json(&a["briefings"]);
-    }
-    print(
-        &a["briefings"],
-        &[
-            "at",
-            "project_id",
-            "task_id",
-            "status",
-            "impact_level",
-            "doc_drift_risk",
-            "branch",
-        ],
-    );
-    Ok(())
+/// What `briefings` and `jobs` list: the route, the answer's list and the columns shown.
+pub struct Listing {
+    /// The read route.
+    pub route: ReadRoute,
+    /// The answer's field holding the rows.
+    pub field: &'static str,
+    /// The columns of the table.
+    pub columns: &'static [&'static str],
 }
 
+/// `briefings [--project] [--status] [--impact] [--drift] [--since] [--limit] [--json]`.
+pub const BRIEFINGS: Listing = Listing {
+    route: ReadRoute::FleetBriefings,
+    field: "briefings",
+    columns: &[
+        "at",
+        "project_id",
+        "task_id",
+        "status",
+        "impact_level",
+        "doc_drift_risk",
+        "branch",
+    ],
+};
+
 /// `jobs [--project] [--status | --pending] [--since] [--limit] [--json]`.
-pub async fn jobs(
+pub const JOBS: Listing = Listing {
+    route: ReadRoute::FleetJobs,
+    field: "jobs",
+    columns: &[
+        "ts_created",
+        "project_id",
+        "job_id",
+        "type",
+        "model",
+        "status",
+        "error",
+    ],
+};
+
+/// Lists what `what` names, filtered, since `since`, at most `limit`.
+pub async fn list(
     db: &DbArgs,
+    what: &Listing,
     filters: &[(&str, Option<String>)],
     since: &str,
     limit: u32,
     json: bool,
 ) -> anyhow::Result<()> {
-    let a = read(db, ReadRoute::FleetJobs, pairs(filters, since, limit)).await?;
+    let a = read(db, what.route, pairs(filters, since, limit)).await?;
     if json {
-        return write_json(&a["jobs"]);
+        return write_json(&a[what.field]);
     }
-    print(
-        &a["jobs"],
-        &[
-            "ts_created",
-            "project_id",
-            "job_id",
-            "type",
-            "model",
-            "status",
-            "error",
-        ],
-    );
+    print(&a[what.field], what.columns);
     Ok(())
 }
 

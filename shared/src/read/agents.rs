@@ -22,13 +22,7 @@ pub struct TaskCursor {
 impl TaskCursor {
     /// Parses `<microseconds>.<task id>`.
     pub fn parse(text: &str) -> Result<TaskCursor, QueryError> {
-        let bad = || QueryError::bad("cursor", "not a cursor this API returned");
-        let (micros, id) = text.split_once('.').ok_or_else(bad)?;
-        let at = micros
-            .parse()
-            .ok()
-            .and_then(DateTime::from_timestamp_micros)
-            .ok_or_else(bad)?;
+        let (at, id) = super::range::split_cursor(text)?;
         Ok(TaskCursor {
             at,
             task_id: id.to_string(),

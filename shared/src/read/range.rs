@@ -125,16 +125,10 @@ pub struct Cursor {
 impl Cursor {
     /// Parses a cursor a previous page returned.
     pub fn parse(text: &str) -> Result<Cursor, QueryError> {
-        let bad = || QueryError::bad("cursor", "not a cursor this API returned");
-        let (micros, id) = text.split_once('.').ok_or_else(bad)?;
-        let at = micros
-            .parse()
-            .ok()
-            .and_then(DateTime::from_timestamp_micros)
-            .ok_or_else(bad)?;
+        let (at, id) = split_cursor(text)?;
         Ok(Cursor {
             at,
-            id: id.parse().map_err(|_| bad())?,
+            id: id.parse().map_err(|_| not_a_cursor())?,
         })
     }
 
@@ -142,6 +136,21 @@ impl Cursor {
     pub fn text(&self) -> String {
         format!("{}.{}", self.at.timestamp_micros(), self.id)
     }
+}
+
+fn not_a_cursor() -> QueryError {
+    QueryError::bad("cursor", "not a cursor this API returned")
+}
+
+/// A cursor's time and the rest (`<microseconds since 1970>.<rest>`).
+pub(super) fn split_cursor(text: &str) -> Result<(DateTime<Utc>, &str), QueryError> {
+    let (micros, rest) = text.split_once('.').ok_or_else(not_a_cursor)?;
+    let at = micros
+        .parse()
+        .ok()
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(not_a_cursor)?;
+    Ok((at, rest))
 }
 
 /// The page size asked for (default [`PAGE`]).
