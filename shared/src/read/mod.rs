@@ -12,9 +12,10 @@ mod llm;
 mod plans;
 mod projects;
 pub mod range;
+mod routes;
 
 pub use agents::{TaskCursor, TaskRow};
-pub use answer::{answer, Params, ReadError, ReadRoute};
+pub use answer::{answer, Params, ReadError};
 pub use ci::{ci_failures, ci_runs_daily, ci_workflows, CiFailure, CiRunsDay, CiWorkflowDay};
 pub use coverage::{coverage, CoverageRow};
 pub use events::{events_by_property, events_daily, EventDay, PropertyDay};
@@ -23,6 +24,7 @@ pub use llm::{llm_calls, llm_cost_daily, llm_top, CallRow, CostDay, TopBy, TopLi
 pub use plans::plans;
 pub use projects::{archive_project, projects, ProjectRow};
 pub use range::{Cursor, QueryError, Range, MAX_RANGE_DAYS};
+pub use routes::ReadRoute;
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::GenericClient;
