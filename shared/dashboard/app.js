@@ -71,13 +71,15 @@
   }
 
   /** The view and task the address names: #llm, #ci, #agents, #coverage, #events, #fleet,
-   * #task=ID. */
+   * #task=ID, #conversation=WORKER. */
   function fromHash() {
     const h = decodeURIComponent(location.hash.slice(1));
-    if (h.startsWith("task=")) return { view: "agents", task: h.slice(5) };
-    return { view: ["llm", "ci", "agents", "coverage", "events", "fleet"].includes(h) ? h : view, task: null };
+    if (h.startsWith("task=")) return { view: "agents", task: h.slice(5), conversation: null };
+    if (h.startsWith("conversation=")) return { view: "agents", task: null, conversation: h.slice(13) };
+    return { view: ["llm", "ci", "agents", "coverage", "events", "fleet"].includes(h) ? h : view, task: null, conversation: null };
   }
   let task = null;
+  let conversation = null;
 
   async function show() {
     for (const b of document.querySelectorAll("#views button")) {
@@ -86,7 +88,7 @@
     for (const s of document.querySelectorAll("section.view")) s.hidden = s.id !== "view-" + view;
     status("Loading…");
     try {
-      await T.views[view]($("view-" + view), load, { task, offline: !!report });
+      await T.views[view]($("view-" + view), load, { task, conversation, offline: !!report });
       status("");
       // A count of finished renders: what a test (or a script) waits on after an action.
       document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
@@ -142,10 +144,10 @@
     b.addEventListener("click", () => { location.hash = b.dataset.view; });
   }
   window.addEventListener("hashchange", () => {
-    ({ view, task } = fromHash());
+    ({ view, task, conversation } = fromHash());
     if ($("login").hidden) show();
   });
-  ({ view, task } = fromHash());
+  ({ view, task, conversation } = fromHash());
 
   if (report) {
     $("controls").hidden = true;

@@ -16,16 +16,21 @@ window.T = window.T || {};
     host.replaceChildren(el("h2", {}, "Agents"));
     let answer;
     try {
-      answer = state.task
-        ? await load("/api/v1/agents/task", { id: state.task }, { range: false })
-        : await load("/api/v1/agents/tasks", { limit: "50" }, { range: true, project: false });
+      answer = state.conversation
+        ? await load("/api/v1/agents/conversation", { worker: state.conversation }, { range: false })
+        : state.task
+          ? await load("/api/v1/agents/task", { id: state.task }, { range: false })
+          : await load("/api/v1/agents/tasks", { limit: "50" }, { range: true, project: false });
     } catch (e) {
-      if (e.status === 403 || (state.offline && state.task)) {
+      // A refused read (a project's key, a log the API may not read) or a report's missing
+      // answer is said in the page; anything else is the shell's error.
+      if (e.status === 403 || e.status === 400 || (state.offline && (state.task || state.conversation))) {
         host.append(el("p", { class: "note", "data-note": "agents" }, e.message));
         return;
       }
       throw e;
     }
+    if (state.conversation) return conversationView(host, answer);
     if (state.task) return taskView(host, answer.task);
     const n = (s) => answer.by_status[s] || 0;
     host.append(el("div", { class: "summary" },
@@ -49,6 +54,20 @@ window.T = window.T || {};
     host.append(card);
   };
 
+  function conversationView(host, c) {
+    host.append(el("p", {}, el("a", { href: "#agents" }, "← all tasks")));
+    host.append(el("h3", { "data-conversation": c.worker_id }, `${c.worker_id}: ${c.log_file}`));
+    const card = el("div", { class: "card" });
+    card.append(T.table("agent-conversation", [
+      { label: "line", value: (t) => String(t.line), num: true },
+      { label: "at", value: (t) => t.at || "" },
+      { label: "who", value: (t) => t.role },
+      { label: "said", value: (t) => el("span", { class: "turn" }, t.text) },
+    ], c.turns));
+    if (c.more_turns) card.append(el("p", { class: "note" }, `${T.int(c.more_turns)} more turns: telemetry worker ${c.worker_id} --show-conversation --json`));
+    host.append(card);
+  }
+
   function taskView(host, t) {
     host.append(el("p", {}, el("a", { href: "#agents" }, "← all tasks")));
     host.append(el("h3", { "data-task-view": t.task_id }, `${t.task_id}: ${t.title || "(no title)"} (${t.status})`));
@@ -65,7 +84,7 @@ window.T = window.T || {};
       { label: "calls", value: (w) => T.int(w.calls), num: true },
       { label: "tokens", value: (w) => T.int(w.tokens), num: true },
       { label: "cost", value: (w) => T.usd(w.cost_usd), num: true },
-      { label: "conversation", value: (w) => (w.log_file ? el("code", {}, `telemetry worker ${w.worker_id} --show-conversation`) : "-") },
+      { label: "conversation", value: (w) => (w.log_file ? el("a", { href: "#conversation=" + encodeURIComponent(w.worker_id), "data-worker": w.worker_id }, "read") : "-") },
     ], t.workers) : el("p", { class: "note" }, "No worker was spawned for this task."));
     host.append(workers);
     const timeline = el("div", { class: "card" }, el("h3", {}, "Timeline"));

@@ -138,6 +138,11 @@ if (mode === "live") {
     await wait("table[data-table=agent-timeline]");
     seen.task = { tables: await tables(), title: await text("[data-task-view]"), hash: await page.evaluate(() => location.hash) };
     await keepShot("task");
+    // The worker's conversation, from the upload bucket.
+    await page.click("a[data-worker]");
+    await wait("table[data-table=agent-conversation], [data-note=agents]");
+    seen.conversation = { tables: await tables(), note: await text("[data-note=agents]"), hash: await page.evaluate(() => location.hash) };
+    await keepShot("conversation");
     await page.click("a[href='#agents']");
     await wait("table[data-table=agent-tasks]");
     seen.agents = { tables: await tables(), summary: await text("#view-agents .summary") };

@@ -60,6 +60,7 @@ pub fn config() -> HttpConfig {
         limits: Limits::default(),
         public_events_per_minute: 5,
         webhook_secret: Some(WEBHOOK_SECRET.into()),
+        log_bucket: None,
     }
 }
 
@@ -68,6 +69,23 @@ impl Api {
     pub async fn new(label: &str) -> Api {
         let db = TestDb::new(label).await;
         let api = std::sync::Arc::new(HttpIngest::new(db.pool.clone(), config()));
+        Api {
+            db,
+            api,
+            spec: serde_json::from_str(OPENAPI).expect("spec"),
+        }
+    }
+
+    /// A fresh database and the API over it reading workers' logs from `bucket` in `store`.
+    pub async fn with_logs(
+        label: &str,
+        store: telemetry_shared::objects::S3ObjectStore,
+        bucket: &str,
+    ) -> Api {
+        let db = TestDb::new(label).await;
+        let mut cfg = config();
+        cfg.log_bucket = Some(bucket.to_string());
+        let api = std::sync::Arc::new(HttpIngest::new(db.pool.clone(), cfg).with_log_store(store));
         Api {
             db,
             api,

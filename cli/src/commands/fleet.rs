@@ -23,6 +23,7 @@ async fn read(
         .map_err(|e| match e {
             ReadError::Db(e) => hint_migrate(e),
             ReadError::Query(e) => anyhow!("--{e}"),
+            ReadError::Store(e) => anyhow!(e),
         })
 }
 

@@ -30,7 +30,13 @@ pub async fn run(db: &DbArgs, listen: SocketAddr, pool_size: usize) -> anyhow::R
             "not published (EVENT_BUS_NAME unset)"
         }
     );
-    let api = Arc::new(HttpIngest::new(pool, config));
+    let logs = config.log_bucket.is_some();
+    let mut api = HttpIngest::new(pool, config);
+    if logs {
+        let aws = telemetry_shared::config::load_aws().await;
+        api = api.with_log_store(telemetry_shared::objects::S3ObjectStore::from_config(&aws));
+    }
+    let api = Arc::new(api);
     serve(listener, api, relayer, shutdown()).await?;
     eprintln!("telemetry serve: stopped");
     Ok(())

@@ -1,6 +1,6 @@
 //! http-ingest: the API Gateway HTTP API (payload v2.0) Lambda. Wiring only: configuration,
-//! the webhook secret (environment or Secrets Manager) and the database pool are built once
-//! at cold start; every request goes to `telemetry_shared::http::HttpIngest`.
+//! the webhook secret (environment or Secrets Manager), the database pool and (when it may
+//! read workers' logs) the S3 client are built once at cold start; every request goes to `telemetry_shared::http::HttpIngest`.
 //!
 //! The outbox is not published here: a request answers as soon as its transaction commits,
 //! and the prune function's one-minute relay schedule publishes what it wrote.
@@ -20,7 +20,14 @@ async fn main() -> Result<(), Error> {
     let http = HttpConfig::load().await?;
     // Connections are opened on first use, not here: a cold start does not wait for them.
     let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Request)?;
-    let service = Arc::new(HttpIngest::new(pool, http)).service();
+    let logs = http.log_bucket.is_some();
+    let mut api = HttpIngest::new(pool, http);
+    if logs {
+        // The S3 client too is built once, and only when the API may read workers' logs.
+        let aws = telemetry_shared::config::load_aws().await;
+        api = api.with_log_store(telemetry_shared::objects::S3ObjectStore::from_config(&aws));
+    }
+    let service = Arc::new(api).service();
     let service = &service;
 
     lambda_http::run(service_fn(move |req: Request| async move {

@@ -15,14 +15,17 @@ use super::body::{decode, parse_json};
 use super::response::{ApiError, HttpResponse};
 use super::HttpConfig;
 use crate::db::Pool;
+use crate::objects::S3ObjectStore;
+use crate::read::LogSource;
 
 /// The OpenAPI 3.1 description served at `/openapi.json`.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
-/// The API: a pool and settings.
+/// The API: a pool and settings (and, when it may read workers' logs, an object store).
 pub struct HttpIngest {
     pub(super) pool: Pool,
     pub(super) config: HttpConfig,
+    logs: Option<S3ObjectStore>,
 }
 
 /// The router as a service, a trailing slash trimmed before routing (`/ingest/` is
@@ -32,7 +35,26 @@ pub type HttpService = NormalizePath<Router>;
 impl HttpIngest {
     /// The API over `pool`.
     pub fn new(pool: Pool, config: HttpConfig) -> Self {
-        Self { pool, config }
+        Self {
+            pool,
+            config,
+            logs: None,
+        }
+    }
+
+    /// The API reading workers' logs from `store`, in `config.log_bucket` (built once at cold
+    /// start, as the pool is).
+    pub fn with_log_store(mut self, store: S3ObjectStore) -> Self {
+        self.logs = Some(store);
+        self
+    }
+
+    /// Where a worker's conversation is read: the store and the one bucket, when both are set.
+    pub(super) fn log_source(&self) -> Option<LogSource<'_, S3ObjectStore>> {
+        match (&self.logs, &self.config.log_bucket) {
+            (Some(store), Some(bucket)) => Some(LogSource { store, bucket }),
+            _ => None,
+        }
     }
 
     /// The routes as a service.

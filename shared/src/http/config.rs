@@ -43,6 +43,9 @@ pub struct HttpConfig {
     pub public_events_per_minute: u32,
     /// `GITHUB_WEBHOOK_SECRET`; without it the webhook route answers 404.
     pub webhook_secret: Option<String>,
+    /// The bucket workers' logs are read from for the dashboard's conversation view
+    /// (`CONVERSATION_LOG_BUCKET`, the upload bucket); unset, the API reads no logs.
+    pub log_bucket: Option<String>,
 }
 
 impl HttpConfig {
@@ -87,6 +90,7 @@ impl HttpConfig {
             public_events_per_minute: u32::try_from(num("PUBLIC_TOKEN_EVENTS_PER_MINUTE", 600)?)
                 .unwrap_or(u32::MAX),
             webhook_secret: get("GITHUB_WEBHOOK_SECRET").filter(|s| !s.is_empty()),
+            log_bucket: get("CONVERSATION_LOG_BUCKET").filter(|s| !s.is_empty()),
         })
     }
 }
@@ -96,6 +100,7 @@ impl fmt::Debug for HttpConfig {
         f.debug_struct("HttpConfig")
             .field("limits", &self.limits)
             .field("public_events_per_minute", &self.public_events_per_minute)
+            .field("log_bucket", &self.log_bucket)
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),

@@ -21,6 +21,9 @@ pub enum ReadError {
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The object store holding a log failed.
+    #[error(transparent)]
+    Store(#[from] crate::objects::StoreError),
 }
 
 /// A request's query parameters, percent-decoded, each allowed once.
@@ -47,7 +50,8 @@ impl Params {
         Ok(Params(pairs))
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    /// The value of parameter `name`, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(n, _)| n == name)
@@ -101,6 +105,10 @@ pub async fn answer(
             .flatten();
         return Ok(json!({"projects": list, "next_cursor": next}));
     }
+    if route == ReadRoute::AgentConversation {
+        // Answered where the API holds its log store (the HTTP routes).
+        return Err(QueryError::bad("worker", "a conversation is read through the API").into());
+    }
     if matches!(route, ReadRoute::AgentTasks | ReadRoute::AgentTask) {
         return agents(c, scope, route, p).await;
     }
@@ -108,9 +116,11 @@ pub async fn answer(
     let project = scope.project(p.get("project"))?;
     let head = json!({"range": range, "project": project});
     let body = match route {
-        ReadRoute::WhoAmI | ReadRoute::Projects | ReadRoute::AgentTasks | ReadRoute::AgentTask => {
-            Value::Null
-        }
+        ReadRoute::WhoAmI
+        | ReadRoute::Projects
+        | ReadRoute::AgentTasks
+        | ReadRoute::AgentTask
+        | ReadRoute::AgentConversation => Value::Null,
         ReadRoute::LlmCostDaily => {
             let days = super::llm_cost_daily(c, &range, project.as_deref()).await?;
             with(head, json!({"days": days}))

@@ -5,6 +5,7 @@
 mod agents;
 mod answer;
 mod ci;
+mod conversation;
 mod coverage;
 mod events;
 mod fleet;
@@ -17,6 +18,7 @@ mod routes;
 pub use agents::{TaskCursor, TaskRow};
 pub use answer::{answer, Params, ReadError};
 pub use ci::{ci_failures, ci_runs_daily, ci_workflows, CiFailure, CiRunsDay, CiWorkflowDay};
+pub use conversation::{worker_conversation, LogSource, MAX_LOG_BYTES, MAX_TURNS};
 pub use coverage::{coverage, CoverageRow};
 pub use events::{events_by_property, events_daily, EventDay, PropertyDay};
 pub use fleet::{briefings, jobs, BriefingFilter, BriefingRow, JobRow};

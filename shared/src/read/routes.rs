@@ -31,11 +31,13 @@ pub enum ReadRoute {
     AgentTasks,
     /// `/api/v1/agents/task?id=`.
     AgentTask,
+    /// `/api/v1/agents/conversation?worker=`.
+    AgentConversation,
 }
 
 impl ReadRoute {
     /// Every read route's path.
-    pub const PATHS: [(&'static str, ReadRoute); 14] = [
+    pub const PATHS: [(&'static str, ReadRoute); 15] = [
         ("/api/v1/whoami", ReadRoute::WhoAmI),
         ("/api/v1/projects", ReadRoute::Projects),
         ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily),
@@ -50,6 +52,7 @@ impl ReadRoute {
         ("/api/v1/fleet/jobs", ReadRoute::FleetJobs),
         ("/api/v1/agents/tasks", ReadRoute::AgentTasks),
         ("/api/v1/agents/task", ReadRoute::AgentTask),
+        ("/api/v1/agents/conversation", ReadRoute::AgentConversation),
     ];
 
     /// The query parameters the route takes.
@@ -67,6 +70,7 @@ impl ReadRoute {
             ReadRoute::Coverage => &["since", "until", "project", "repository", "limit", "cursor"],
             ReadRoute::EventsDaily => &["since", "until", "project", "property"],
             ReadRoute::AgentTask => &["id"],
+            ReadRoute::AgentConversation => &["worker"],
             ReadRoute::LlmCostDaily => &["since", "until", "project"],
             ReadRoute::LlmCalls => &["since", "until", "project", "limit", "cursor"],
             ReadRoute::LlmTop => &["since", "until", "project", "by", "limit"],

@@ -6,14 +6,29 @@ use chrono::Duration;
 use serde_json::{json, Value};
 use telemetry_tests::TestDb;
 
-use super::seed::{seed, Seeded};
+use super::seed::{seed, Seeded, LOG_KEY};
 use super::{browse, rows, shots, stored_cost_rows};
 use crate::common::{telemetry, Server};
 
 #[tokio::test]
 async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
     let db = TestDb::new("cli_dashboard").await;
-    let server = Server::start(&db.url, &[]);
+    // The upload bucket on moto, holding the worker's log the conversation view reads.
+    let moto = telemetry_tests::Moto::start();
+    let s3 = telemetry_tests::s3::bucket_on(&moto).await;
+    let log = std::fs::read(format!(
+        "{}/../tests/fixtures/claude_code.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    telemetry_tests::s3::put(&s3, LOG_KEY, log).await;
+    let mut env: Vec<(&str, String)> = moto.env();
+    env.push((
+        "CONVERSATION_LOG_BUCKET",
+        telemetry_tests::s3::BUCKET.to_string(),
+    ));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start(&db.url, &env);
     let Seeded {
         project,
         read,
@@ -232,6 +247,16 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         "gh-7: Fix the flaky test (completed)"
     );
     assert_eq!(rows(&seen, "task", "agent-workers")[0][0], "w-abc123");
+    // The worker's conversation, read from the bucket: the turns of the log, in order.
+    let said: Vec<String> = rows(&seen, "conversation", "agent-conversation")
+        .iter()
+        .map(|r| r[2].clone())
+        .collect();
+    assert!(
+        said.iter().any(|w| w == "user") && said.iter().any(|w| w == "assistant"),
+        "{said:?}"
+    );
+    assert_eq!(seen["conversation"]["hash"], "#conversation=w-abc123");
     let timeline: Vec<String> = rows(&seen, "task", "agent-timeline")
         .iter()
         .map(|r| r[2].clone())

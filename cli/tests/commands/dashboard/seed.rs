@@ -1,7 +1,7 @@
 //! The dashboard test's data: a project with a git remote, a read key and an admin read key,
 //! a week of calls of three models and four more (one unpriced, one naming a task), another
 //! project's call, six workflow runs, a coverage report, CLI events, a briefing, a queued job,
-//! and an agent task with a worker.
+//! and an agent task with a worker whose log is in the upload bucket.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
@@ -9,6 +9,9 @@ use telemetry_tests::TestDb;
 
 use super::key_of;
 use crate::common::Server;
+
+/// Where the worker's log is in the upload bucket (the test puts it there).
+pub(super) const LOG_KEY: &str = "logs/w-abc123.jsonl";
 
 /// What the checks need of the seeded data.
 pub(super) struct Seeded {
@@ -145,10 +148,13 @@ pub(super) async fn seed(db: &TestDb, server: &Server) -> Seeded {
     db.client()
         .await
         .execute(
-            "INSERT INTO workers (worker_id, task_id, spawned_at, status, status_at)
+            "INSERT INTO workers (worker_id, task_id, spawned_at, status, status_at, log_file)
              VALUES ('w-abc123', 'gh-7', $1::timestamptz - interval '150 minutes', 'completed',
-                     $1::timestamptz - interval '70 minutes')",
-            &[&now],
+                     $1::timestamptz - interval '70 minutes', $2)",
+            &[
+                &now,
+                &format!("s3://{}/{LOG_KEY}", telemetry_tests::s3::BUCKET),
+            ],
         )
         .await
         .expect("worker");

@@ -134,7 +134,7 @@ async fn read_route(
     let a = api.clone();
     answer(&api, req, |req| async move {
         let scope = reader(&a.pool, req.headers()).await?;
-        read::answer(&a.pool, &scope, route, &req).await
+        read::answer(&a.pool, a.log_source(), &scope, route, &req).await
     })
     .await
 }

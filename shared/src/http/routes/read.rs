@@ -6,8 +6,13 @@ use http::{Request, StatusCode};
 use serde_json::json;
 
 use crate::db::{DbError, Pool};
+use crate::failure::Retryable;
 use crate::http::response::{json_response, ApiError, HttpResponse};
-use crate::read::{answer as read_answer, Params, QueryError, ReadError, ReadRoute, Scope};
+use crate::objects::S3ObjectStore;
+use crate::read::{
+    answer as read_answer, worker_conversation, LogSource, Params, QueryError, ReadError,
+    ReadRoute, Scope,
+};
 
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
@@ -25,13 +30,27 @@ impl From<ReadError> for ApiError {
         match e {
             ReadError::Query(e) => e.into(),
             ReadError::Db(e) => e.into(),
+            ReadError::Store(e) if e.is_retryable() => {
+                tracing::warn!(error = %e, "log store unavailable");
+                ApiError::unavailable("the log store is unavailable; retry later")
+            }
+            ReadError::Store(e) => {
+                tracing::error!(error = %e, "log store refused");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the log could not be read",
+                )
+            }
         }
     }
 }
 
-/// Answers read route `route` for a caller reading `scope`.
+/// Answers read route `route` for a caller reading `scope`; `logs` is where a worker's
+/// conversation is read from, when the API may read any.
 pub(super) async fn answer(
     pool: &Pool,
+    logs: Option<LogSource<'_, S3ObjectStore>>,
     scope: &Scope,
     route: ReadRoute,
     req: &Request<Vec<u8>>,
@@ -43,6 +62,21 @@ pub(super) async fn answer(
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
     let params = Params::new(route, pairs)?;
     let client = pool.get().await.map_err(DbError::from)?;
-    let body = read_answer(&**client, scope, route, &params).await?;
+    let body = if route == ReadRoute::AgentConversation {
+        if scope != &Scope::AllProjects {
+            return Err(QueryError::forbidden(
+                "project",
+                "agent records carry no project yet: an admin read key (keys create --read --all-projects) reads them",
+            )
+            .into());
+        }
+        let worker = params
+            .get("worker")
+            .filter(|w| !w.is_empty())
+            .ok_or_else(|| QueryError::bad("worker", "required: the worker's id"))?;
+        worker_conversation(&**client, logs, worker).await?
+    } else {
+        read_answer(&**client, scope, route, &params).await?
+    };
     Ok(json_response(StatusCode::OK, &body))
 }

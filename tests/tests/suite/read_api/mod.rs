@@ -4,6 +4,7 @@
 
 mod activity;
 mod agents_fleet;
+mod conversation;
 mod hostile;
 mod lists;
 mod plans;
