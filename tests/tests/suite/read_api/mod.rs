@@ -153,7 +153,28 @@ async fn read_keys_read_their_project_only_and_write_nothing() {
         )
         .await;
     assert_eq!(events.status, 403, "{}", events.body);
+    // Records (briefings) go to /ingest too; a read key in a public token's place is no token.
+    let records = t
+        .post(
+            "/ingest",
+            &read_a,
+            &json!({"briefings": [{"status": "completed", "raw_markdown": "#"}]}),
+        )
+        .await;
+    assert_eq!(records.status, 403, "{}", records.body);
+    let as_token = t
+        .call(
+            "POST",
+            &format!("/p/{read_a}/ingest"),
+            &[("content-type", "application/json")],
+            telemetry_tests::http_api::seed_batch(1)
+                .to_string()
+                .as_bytes(),
+        )
+        .await;
+    assert_eq!(as_token.status, 401, "{}", as_token.body);
     assert_eq!(t.db.count("llm_calls").await, before);
+    assert_eq!(t.db.count("briefings").await, 0);
     assert_eq!(t.events(A).await, 0);
 
     // A public token may not read; no key, a wrong key and a revoked key are 401.
