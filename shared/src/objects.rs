@@ -79,6 +79,33 @@ pub trait ObjectStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// `s3://BUCKET/KEY` split into its bucket and key; `None` for anything else.
+pub fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
+    uri.strip_prefix("s3://")?
+        .split_once('/')
+        .filter(|(bucket, key)| !bucket.is_empty() && !key.is_empty())
+}
+
+/// The whole latest version of `bucket/key`, or `None` when it is over `max_bytes` (at most
+/// `max_bytes + 1` bytes are read, so an oversized object costs no more memory).
+pub async fn read_capped(
+    store: &impl ObjectStore,
+    bucket: &str,
+    key: &str,
+    max_bytes: u64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    use tokio::io::AsyncReadExt;
+    let object = store.get(bucket, key, Version::default()).await?;
+    let mut bytes = Vec::new();
+    object
+        .body
+        .take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| StoreError::Transient(format!("reading s3://{bucket}/{key}: {e}")))?;
+    Ok((bytes.len() as u64 <= max_bytes).then_some(bytes))
+}
+
 /// [`ObjectStore`] on Amazon S3 (or anything speaking its API) through `aws-sdk-s3`.
 #[derive(Clone)]
 pub struct S3ObjectStore {

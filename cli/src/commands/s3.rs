@@ -9,13 +9,8 @@ use telemetry_shared::db::Workload;
 
 /// Splits `s3://bucket/key`.
 pub(crate) fn parse_uri(uri: &str) -> anyhow::Result<(&str, &str)> {
-    let rest = uri
-        .strip_prefix("s3://")
-        .ok_or_else(|| anyhow!("expected s3://BUCKET/KEY, got {uri:?}"))?;
-    match rest.split_once('/') {
-        Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => Ok((bucket, key)),
-        _ => bail!("expected s3://BUCKET/KEY, got {uri:?}"),
-    }
+    telemetry_shared::objects::parse_s3_uri(uri)
+        .ok_or_else(|| anyhow!("expected s3://BUCKET/KEY, got {uri:?}"))
 }
 
 /// Ingests one object (AWS credentials, region and `AWS_ENDPOINT_URL` from the environment;

@@ -6,9 +6,8 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use telemetry_shared::ingest::{FileKind, Format};
 use telemetry_shared::jsonl::{conversation, Turn};
-use telemetry_shared::objects::{ObjectStore, S3ObjectStore, Version};
+use telemetry_shared::objects::{read_capped, S3ObjectStore};
 use telemetry_shared::query::{self, WorkerView};
-use tokio::io::AsyncReadExt;
 
 use super::stats::usd;
 use super::{hint_migrate, DbArgs};
@@ -77,23 +76,15 @@ async fn read_log(view: &WorkerView) -> anyhow::Result<Vec<Turn>> {
     if log.starts_with("s3://") {
         let (bucket, key) = super::s3::parse_uri(log)?;
         let store = S3ObjectStore::from_config(&telemetry_shared::config::load_aws().await);
-        let object = store
-            .get(bucket, key, Version::default())
+        let Some(bytes) = read_capped(&store, bucket, key, MAX_S3_LOG_BYTES)
             .await
-            .with_context(|| format!("cannot read {log}"))?;
-        let mut bytes = Vec::new();
-        object
-            .body
-            .take(MAX_S3_LOG_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .await
-            .with_context(|| format!("reading {log}"))?;
-        if bytes.len() as u64 > MAX_S3_LOG_BYTES {
+            .with_context(|| format!("cannot read {log}"))?
+        else {
             bail!(
                 "{log} is over {} MiB: copy it here (aws s3 cp) and point log_file at it",
                 MAX_S3_LOG_BYTES >> 20
             );
-        }
+        };
         return Ok(conversation(kind.reader(std::io::Cursor::new(bytes))));
     }
     let file = std::fs::File::open(Path::new(log)).with_context(|| format!("cannot open {log}"))?;

@@ -100,9 +100,7 @@ pub async fn answer(
             limit,
         )
         .await?;
-        let next = (list.len() as i64 == limit)
-            .then(|| list.last().map(|r| r.project_id.clone()))
-            .flatten();
+        let next = next_cursor(&list, limit, |r| r.project_id.clone());
         return Ok(json!({"projects": list, "next_cursor": next}));
     }
     if route == ReadRoute::AgentConversation {
@@ -128,9 +126,7 @@ pub async fn answer(
         ReadRoute::LlmCalls => {
             let limit = limit(p.get("limit"))?;
             let calls = super::llm_calls(c, &range, project.as_deref(), p.cursor()?, limit).await?;
-            let next = (calls.len() as i64 == limit)
-                .then(|| calls.last().map(|r| r.cursor().text()))
-                .flatten();
+            let next = next_cursor(&calls, limit, |r| r.cursor().text());
             with(head, json!({"calls": calls, "next_cursor": next}))
         }
         ReadRoute::LlmTop => {
@@ -167,9 +163,7 @@ pub async fn answer(
             };
             let limit = limit(p.get("limit"))?;
             let list = super::briefings(c, &range, &filter, p.cursor()?, limit).await?;
-            let next = (list.len() as i64 == limit)
-                .then(|| list.last().map(|r| r.cursor().text()))
-                .flatten();
+            let next = next_cursor(&list, limit, |r| r.cursor().text());
             with(head, json!({"briefings": list, "next_cursor": next}))
         }
         ReadRoute::FleetJobs => {
@@ -201,9 +195,7 @@ pub async fn answer(
                 limit,
             )
             .await?;
-            let next = (list.len() as i64 == limit)
-                .then(|| list.last().map(|r| r.cursor().text()))
-                .flatten();
+            let next = next_cursor(&list, limit, |r| r.cursor().text());
             with(head, json!({"jobs": list, "next_cursor": next}))
         }
         ReadRoute::Coverage => {
@@ -211,9 +203,7 @@ pub async fn answer(
             let repo = p.get("repository");
             let reports =
                 super::coverage(c, &range, project.as_deref(), repo, p.cursor()?, limit).await?;
-            let next = (reports.len() as i64 == limit)
-                .then(|| reports.last().map(|r| r.cursor().text()))
-                .flatten();
+            let next = next_cursor(&reports, limit, |r| r.cursor().text());
             with(
                 head,
                 json!({"repository": repo, "reports": reports, "next_cursor": next}),
@@ -268,9 +258,7 @@ pub async fn answer(
                 _ => {
                     let limit = limit(p.get("limit"))?;
                     let failures = super::ci_failures(c, &range, repo, p.cursor()?, limit).await?;
-                    let next = (failures.len() as i64 == limit)
-                        .then(|| failures.last().map(|r| r.cursor().text()))
-                        .flatten();
+                    let next = next_cursor(&failures, limit, |r| r.cursor().text());
                     with(head, json!({"failures": failures, "next_cursor": next}))
                 }
             }
@@ -287,13 +275,7 @@ async fn agents(
     route: ReadRoute,
     p: &Params,
 ) -> Result<Value, ReadError> {
-    if scope != &Scope::AllProjects {
-        return Err(QueryError::forbidden(
-            "project",
-            "agent records carry no project yet: an admin read key (keys create --read --all-projects) reads them",
-        )
-        .into());
-    }
+    scope.agent_records()?;
     if route == ReadRoute::AgentTask {
         let id = p
             .get("id")
@@ -310,20 +292,23 @@ async fn agents(
     let cursor = p.get("cursor").map(TaskCursor::parse).transpose()?;
     let counts = super::agents::task_counts(c, &range).await?;
     let list = super::agents::tasks(c, &range, cursor.as_ref(), limit).await?;
-    let next = (list.len() as i64 == limit)
-        .then(|| {
-            list.last().map(|t| {
-                TaskCursor {
-                    at: t.detected_at,
-                    task_id: t.task_id.clone(),
-                }
-                .text()
-            })
-        })
-        .flatten();
+    let next = next_cursor(&list, limit, |t| {
+        TaskCursor {
+            at: t.detected_at,
+            task_id: t.task_id.clone(),
+        }
+        .text()
+    });
     let counts: serde_json::Map<String, Value> =
         counts.into_iter().map(|(s, n)| (s, json!(n))).collect();
     Ok(json!({"range": range, "by_status": counts, "tasks": list, "next_cursor": next}))
+}
+
+/// The cursor after a full page (`cursor` of its last row), `None` after the last page.
+fn next_cursor<T>(page: &[T], limit: i64, cursor: impl Fn(&T) -> String) -> Option<String> {
+    (page.len() as i64 == limit)
+        .then(|| page.last().map(cursor))
+        .flatten()
 }
 
 /// `head`'s fields and `tail`'s in one object.

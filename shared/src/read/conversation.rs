@@ -4,13 +4,12 @@
 //! record names): `telemetry worker ID --show-conversation` reads it there.
 
 use serde_json::{json, Value};
-use tokio::io::AsyncReadExt;
 use tokio_postgres::GenericClient;
 
 use super::{QueryError, ReadError};
 use crate::ingest::{FileKind, Format};
 use crate::jsonl::conversation;
-use crate::objects::{ObjectStore, StoreError, Version};
+use crate::objects::{parse_s3_uri, read_capped, ObjectStore, StoreError};
 
 /// The largest log read (held in memory while it is split into turns).
 pub const MAX_LOG_BYTES: u64 = 64 * 1024 * 1024;
@@ -44,11 +43,7 @@ pub async fn worker_conversation<S: ObjectStore>(
     let log = log
         .filter(|l| !l.trim().is_empty())
         .ok_or_else(|| bad(format!("worker {worker} has no log_file")))?;
-    let Some((bucket, key)) = log
-        .strip_prefix("s3://")
-        .and_then(|rest| rest.split_once('/'))
-        .filter(|(b, k)| !b.is_empty() && !k.is_empty())
-    else {
+    let Some((bucket, key)) = parse_s3_uri(&log) else {
         return Err(bad(format!(
             "its log is a local path on the agent's machine ({log}): `telemetry worker {worker} --show-conversation` reads it there"
         )));
@@ -65,24 +60,17 @@ pub async fn worker_conversation<S: ObjectStore>(
             format!("this API reads logs from bucket {} only", logs.bucket),
         )));
     }
-    let object = match logs.store.get(bucket, key, Version::default()).await {
-        Ok(o) => o,
+    let bytes = match read_capped(logs.store, bucket, key, MAX_LOG_BYTES).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            return Err(bad(format!(
+            "{log} is over {} MiB: read it with `telemetry worker {worker} --show-conversation`",
+            MAX_LOG_BYTES >> 20
+        )))
+        }
         Err(StoreError::NotFound(_)) => return Err(bad(format!("{log} is not in the bucket"))),
         Err(e) => return Err(ReadError::Store(e)),
     };
-    let mut bytes = Vec::new();
-    object
-        .body
-        .take(MAX_LOG_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| ReadError::Store(StoreError::Transient(format!("reading {log}: {e}"))))?;
-    if bytes.len() as u64 > MAX_LOG_BYTES {
-        return Err(bad(format!(
-            "{log} is over {} MiB: read it with `telemetry worker {worker} --show-conversation`",
-            MAX_LOG_BYTES >> 20
-        )));
-    }
     let kind = FileKind {
         format: Format::Jsonl,
         gzip: key.ends_with(".gz"),

@@ -55,6 +55,18 @@ impl Scope {
             (Scope::Project(own), _) => Ok(Some(own.clone())),
         }
     }
+
+    /// Agent records (tasks, workers, their logs) carry no project yet: only an admin read key
+    /// reads them.
+    pub fn agent_records(&self) -> Result<(), QueryError> {
+        match self {
+            Scope::AllProjects => Ok(()),
+            Scope::Project(_) => Err(QueryError::forbidden(
+                "project",
+                "agent records carry no project yet: an admin read key (keys create --read --all-projects) reads them",
+            )),
+        }
+    }
 }
 
 /// A range's parameters (`$1`, `$2`), and the project or repository filter's (`$3`).

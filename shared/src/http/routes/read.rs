@@ -63,13 +63,7 @@ pub(super) async fn answer(
     let params = Params::new(route, pairs)?;
     let client = pool.get().await.map_err(DbError::from)?;
     let body = if route == ReadRoute::AgentConversation {
-        if scope != &Scope::AllProjects {
-            return Err(QueryError::forbidden(
-                "project",
-                "agent records carry no project yet: an admin read key (keys create --read --all-projects) reads them",
-            )
-            .into());
-        }
+        scope.agent_records()?;
         let worker = params
             .get("worker")
             .filter(|w| !w.is_empty())
