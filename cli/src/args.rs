@@ -46,9 +46,14 @@ pub(crate) enum Command {
         /// Since this day (YYYY-MM-DD) or time (RFC 3339).
         #[arg(long)]
         since: Option<String>,
-        /// Group by model, task or session.
+        /// Group by any of project, repository, branch, user, tool, model, task, session,
+        /// comma-separated (`--by project,model`).
         #[arg(long)]
         by: Option<String>,
+        /// Per branch (of each repository): the LLM cost beside the branch's workflow runs,
+        /// failures and run minutes. Takes `--by branch`.
+        #[arg(long)]
+        with_ci: bool,
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,

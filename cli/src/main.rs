@@ -100,8 +100,12 @@ async fn main() -> ExitCode {
             today,
             since,
             by,
+            with_ci,
             json,
-        } => commands::query::cost(&db, today, since.as_deref(), by.as_deref(), json).await,
+        } => {
+            let period = commands::query::Period { today, since };
+            commands::query::cost(&db, &period, by.as_deref(), with_ci, json).await
+        }
         Command::Task { id, json } => commands::query::task(&db, &id, json).await,
         Command::Report {
             html,

@@ -141,6 +141,25 @@ pub(crate) fn parse_positive(
     }
 }
 
+/// `name` as a switch: `1`/`true`/`yes` on, `0`/`false`/`no` or unset off.
+pub(crate) fn flag(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<bool, ConfigError> {
+    match get(name).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) => match v.as_str() {
+            "" | "0" | "false" | "no" => Ok(false),
+            "1" | "true" | "yes" => Ok(true),
+            _ => Err(ConfigError::Invalid {
+                name,
+                value: v,
+                reason: "expected 1 or 0",
+            }),
+        },
+    }
+}
+
 // Hand-written so the connection string (and its password) never reaches a log line.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -17,6 +17,7 @@ pub mod jsonl;
 pub mod logging;
 pub mod model;
 pub mod objects;
+pub mod otlp;
 pub mod outbox;
 pub mod pricing;
 pub mod project;

@@ -1,5 +1,11 @@
 //! Domain types shared by every source: one LLM call with its billing split and identity.
 
+mod attribution;
+
+pub use attribution::{
+    branch_name, is_repository, repository_of_remote, user_id_of_email, Attribution, Tool,
+};
+
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -14,6 +20,8 @@ pub enum CallSource {
     ClaudeCode,
     /// A turn of an OpenAI Codex CLI session.
     Codex,
+    /// A log record of an OpenTelemetry export (Claude Code, Codex, Gemini CLI).
+    Otlp,
 }
 
 impl CallSource {
@@ -24,6 +32,7 @@ impl CallSource {
             CallSource::AgentLog => "agent_log",
             CallSource::ClaudeCode => "claude_code",
             CallSource::Codex => "codex",
+            CallSource::Otlp => "otlp",
         }
     }
 }
@@ -168,9 +177,18 @@ pub struct LlmCall {
     pub notes: Option<String>,
     /// The project whose key posted it (HTTP); `None` for calls read from files.
     pub project_id: Option<String>,
+    /// Repository, branch, user, tool and version, where the source says.
+    pub attribution: Attribution,
 }
 
 impl LlmCall {
+    /// The tool that made the call: the source's word, else what the source implies.
+    pub fn tool(&self) -> Tool {
+        self.attribution
+            .tool
+            .unwrap_or_else(|| Tool::of_source(self.source))
+    }
+
     /// Stable 64-bit digest of every stored attribute except the identity: equal digests mean
     /// a re-delivered call changes nothing. Length-prefixed fields, SHA-256 truncated.
     pub fn content_hash(&self) -> i64 {
@@ -218,6 +236,20 @@ impl LlmCall {
         // Only when set, so that the hashes of calls stored before projects stay the same.
         if let Some(p) = &self.project_id {
             put(p.as_bytes());
+        }
+        // Likewise: attribution changes the digest only when there is some, so a call
+        // stored before it was read hashes the same when re-read without it.
+        let a = &self.attribution;
+        let named_tool = a.tool.filter(|t| *t != Tool::of_source(self.source));
+        if named_tool.is_some() || !a.is_empty() {
+            put(b"attribution");
+            put(self.tool().as_str().as_bytes());
+            for field in [&a.repository, &a.git_branch, &a.user_id, &a.app_version] {
+                match field.as_deref() {
+                    Some(b) => put(b.as_bytes()),
+                    None => put(&[0xff]),
+                }
+            }
         }
         let digest = h.finalize();
         let mut out = [0u8; 8];

@@ -1,8 +1,10 @@
 //! The operator's questions about agent runs (seed 002's query tool): cost over a period,
-//! grouped by model, task or session; one task's timeline; recent events by type.
+//! grouped by who, where and what ([`cost`]); one task's timeline; recent events by type.
 
+mod cost;
 mod worker;
 
+pub use cost::{cost, cost_with_ci, BranchCi, CostBy, CostLine};
 pub use worker::{worker, WorkerCall, WorkerView, WORKER_CALLS_SHOWN};
 
 use chrono::{DateTime, Utc};
@@ -10,103 +12,6 @@ use serde::Serialize;
 use tokio_postgres::GenericClient;
 
 use crate::db::DbError;
-
-/// How `cost` groups calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CostBy {
-    /// Model as recorded.
-    Model,
-    /// The call's task (or its worker's task).
-    Task,
-    /// Session.
-    Session,
-}
-
-impl CostBy {
-    fn column(self) -> &'static str {
-        match self {
-            CostBy::Model => "c.model",
-            CostBy::Task => "coalesce(c.task_id, w.task_id, '(no task)')",
-            CostBy::Session => "coalesce(c.session_id, w.session_id, '(no session)')",
-        }
-    }
-}
-
-/// Calls, tokens and cost of one group (or of everything).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CostLine {
-    /// Group key (`None` for the total).
-    pub key: Option<String>,
-    /// Calls.
-    pub calls: i64,
-    /// Calls whose model has no price (their cost is unknown, not $0).
-    pub unpriced_calls: i64,
-    /// All tokens.
-    pub tokens: i64,
-    /// Estimated USD of the priced calls.
-    pub cost_usd: f64,
-    /// Calls whose source reported its own cost as well.
-    pub sourced_calls: i64,
-    /// What the sources said those calls cost.
-    pub source_cost_usd: f64,
-    /// What the price table says those same calls cost (their unpriced ones count nothing).
-    pub table_cost_of_sourced_usd: f64,
-}
-
-/// Cost of calls from `since` until `until`, in total and by `by`, largest first.
-pub async fn cost(
-    client: &impl GenericClient,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
-    by: Option<CostBy>,
-) -> Result<(CostLine, Vec<CostLine>), DbError> {
-    let sql = |key: &str, group: &str| {
-        format!(
-            "SELECT {key} AS key, count(*) AS calls,
-                    count(*) FILTER (WHERE c.estimated_cost IS NULL) AS unpriced_calls,
-                    coalesce(sum(c.total_tokens), 0)::int8 AS tokens,
-                    coalesce(sum(c.estimated_cost), 0)::float8 AS cost_usd,
-                    count(*) FILTER (WHERE c.source_cost_usd IS NOT NULL) AS sourced_calls,
-                    coalesce(sum(c.source_cost_usd), 0)::float8 AS source_cost_usd,
-                    coalesce(sum(c.estimated_cost)
-                        FILTER (WHERE c.source_cost_usd IS NOT NULL), 0)::float8
-                        AS table_cost_of_sourced_usd
-             FROM llm_calls c LEFT JOIN workers w ON w.worker_id = c.worker_id
-             WHERE c.timestamp >= $1 AND c.timestamp < $2 {group}"
-        )
-    };
-    let line = |r: &tokio_postgres::Row| CostLine {
-        key: r.get("key"),
-        calls: r.get("calls"),
-        unpriced_calls: r.get("unpriced_calls"),
-        tokens: r.get("tokens"),
-        cost_usd: r.get("cost_usd"),
-        sourced_calls: r.get("sourced_calls"),
-        source_cost_usd: r.get("source_cost_usd"),
-        table_cost_of_sourced_usd: r.get("table_cost_of_sourced_usd"),
-    };
-    let total = line(
-        &client
-            .query_one(&sql("NULL::text", ""), &[&since, &until])
-            .await?,
-    );
-    let lines = match by {
-        None => Vec::new(),
-        Some(by) => client
-            .query(
-                &sql(
-                    by.column(),
-                    "GROUP BY 1 ORDER BY cost_usd DESC, calls DESC, key",
-                ),
-                &[&since, &until],
-            )
-            .await?
-            .iter()
-            .map(line)
-            .collect(),
-    };
-    Ok((total, lines))
-}
 
 /// One worker of a task.
 #[derive(Debug, Clone, Serialize)]
@@ -212,6 +117,7 @@ pub async fn task(client: &impl GenericClient, task_id: &str) -> Result<Option<T
         .await?;
     let total = CostLine {
         key: Some(task_id.to_string()),
+        keys: Vec::new(),
         calls: r.get("calls"),
         unpriced_calls: r.get("unpriced_calls"),
         tokens: r.get("tokens"),

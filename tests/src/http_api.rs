@@ -61,6 +61,9 @@ pub fn config() -> HttpConfig {
         public_events_per_minute: 5,
         webhook_secret: Some(WEBHOOK_SECRET.into()),
         log_bucket: None,
+        keep_prompts: false,
+        keep_emails: false,
+        max_otlp_records: 2048,
     }
 }
 
@@ -124,6 +127,23 @@ impl Api {
             headers: resp.headers().clone(),
             body,
         }
+    }
+
+    /// Sends one request through API Gateway v2 decoding and returns the answer as bytes,
+    /// unchecked (OTLP answers are protobuf or `google.rpc.Status`, not the API's JSON).
+    pub async fn raw(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, http::HeaderMap, Vec<u8>) {
+        let event = apigw::event("POST", path, headers, body);
+        let resp = self.api.handle(apigw::request(&event)).await;
+        (
+            resp.status().as_u16(),
+            resp.headers().clone(),
+            resp.body().clone(),
+        )
     }
 
     /// POSTs JSON with a bearer key.

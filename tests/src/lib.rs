@@ -11,6 +11,7 @@ pub mod http_api;
 pub mod lambda;
 mod moto;
 pub mod openapi;
+pub mod otlp;
 pub mod prune;
 pub mod s3;
 

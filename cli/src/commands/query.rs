@@ -18,33 +18,47 @@ fn cost_row(label: String, l: &CostLine) -> Vec<String> {
     ]
 }
 
-/// `cost --today | --since DATE [--by model|task|session] [--json]`.
+/// `--today` or `--since`.
+pub struct Period {
+    /// Since midnight UTC.
+    pub today: bool,
+    /// Since this day or time.
+    pub since: Option<String>,
+}
+
+impl Period {
+    fn start(&self) -> anyhow::Result<DateTime<Utc>> {
+        Ok(match (self.today, &self.since) {
+            (true, None) => Utc::now()
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc(),
+            (false, Some(s)) => parse_since(s)?,
+            _ => bail!("give exactly one of --today or --since DATE"),
+        })
+    }
+}
+
+/// `cost --today | --since DATE [--by DIM,...] [--with-ci] [--json]`.
 pub async fn cost(
     db: &DbArgs,
-    today: bool,
-    since: Option<&str>,
+    period: &Period,
     by: Option<&str>,
+    with_ci: bool,
     json: bool,
 ) -> anyhow::Result<()> {
-    let start = match (today, since) {
-        (true, None) => Utc::now()
-            .date_naive()
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
-            .and_utc(),
-        (false, Some(s)) => parse_since(s)?,
-        _ => bail!("give exactly one of --today or --since DATE"),
-    };
-    let by = match by {
-        None => None,
-        Some("model") => Some(CostBy::Model),
-        Some("task") => Some(CostBy::Task),
-        Some("session") => Some(CostBy::Session),
-        Some(other) => bail!("--by {other:?}: expected model, task or session"),
-    };
+    let start = period.start()?;
+    let by = CostBy::parse_list(by.unwrap_or("")).map_err(|e| anyhow!(e))?;
+    if with_ci && by != [CostBy::Branch] {
+        bail!("--with-ci shows branches: give it with --by branch");
+    }
     let pool = db.pool().await?;
     let client = pool.get().await.context("database")?;
-    let (total, lines) = query::cost(&**client, start, Utc::now(), by)
+    if with_ci {
+        return branch_ci(&**client, start, json).await;
+    }
+    let (total, lines) = query::cost(&**client, start, Utc::now(), &by)
         .await
         .map_err(hint_migrate)?;
     if json {
@@ -55,10 +69,16 @@ pub async fn cost(
         .map(|l| cost_row(l.key.clone().unwrap_or_default(), l))
         .collect();
     rows.push(cost_row("total".into(), &total));
+    let names: Vec<&str> = by.iter().map(|b| b.as_str()).collect();
+    let group = if names.is_empty() {
+        "group".to_string()
+    } else {
+        names.join(" / ")
+    };
     println!("LLM cost since {}\n", start.format("%Y-%m-%d %H:%M UTC"));
     print!(
         "{}",
-        table(&["group", "calls", "unpriced", "tokens", "cost"], &rows)
+        table(&[&group, "calls", "unpriced", "tokens", "cost"], &rows)
     );
     if total.unpriced_calls > 0 {
         println!(
@@ -245,6 +265,57 @@ pub async fn outbox(
             "next: telemetry events --after {}",
             last.cursor.unwrap_or(last.id)
         );
+    }
+    Ok(())
+}
+
+/// `cost --by branch --with-ci`: per repository and branch, the calls beside the runs.
+async fn branch_ci(
+    client: &impl tokio_postgres::GenericClient,
+    start: DateTime<Utc>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let lines = query::cost_with_ci(client, start, Utc::now())
+        .await
+        .map_err(hint_migrate)?;
+    if json {
+        return write_json(&serde_json::json!({"since": start, "branches": lines}));
+    }
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|b| {
+            vec![
+                b.llm.keys.first().cloned().unwrap_or_default(),
+                b.llm.keys.get(1).cloned().unwrap_or_default(),
+                b.llm.calls.to_string(),
+                usd(b.llm.cost_usd),
+                b.runs.to_string(),
+                b.failed_runs.to_string(),
+                format!("{:.1}", b.run_minutes),
+            ]
+        })
+        .collect();
+    println!(
+        "LLM cost and CI per branch since {}\n",
+        start.format("%Y-%m-%d %H:%M UTC")
+    );
+    print!(
+        "{}",
+        table(
+            &[
+                "repository",
+                "branch",
+                "calls",
+                "cost",
+                "runs",
+                "failed",
+                "run min"
+            ],
+            &rows
+        )
+    );
+    if lines.is_empty() {
+        println!("no calls name a repository and branch in this period");
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod github;
 mod hostile_csv;
 mod ingest_tree;
 mod keys;
+mod otlp;
 mod prices;
 mod prune;
 mod query;

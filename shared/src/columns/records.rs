@@ -42,6 +42,11 @@ impl Validate for LlmCall {
         c::NOTES.check_opt_str(self.notes.as_deref())?;
         c::WORKER_ID.check_opt_str(self.worker_id.as_deref())?;
         c::TASK_ID.check_opt_str(self.task_id.as_deref())?;
-        c::PROJECT_ID.check_opt_str(self.project_id.as_deref())
+        c::PROJECT_ID.check_opt_str(self.project_id.as_deref())?;
+        let a = &self.attribution;
+        c::REPOSITORY.check_opt_str(a.repository.as_deref())?;
+        c::GIT_BRANCH.check_opt_str(a.git_branch.as_deref())?;
+        c::USER_ID.check_opt_str(a.user_id.as_deref())?;
+        c::APP_VERSION.check_opt_str(a.app_version.as_deref())
     }
 }

@@ -61,6 +61,11 @@ table!(llm_calls {
     PROJECT_ID "project_id": TEXT;
     CACHE_WRITE_1H_TOKENS "cache_write_1h_tokens": Int4, >= 0;
     SOURCE_COST_USD "source_cost_usd": Numeric(14, 8);
+    REPOSITORY "repository": varchar(255);
+    GIT_BRANCH "git_branch": varchar(255);
+    USER_ID "user_id": varchar(255);
+    TOOL "tool": varchar(32);
+    APP_VERSION "app_version": varchar(64);
 });
 
 table!(workflow_runs {

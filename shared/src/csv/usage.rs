@@ -284,6 +284,7 @@ impl<R: Read> UsageCsvReader<R> {
             task_id: None,
             notes: notes.map(str::to_string),
             project_id: None,
+            attribution: Default::default(),
         })
     }
 }

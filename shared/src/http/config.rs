@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::config::{parse_positive, ConfigError};
+use crate::config::{flag, parse_positive, ConfigError};
 use crate::failure::Failure;
 use crate::secrets::SecretSource;
 
@@ -46,6 +46,13 @@ pub struct HttpConfig {
     /// The bucket workers' logs are read from for the dashboard's conversation view
     /// (`CONVERSATION_LOG_BUCKET`, the upload bucket); unset, the API reads no logs.
     pub log_bucket: Option<String>,
+    /// Keep prompt text an OTLP exporter sent (`OTLP_KEEP_PROMPTS=1`; default: dropped).
+    pub keep_prompts: bool,
+    /// Store users' emails as sent (`TELEMETRY_KEEP_EMAILS=1`; default: only their hash).
+    pub keep_emails: bool,
+    /// Log records in one OTLP export at most (`OTLP_MAX_RECORDS`, default 2048: the
+    /// SDKs' batch processors export 512 at a time).
+    pub max_otlp_records: usize,
 }
 
 impl HttpConfig {
@@ -91,6 +98,9 @@ impl HttpConfig {
                 .unwrap_or(u32::MAX),
             webhook_secret: get("GITHUB_WEBHOOK_SECRET").filter(|s| !s.is_empty()),
             log_bucket: get("CONVERSATION_LOG_BUCKET").filter(|s| !s.is_empty()),
+            keep_prompts: flag(&get, "OTLP_KEEP_PROMPTS")?,
+            keep_emails: flag(&get, "TELEMETRY_KEEP_EMAILS")?,
+            max_otlp_records: num("OTLP_MAX_RECORDS", 2048)?,
         })
     }
 }
@@ -101,6 +111,9 @@ impl fmt::Debug for HttpConfig {
             .field("limits", &self.limits)
             .field("public_events_per_minute", &self.public_events_per_minute)
             .field("log_bucket", &self.log_bucket)
+            .field("keep_prompts", &self.keep_prompts)
+            .field("keep_emails", &self.keep_emails)
+            .field("max_otlp_records", &self.max_otlp_records)
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),

@@ -346,6 +346,7 @@ impl AgentState {
             task_id: opt(v, "task_id"),
             notes: None,
             project_id: None,
+            attribution: attribution::attribution_of(v)?,
         })
     }
 }
@@ -375,4 +376,5 @@ impl ApiCallParser {
     }
 }
 
+mod attribution;
 mod validate;

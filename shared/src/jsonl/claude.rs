@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::reader::{Parsed, Record};
 use super::typed::{ClaudeUsage, Count, Probe};
 use crate::csv::parse_timestamp;
-use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
+use crate::model::{branch_name, Attribution, CallSource, DedupKey, LlmCall, Tokens, Tool};
 use crate::pricing::PriceBook;
 
 #[derive(Default)]
@@ -88,6 +88,13 @@ impl ClaudeState {
             task_id: None,
             notes: None,
             project_id: None,
+            attribution: Attribution {
+                tool: Some(Tool::ClaudeCode),
+                git_branch: v.git_branch.as_deref().and_then(branch_name),
+                app_version: v.version.as_deref().map(str::to_string),
+                cwd: v.cwd.as_deref().map(str::to_string),
+                ..Attribution::default()
+            },
         })))
     }
 }

@@ -6,7 +6,9 @@
 use super::reader::{Parsed, Record};
 use super::typed::{CodexUsage, Payload, Probe};
 use crate::csv::parse_timestamp;
-use crate::model::{CallSource, DedupKey, LlmCall, Tokens};
+use crate::model::{
+    branch_name, repository_of_remote, Attribution, CallSource, DedupKey, LlmCall, Tokens, Tool,
+};
 use crate::pricing::PriceBook;
 
 /// Model recorded when a token count comes before any turn context.
@@ -47,11 +49,21 @@ impl Usage {
     }
 }
 
+/// Where and with what version a session ran, from its `session_meta` and `turn_context`.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(super) struct SessionPlace {
+    cwd: Option<String>,
+    branch: Option<String>,
+    repository: Option<String>,
+    version: Option<String>,
+}
+
 #[derive(Default)]
 pub(super) struct CodexState {
     pub(super) session: Option<String>,
     pub(super) model: Option<String>,
     pub(super) previous: Option<Usage>,
+    pub(super) place: SessionPlace,
 }
 
 impl CodexState {
@@ -67,11 +79,23 @@ impl CodexState {
                     .or(payload.session_id.as_deref())
                     .map(str::to_string);
                 self.previous = None;
+                let git = payload.git.get();
+                self.place = SessionPlace {
+                    cwd: payload.cwd.as_deref().map(str::to_string),
+                    branch: git.and_then(|g| g.branch.as_deref()).and_then(branch_name),
+                    repository: git
+                        .and_then(|g| g.repository_url.as_deref())
+                        .and_then(repository_of_remote),
+                    version: payload.cli_version.as_deref().map(str::to_string),
+                };
                 Ok(Parsed::Skipped)
             }
             ("turn_context", _) => {
                 if let Some(m) = payload.model.as_deref() {
                     self.model = Some(m.to_string());
+                }
+                if let Some(cwd) = payload.cwd.as_deref() {
+                    self.place.cwd = Some(cwd.to_string());
                 }
                 Ok(Parsed::Skipped)
             }
@@ -141,6 +165,14 @@ impl CodexState {
             task_id: None,
             notes: None,
             project_id: None,
+            attribution: Attribution {
+                tool: Some(Tool::Codex),
+                repository: self.place.repository.clone(),
+                git_branch: self.place.branch.clone(),
+                user_id: None,
+                app_version: self.place.version.clone(),
+                cwd: self.place.cwd.clone(),
+            },
         })))
     }
 }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::codex::{CodexState, Usage};
+use super::codex::{CodexState, SessionPlace, Usage};
 use super::JsonlReader;
 use crate::csv::occurrence::Occurrences;
 
@@ -21,6 +21,9 @@ pub struct ReaderState {
     codex_model: Option<String>,
     /// The last Codex running total: input, cached, cache writes, output, total.
     codex_previous: Option<[u32; 5]>,
+    /// Where the Codex session ran (absent in states saved before it was kept).
+    #[serde(default)]
+    codex_place: SessionPlace,
     /// Agent record identities: key (hex), sightings, time (µs), row last seen.
     occurrences: Vec<(String, u32, i64, u64)>,
     occurrence_rows: u64,
@@ -48,6 +51,7 @@ impl<R: std::io::BufRead> JsonlReader<R> {
                     output,
                     total,
                 }),
+            place: state.codex_place.clone(),
         };
         let mut seen = Vec::with_capacity(state.occurrences.len());
         for (key, n, micros, row) in &state.occurrences {
@@ -81,6 +85,7 @@ impl<R: std::io::BufRead> JsonlReader<R> {
                 .codex
                 .previous
                 .map(|u| [u.input, u.cached, u.cache_write, u.output, u.total]),
+            codex_place: self.codex.place.clone(),
             occurrences,
             occurrence_rows: rows,
         }

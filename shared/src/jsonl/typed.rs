@@ -28,6 +28,12 @@ pub(super) struct Probe<'a> {
     pub agent_id: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub attribution_agent: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    pub git_branch: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    pub cwd: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    pub version: Option<Text<'a>>,
     /// Only `true` counts, as Claude Code writes it; any other value is not an error line.
     #[serde(default)]
     pub is_api_error_message: Maybe<bool>,
@@ -90,6 +96,21 @@ pub(super) struct Payload<'a> {
     pub model: Option<Text<'a>>,
     #[serde(default)]
     pub info: Maybe<Info>,
+    #[serde(borrow, default)]
+    pub cwd: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    pub cli_version: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    pub git: Maybe<Git<'a>>,
+}
+
+/// A Codex `session_meta`'s `git` (newer versions): where the session ran.
+#[derive(Deserialize, Default)]
+pub(super) struct Git<'a> {
+    #[serde(borrow, default)]
+    pub branch: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    pub repository_url: Option<Text<'a>>,
 }
 
 /// A Codex `token_count` event's `info`.

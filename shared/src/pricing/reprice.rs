@@ -13,7 +13,7 @@ use tokio_postgres::{GenericClient, Row};
 use super::book::PriceBook;
 use super::normalize_model;
 use crate::db::DbError;
-use crate::model::{CallSource, Cost, CostStatus, DedupKey, LlmCall, Tokens};
+use crate::model::{Attribution, CallSource, Cost, CostStatus, DedupKey, LlmCall, Tokens, Tool};
 use crate::store::Usd;
 
 /// Calls read per batch.
@@ -88,7 +88,8 @@ pub async fn reprice(
                         input_tokens, cache_read_tokens, cache_write_tokens,
                         cache_write_1h_tokens, output_tokens, estimated_cost::float8 AS cost,
                         cost_status, price_version, success, error_message, duration_ms,
-                        session_id, notes, project_id, source_cost_usd::float8 AS source_cost
+                        session_id, notes, project_id, source_cost_usd::float8 AS source_cost,
+                        repository, git_branch, user_id, tool, app_version
                  FROM llm_calls
                  WHERE id > $1 AND ($2::timestamptz IS NULL OR timestamp >= $2)
                  ORDER BY id LIMIT $3",
@@ -194,6 +195,7 @@ fn call_of(row: &Row) -> Option<(LlmCall, Option<String>)> {
         "agent_log" => CallSource::AgentLog,
         "claude_code" => CallSource::ClaudeCode,
         "codex" => CallSource::Codex,
+        "otlp" => CallSource::Otlp,
         _ => return None,
     };
     let count = |c: &str| row.get::<_, i32>(c).max(0) as u32;
@@ -234,6 +236,14 @@ fn call_of(row: &Row) -> Option<(LlmCall, Option<String>)> {
         task_id: None,
         notes: row.get("notes"),
         project_id: row.get("project_id"),
+        attribution: Attribution {
+            tool: row.get::<_, Option<&str>>("tool").and_then(Tool::parse),
+            repository: row.get("repository"),
+            git_branch: row.get("git_branch"),
+            user_id: row.get("user_id"),
+            app_version: row.get("app_version"),
+            cwd: None,
+        },
     };
     Some((call, version))
 }

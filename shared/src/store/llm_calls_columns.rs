@@ -10,7 +10,7 @@ use crate::model::LlmCall;
 
 /// Every column a write sets, in parameter order: (column, alias in [`UNNEST_ARGS`], type).
 /// The one list that the COPY, the INSERT, both UPDATEs and [`CallColumns::params`] follow.
-const COLUMNS: [(&str, &str, &str); 24] = [
+const COLUMNS: [(&str, &str, &str); 29] = [
     ("dedup_key", "k", "bytea"),
     ("content_hash", "h", "int8"),
     ("source", "s", "text"),
@@ -35,6 +35,11 @@ const COLUMNS: [(&str, &str, &str); 24] = [
     ("project_id", "pid", "text"),
     ("cache_write_1h_tokens", "cw1", "int4"),
     ("source_cost_usd", "sc", "numeric"),
+    ("tool", "tl", "text"),
+    ("repository", "rp", "text"),
+    ("git_branch", "gb", "text"),
+    ("user_id", "uid", "text"),
+    ("app_version", "av", "text"),
 ];
 
 /// `dedup_key, content_hash, ...`: the column list of an INSERT or COPY.
@@ -91,7 +96,7 @@ pub(super) struct CallColumns<'a> {
     output: Vec<i32>,
     cost: Vec<Option<Usd>>,
     status: Vec<&'static str>,
-    version: Vec<Option<&'static str>>,
+    price_version: Vec<Option<&'static str>>,
     success: Vec<Option<bool>>,
     error: Vec<Option<&'a str>>,
     duration: Vec<Option<i32>>,
@@ -102,6 +107,11 @@ pub(super) struct CallColumns<'a> {
     project: Vec<Option<&'a str>>,
     write_1h: Vec<i32>,
     source_cost: Vec<Option<Usd>>,
+    tool: Vec<&'static str>,
+    repository: Vec<Option<&'a str>>,
+    branch: Vec<Option<&'a str>>,
+    user: Vec<Option<&'a str>>,
+    version: Vec<Option<&'a str>>,
 }
 
 /// Token counts are validated to fit i32 by every parser; clamp defensively.
@@ -133,7 +143,7 @@ impl<'a> CallColumns<'a> {
                 .map(|c| c.cost.usd.map(Usd::from_f64))
                 .collect(),
             status: calls.iter().map(|c| c.cost.status.as_str()).collect(),
-            version: calls.iter().map(|c| c.cost.price_version).collect(),
+            price_version: calls.iter().map(|c| c.cost.price_version).collect(),
             success: calls.iter().map(|c| c.success).collect(),
             error: opt(|c| &c.error_message),
             duration: calls.iter().map(|c| c.duration_ms.map(i32_of)).collect(),
@@ -147,6 +157,11 @@ impl<'a> CallColumns<'a> {
                 .iter()
                 .map(|c| c.source_cost_usd.map(Usd::from_f64))
                 .collect(),
+            tool: calls.iter().map(|c| c.tool().as_str()).collect(),
+            repository: opt(|c| &c.attribution.repository),
+            branch: opt(|c| &c.attribution.git_branch),
+            user: opt(|c| &c.attribution.user_id),
+            version: opt(|c| &c.attribution.app_version),
         }
     }
 
@@ -166,7 +181,7 @@ impl<'a> CallColumns<'a> {
             &self.output,
             &self.cost,
             &self.status,
-            &self.version,
+            &self.price_version,
             &self.success,
             &self.error,
             &self.duration,
@@ -177,6 +192,11 @@ impl<'a> CallColumns<'a> {
             &self.project,
             &self.write_1h,
             &self.source_cost,
+            &self.tool,
+            &self.repository,
+            &self.branch,
+            &self.user,
+            &self.version,
         ]
     }
 }

@@ -18,7 +18,7 @@ use crate::db::DbError;
 use crate::model::LlmCall;
 
 /// Binary COPY types, in the order of the column list.
-const COPY_TYPES: [Type; 24] = [
+const COPY_TYPES: [Type; 29] = [
     Type::BYTEA,
     Type::INT8,
     Type::TEXT,
@@ -43,6 +43,11 @@ const COPY_TYPES: [Type; 24] = [
     Type::TEXT,
     Type::INT4,
     Type::NUMERIC,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
 ];
 
 /// Runs the fast path inside the caller's transaction. A unique violation from the COPY
@@ -173,6 +178,11 @@ async fn copy_new(client: &impl GenericClient, calls: &[(&LlmCall, i64)]) -> Res
                 &c.project_id,
                 &i32_of(t.cache_write_1h),
                 &c.source_cost_usd.map(Usd::from_f64),
+                &c.tool().as_str(),
+                &c.attribution.repository,
+                &c.attribution.git_branch,
+                &c.attribution.user_id,
+                &c.attribution.app_version,
             ])
             .await?;
     }

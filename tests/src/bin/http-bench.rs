@@ -23,6 +23,65 @@ use telemetry_tests::bus::BusSink;
 use telemetry_tests::{apigw, Moto, TestDb};
 
 const BATCH: usize = 25;
+/// Records in one OTLP export.
+const OTLP_RECORDS: usize = 100;
+
+/// Export `n`: 100 api_request records of one session, as Claude Code sends them.
+fn otlp_export(n: usize) -> Vec<u8> {
+    use telemetry_tests::otlp::{claude_resource, export, i, protobuf, record, s};
+    let records = (0..OTLP_RECORDS)
+        .map(|k| {
+            let ts = format!("2026-12-02T08:{:02}:{:02}.{k:03}Z", (n / 60) % 60, n % 60);
+            record(
+                &ts,
+                "claude_code.api_request",
+                vec![
+                    s("event.name", "api_request"),
+                    s("event.timestamp", &ts),
+                    i("event.sequence", k as i64),
+                    s("session.id", &format!("bench-{n}")),
+                    s("user.account_uuid", "acct-bench"),
+                    s("model", "claude-sonnet-4-5-20250929"),
+                    s("input_tokens", "1200"),
+                    s("output_tokens", "350"),
+                    s("cache_read_tokens", "30000"),
+                    s("cache_creation_tokens", "2000"),
+                    s("cost_usd", "0.0213"),
+                    s("duration_ms", "4100"),
+                ],
+            )
+        })
+        .collect();
+    protobuf(&export(
+        claude_resource(),
+        "com.anthropic.claude_code.events",
+        records,
+    ))
+}
+
+/// The baseline: export `n`'s rows, written with one bare INSERT (no decode, checks, price,
+/// dedup or outbox).
+async fn bare_insert(c: &impl tokio_postgres::GenericClient, n: usize) {
+    let keys: Vec<Vec<u8>> = (0..OTLP_RECORDS)
+        .map(|k| {
+            let mut key = vec![0u8; 16];
+            key[..8].copy_from_slice(&(n as u64).to_be_bytes());
+            key[8..].copy_from_slice(&(k as u64).to_be_bytes());
+            key
+        })
+        .collect();
+    c.execute(
+        "INSERT INTO llm_calls (dedup_key, content_hash, source, timestamp, model, input_tokens,
+             cache_read_tokens, cache_write_tokens, output_tokens, estimated_cost, cost_status,
+             source_cost_usd, duration_ms, session_id, tool, user_id)
+         SELECT k, 0, 'bare', now(), 'claude-sonnet-4-5-20250929', 1200, 30000, 2000, 350,
+                0.0213, 'priced', 0.0213, 4100, 'bare', 'claude_code', 'acct-bench'
+         FROM UNNEST($1::bytea[]) AS k",
+        &[&keys],
+    )
+    .await
+    .expect("bare insert");
+}
 
 fn batch(n: usize, run: &str) -> Value {
     let events: Vec<Value> = (0..BATCH)
@@ -206,6 +265,50 @@ async fn main() {
     }
     at_commit.sort();
     after_publish.sort();
+
+    // OTLP: 100-record Claude Code exports (protobuf) against a bare INSERT of 100 calls,
+    // in turns, so both see the same table size.
+    let exports = requests.min(500);
+    let (mut otlp, mut bare) = (Vec::new(), Vec::new());
+    let c = db.client().await;
+    let (mut t_otlp, mut t_bare) = (Duration::ZERO, Duration::ZERO);
+    for n in 0..exports {
+        let body = otlp_export(n);
+        let s = Instant::now();
+        let e = apigw::event(
+            "POST",
+            "/v1/logs",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/x-protobuf"),
+            ],
+            &body,
+        );
+        let resp = respond(&service, apigw::request(&e)).await;
+        let took = s.elapsed();
+        assert_eq!(resp.status().as_u16(), 200);
+        assert!(resp.body().is_empty(), "every record stored");
+        otlp.push(took);
+        t_otlp += took;
+        let s = Instant::now();
+        bare_insert(&**c, n).await;
+        let took = s.elapsed();
+        bare.push(took);
+        t_bare += took;
+    }
+    let stored: i64 = c
+        .query_one("SELECT count(*) FROM llm_calls WHERE source = 'otlp'", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(
+        stored as usize,
+        exports * OTLP_RECORDS,
+        "every call stored once"
+    );
+    otlp.sort();
+    bare.sort();
+    drop(c);
     db.drop_db().await;
 
     let events = (requests * BATCH) as f64;
@@ -243,6 +346,32 @@ async fn main() {
             pct(lat, 0.5),
             pct(lat, 0.99),
             pct(lat, 1.0)
+        );
+    }
+
+    println!("\nPOST /v1/logs, {exports} OTLP protobuf exports of {OTLP_RECORDS} Claude Code api_request records, against a bare INSERT of {OTLP_RECORDS} rows into llm_calls, in turns\n");
+    println!("| run | calls/s | p50 ms | p99 ms | max ms | vs baseline |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let calls_total = (exports * OTLP_RECORDS) as f64;
+    for (name, lat, secs) in [
+        (
+            "baseline: bare INSERT of the rows",
+            &bare,
+            t_bare.as_secs_f64(),
+        ),
+        (
+            "POST /v1/logs: decode, map, price, upsert, outbox",
+            &otlp,
+            t_otlp.as_secs_f64(),
+        ),
+    ] {
+        println!(
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2}x |",
+            calls_total / secs,
+            pct(lat, 0.5),
+            pct(lat, 0.99),
+            pct(lat, 1.0),
+            secs / t_bare.as_secs_f64()
         );
     }
 

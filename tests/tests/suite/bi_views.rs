@@ -53,7 +53,7 @@ async fn the_views_answer_as_the_cost_command_does() {
         .with_ymd_and_hms(2100, 1, 1, 0, 0, 0)
         .single()
         .expect("date");
-    let (total, by_model) = cost(&**c, since, until, Some(CostBy::Model))
+    let (total, by_model) = cost(&**c, since, until, &[CostBy::Model])
         .await
         .expect("cost");
     let v = c
@@ -92,7 +92,7 @@ async fn the_views_answer_as_the_cost_command_does() {
     }
 
     // Tasks: the same attribution as `cost --by task`.
-    let (_, by_task) = cost(&**c, since, until, Some(CostBy::Task))
+    let (_, by_task) = cost(&**c, since, until, &[CostBy::Task])
         .await
         .expect("by task");
     let task = by_task

@@ -22,6 +22,7 @@ mod http_prices;
 mod http_routes;
 mod jsonl_ingest;
 mod jsonl_tree;
+mod otlp;
 mod outbox;
 mod outbox_faults;
 mod outbox_replay;

@@ -14,7 +14,7 @@ use crate::http::auth::Caller;
 use crate::http::events::{validate, Batch, Rejection};
 use crate::http::response::{json_response, ApiError, HttpResponse};
 use crate::http::results::{every_item_rejected, outcome_status};
-use crate::http::store::events::{insert_events, insert_events_each};
+use crate::http::store::events::{insert_events, insert_events_each, TelemetryEvent};
 use crate::http::store::keys::count_usage;
 
 pub(super) async fn ingest_public(
@@ -27,7 +27,31 @@ pub(super) async fn ingest_public(
     let batch = checked(api, &body, now)?;
     // Only events that can be stored count against the token: a malformed batch is a
     // 400 or 413, never a lock-out.
-    let n = batch.events.len();
+    charge_public(api, caller, batch.events.len(), now).await?;
+    store_events(api, caller, batch).await
+}
+
+pub(super) async fn ingest_events(
+    api: &HttpIngest,
+    caller: &Caller,
+    req: &Request<Vec<u8>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = api.json_body(req)?;
+    if has_records(&body) {
+        return store_records(&api.pool, &caller.project_id, &body).await;
+    }
+    let batch = checked(api, &body, Utc::now())?;
+    store_events(api, caller, batch).await
+}
+
+/// Counts `n` records against public token `caller`'s minute; 429 with `Retry-After` (the
+/// rest of the minute) once the token is over its limit.
+pub(super) async fn charge_public(
+    api: &HttpIngest,
+    caller: &Caller,
+    n: usize,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let window = now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now);
     let client = api.pool.get().await.map_err(DbError::from)?;
     let used = count_usage(
@@ -49,20 +73,7 @@ pub(super) async fn ingest_public(
         .details(json!({"limit_per_minute": limit}))
         .retry_after(u64::try_from(wait).unwrap_or(60)));
     }
-    store_events(api, caller, batch).await
-}
-
-pub(super) async fn ingest_events(
-    api: &HttpIngest,
-    caller: &Caller,
-    req: &Request<Vec<u8>>,
-) -> Result<HttpResponse, ApiError> {
-    let body = api.json_body(req)?;
-    if has_records(&body) {
-        return store_records(&api.pool, &caller.project_id, &body).await;
-    }
-    let batch = checked(api, &body, Utc::now())?;
-    store_events(api, caller, batch).await
+    Ok(())
 }
 
 /// The events of `body`, each valid or rejected; 400 or 413 for a bad batch.
@@ -95,45 +106,28 @@ async fn store_events(
                 .collect::<Vec<_>>(),
         ));
     }
-    let mut client = api.pool.get().await.map_err(DbError::from)?;
     let events: Vec<_> = batch.events.iter().map(|(_, e)| e.clone()).collect();
-    let mut tx = tokio_postgres::Client::transaction(&mut client)
-        .await
-        .map_err(DbError::from)?;
-    let stored: Vec<Result<bool, DbError>> =
-        match insert_events(&tx, &caller.project_id, &events).await {
-            Ok(s) => s.into_iter().map(Ok).collect(),
-            Err(e) if e.is_data_error() => {
-                // The database refused one event's value: store the others one by one.
-                tx.rollback().await.map_err(DbError::from)?;
-                tx = tokio_postgres::Client::transaction(&mut client)
-                    .await
-                    .map_err(DbError::from)?;
-                insert_events_each(&mut tx, &caller.project_id, &events).await?
-            }
-            Err(e) => return Err(e.into()),
-        };
     let total = batch.events.len() + batch.rejected.len();
     let mut rejected = batch.rejected;
+    let earlier: Vec<Value> = rejected
+        .iter()
+        .map(|r| json!({"index": r.index, "reason": r.reason, "path": r.path}))
+        .collect();
+    let at: Vec<usize> = batch.events.iter().map(|(i, _)| *i).collect();
+    let stored = write_events(&api.pool, &caller.project_id, &events, earlier, |pos, reason| {
+        json!({"index": at[pos], "reason": reason, "path": format!("$.batch[{}]", at[pos])})
+    })
+    .await?;
     for ((i, _), s) in batch.events.iter().zip(&stored) {
-        if let Err(e) = s {
+        if let Err(reason) = s {
             rejected.push(Rejection {
                 index: *i,
-                reason: format!("refused by the database: {}", e.server_message()),
+                reason: reason.clone(),
                 path: format!("$.batch[{i}]"),
             });
         }
     }
-    let new = stored.iter().filter(|s| matches!(s, Ok(true))).count();
     let kept = stored.iter().filter(|s| s.is_ok()).count();
-    let rejects: Vec<Value> = rejected
-        .iter()
-        .map(|r| json!({"index": r.index, "reason": r.reason, "path": r.path}))
-        .collect();
-    if kept > 0 {
-        announce_batch(&tx, &caller.project_id, "events", new, kept - new, &rejects).await?;
-        tx.commit().await.map_err(DbError::from)?;
-    }
     let mut results = vec![Value::Null; total];
     let mut accepted = 0;
     for ((i, e), s) in batch.events.iter().zip(&stored) {
@@ -164,4 +158,52 @@ async fn store_events(
         outcome_status(kept, rejected.len()),
         &summary,
     ))
+}
+
+/// Inserts `events` for `project` in one transaction with the batch's outbox event, which
+/// names `rejects` (the request's other refusals) and the database's: for each event, stored
+/// now (true), already stored (false), or why the database refused it. A refusal is one
+/// event's (`reject(position, reason)` names it in the outbox event), never the batch's.
+pub(super) async fn write_events(
+    pool: &crate::db::Pool,
+    project: &str,
+    events: &[TelemetryEvent],
+    mut rejects: Vec<Value>,
+    reject: impl Fn(usize, &str) -> Value,
+) -> Result<Vec<Result<bool, String>>, ApiError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut client = pool.get().await.map_err(DbError::from)?;
+    let mut tx = tokio_postgres::Client::transaction(&mut client)
+        .await
+        .map_err(DbError::from)?;
+    let stored: Vec<Result<bool, String>> = match insert_events(&tx, project, events).await {
+        Ok(s) => s.into_iter().map(Ok).collect(),
+        Err(e) if e.is_data_error() => {
+            // The database refused one event's value: store the others one by one.
+            tx.rollback().await.map_err(DbError::from)?;
+            tx = tokio_postgres::Client::transaction(&mut client)
+                .await
+                .map_err(DbError::from)?;
+            insert_events_each(&mut tx, project, events)
+                .await?
+                .into_iter()
+                .map(|r| r.map_err(|e| format!("refused by the database: {}", e.server_message())))
+                .collect()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for (pos, s) in stored.iter().enumerate() {
+        if let Err(reason) = s {
+            rejects.push(reject(pos, reason));
+        }
+    }
+    let new = stored.iter().filter(|s| matches!(s, Ok(true))).count();
+    let kept = stored.iter().filter(|s| s.is_ok()).count();
+    if kept > 0 {
+        announce_batch(&tx, project, "events", new, kept - new, &rejects).await?;
+        tx.commit().await.map_err(DbError::from)?;
+    }
+    Ok(stored)
 }

@@ -10,6 +10,7 @@ use crate::http::response::{json_response, ApiError, HttpResponse};
 use crate::http::results::{every_item_rejected, item_rejected, outcome_status};
 use crate::http::Limits;
 use crate::jsonl::ApiCallParser;
+use crate::model::LlmCall;
 use crate::outbox::{append, BroadcastLevel, EventKind, NewEvent};
 use crate::pricing::load_price_book;
 use crate::store::{upsert_llm_calls, upsert_llm_calls_each, UpsertCounts};
@@ -62,27 +63,60 @@ pub(super) async fn ingest_calls(
             }
         }
     }
-    if calls.is_empty() {
+    let counts = store_calls(pool, project, calls, indices, &mut rejected, |i, reason| {
+        item_rejected("calls", i, reason)
+    })
+    .await?;
+    let kept = (counts.inserted + counts.updated + counts.duplicates) as usize;
+    if kept == 0 {
         return Err(every_item_rejected(&rejected));
+    }
+    let summary = json!({
+        "inserted": counts.inserted,
+        "updated": counts.updated,
+        "duplicate": counts.duplicates,
+        "rejected": rejected.len(),
+        "results": rejected,
+    });
+    Ok(json_response(
+        outcome_status(kept, rejected.len()),
+        &summary,
+    ))
+}
+
+/// Prices `calls` (with the team's overrides) and stores them for `project` in one
+/// transaction with the batch's outbox event; `at[i]` is where call `i` sits in the request.
+/// A call the overrides or the database refuse joins `rejected` (by `reject`), and never
+/// costs another its place. Nothing is committed when nothing was kept.
+pub(super) async fn store_calls(
+    pool: &Pool,
+    project: &str,
+    mut calls: Vec<LlmCall>,
+    mut at: Vec<usize>,
+    rejected: &mut Vec<Value>,
+    reject: impl Fn(usize, &str) -> Value,
+) -> Result<UpsertCounts, ApiError> {
+    if calls.is_empty() {
+        return Ok(UpsertCounts::default());
     }
     let mut client = pool.get().await.map_err(DbError::from)?;
     let prices = load_price_book(&**client).await?;
     if prices.override_count() > 0 {
         // A team's rate can move a cost out of its column's range: checked again.
         let (mut kept, mut kept_at) = (Vec::with_capacity(calls.len()), Vec::new());
-        for (i, mut c) in indices.into_iter().zip(calls) {
+        for (i, mut c) in at.into_iter().zip(calls) {
             prices.apply(&mut c);
             match c.validate() {
                 Ok(()) => {
                     kept_at.push(i);
                     kept.push(c);
                 }
-                Err(e) => rejected.push(item_rejected("calls", i, &e.to_string())),
+                Err(e) => rejected.push(reject(i, &e.to_string())),
             }
         }
-        (calls, indices) = (kept, kept_at);
+        (calls, at) = (kept, kept_at);
         if calls.is_empty() {
-            return Err(every_item_rejected(&rejected));
+            return Ok(UpsertCounts::default());
         }
     }
     let mut tx = tokio_postgres::Client::transaction(&mut client)
@@ -97,14 +131,10 @@ pub(super) async fn ingest_calls(
                 .await
                 .map_err(DbError::from)?;
             let mut counts = UpsertCounts::default();
-            for (i, r) in indices
-                .iter()
-                .zip(upsert_llm_calls_each(&mut tx, &calls).await?)
-            {
+            for (i, r) in at.iter().zip(upsert_llm_calls_each(&mut tx, &calls).await?) {
                 match r {
                     Ok(c) => counts += c,
-                    Err(e) => rejected.push(item_rejected(
-                        "calls",
+                    Err(e) => rejected.push(reject(
                         *i,
                         &format!("refused by the database: {}", e.server_message()),
                     )),
@@ -114,9 +144,8 @@ pub(super) async fn ingest_calls(
         }
         Err(e) => return Err(e.into()),
     };
-    let kept = (counts.inserted + counts.updated + counts.duplicates) as usize;
-    if kept == 0 {
-        return Err(every_item_rejected(&rejected));
+    if counts.inserted + counts.updated + counts.duplicates == 0 {
+        return Ok(counts);
     }
     let new = (counts.inserted + counts.updated) as usize;
     announce_batch(
@@ -125,21 +154,11 @@ pub(super) async fn ingest_calls(
         "llm_calls",
         new,
         counts.duplicates as usize,
-        &rejected,
+        rejected,
     )
     .await?;
     tx.commit().await.map_err(DbError::from)?;
-    let summary = json!({
-        "inserted": counts.inserted,
-        "updated": counts.updated,
-        "duplicate": counts.duplicates,
-        "rejected": rejected.len(),
-        "results": rejected,
-    });
-    Ok(json_response(
-        outcome_status(kept, rejected.len()),
-        &summary,
-    ))
+    Ok(counts)
 }
 
 /// Writes the `batch_ingested` outbox event of a batch, in the batch's transaction.

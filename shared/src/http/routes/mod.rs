@@ -7,6 +7,7 @@ mod dashboard;
 mod ingest;
 mod llm_calls;
 mod meta;
+mod otlp;
 mod read;
 mod records;
 mod webhook;
@@ -26,6 +27,7 @@ use super::body::too_large;
 use super::keys::KeyKind;
 use super::redact::loggable_path;
 use super::response::{ApiError, HttpResponse};
+use crate::otlp::Encoding;
 
 /// The API's routes over `api`.
 pub(super) fn router(api: Arc<HttpIngest>) -> Router {
@@ -46,6 +48,22 @@ pub(super) fn router(api: Arc<HttpIngest>) -> Router {
         .route("/ingest/llm-calls", post(llm_calls))
         .route("/github/webhook", post(webhook::receive))
         .route("/p/{token}/ingest", post(ingest_public))
+        .route(
+            "/v1/logs",
+            post(|api: Api, req| otlp(api, None, Signal::Logs, req)),
+        )
+        .route(
+            "/v1/metrics",
+            post(|api: Api, req| otlp(api, None, Signal::Metrics, req)),
+        )
+        .route(
+            "/p/{token}/v1/logs",
+            post(|api: Api, Path(t): Path<String>, req| otlp(api, Some(t), Signal::Logs, req)),
+        )
+        .route(
+            "/p/{token}/v1/metrics",
+            post(|api: Api, Path(t): Path<String>, req| otlp(api, Some(t), Signal::Metrics, req)),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(api)
@@ -112,6 +130,45 @@ async fn llm_calls(State(api): Api, req: Request<Body>) -> Response {
         llm_calls::ingest_calls(&a.pool, &a.config.limits, &caller.project_id, &body).await
     })
     .await
+}
+
+/// What an OTLP export carries.
+#[derive(Clone, Copy)]
+enum Signal {
+    Logs,
+    Metrics,
+}
+
+/// An OTLP export, from a secret key's bearer or a public token in the path; every answer,
+/// refusals included, in the request's encoding.
+async fn otlp(
+    State(api): Api,
+    token: Option<String>,
+    signal: Signal,
+    req: Request<Body>,
+) -> Response {
+    let (method, path) = (req.method().clone(), loggable_path(req.uri().path()));
+    let resp = match buffered(&api, req).await {
+        Err(e) => otlp::refused(e, Encoding::Json),
+        Ok(req) => match otlp::encoding(&req) {
+            Err(e) => otlp::refused(e, Encoding::Json),
+            Ok(enc) => {
+                let answer = async {
+                    let caller = match &token {
+                        Some(t) => key_of(&api.pool, KeyKind::Public, t).await?,
+                        None => bearer(&api.pool, req.headers()).await?,
+                    };
+                    match signal {
+                        Signal::Logs => otlp::logs(&api, &caller, token.is_some(), &req, enc).await,
+                        Signal::Metrics => otlp::metrics(&api, &req, enc).await,
+                    }
+                };
+                answer.await.unwrap_or_else(|e| otlp::refused(e, enc))
+            }
+        },
+    };
+    tracing::info!(%method, %path, status = resp.status().as_u16(), "request");
+    resp.map(Body::from)
 }
 
 async fn replay(State(api): Api, req: Request<Body>) -> Response {
