@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 mod sub;
 
 pub(crate) use sub::{
-    GithubCommand, IngestCommand, KeysCommand, PricesCommand, ProjectsCommand, TreeArgs,
+    GithubCommand, IngestCommand, KeysCommand, PricesCommand, ProjectsCommand, PushArgs, TreeArgs,
 };
 
 /// Telemetry pipeline operator CLI.
@@ -164,6 +164,24 @@ pub(crate) enum Command {
         /// Remove the budget.
         #[arg(long)]
         clear: bool,
+    },
+    /// Send this machine's Claude Code and Codex transcripts to the HTTP API with the key of
+    /// `telemetry login` (no database or AWS credentials): each call once, however often it
+    /// runs; what cannot be sent now is sent next time. Silent unless -v.
+    Push(PushArgs),
+    /// Keep the API's endpoint and a secret key for `telemetry push` in
+    /// ~/.config/telemetry/config.toml (mode 0600).
+    Login {
+        /// The API base, e.g. https://API_ID.execute-api.REGION.amazonaws.com.
+        #[arg(long)]
+        endpoint: String,
+        /// A project's secret key (tk_...).
+        #[arg(long, env = "TELEMETRY_KEY", hide_env_values = true)]
+        key: String,
+        /// Use this key only for sessions in this project's repository (repo__8hex, as
+        /// `telemetry keys create` prints it); without it, the key for every session.
+        #[arg(long)]
+        project: Option<String>,
     },
     /// Record a telemetry event and flush the local spool to the HTTP API (the client library
     /// CLIs embed, seed 001): batches of 25, oldest first; silent on failure.

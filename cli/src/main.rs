@@ -153,6 +153,12 @@ async fn main() -> ExitCode {
             time_limit,
             json,
         } => commands::prune::run(&db, dry_run, &retain, time_limit, json).await,
+        Command::Push(args) => commands::push::run(&args).await,
+        Command::Login {
+            endpoint,
+            key,
+            project,
+        } => commands::push::login(&endpoint, &key, project.as_deref()),
         Command::Send {
             event,
             props,

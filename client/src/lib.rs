@@ -18,10 +18,12 @@
 //! # }
 //! ```
 
+mod calls;
 mod repo_id;
 mod sender;
 mod spool;
 
+pub use calls::{CallSender, CallsOutcome, MAX_CALLS};
 pub use repo_id::RepoId;
 pub use sender::{HttpSender, SendOutcome, TelemetrySender, TIMEOUT};
 pub use spool::{Entry, Spool, RETENTION};

@@ -235,3 +235,23 @@ pub(crate) struct TreeArgs {
     #[arg(long)]
     pub full: bool,
 }
+
+/// `telemetry push`.
+#[derive(clap::Args)]
+pub(crate) struct PushArgs {
+    /// Files, directories (walked for *.jsonl, *.jsonl.gz) or globs; with none and neither
+    /// flag, both default trees.
+    pub paths: Vec<PathBuf>,
+    /// Claude Code's transcripts (~/.claude/projects, $CLAUDE_CONFIG_DIR).
+    #[arg(long)]
+    pub claude: bool,
+    /// Codex's sessions (~/.codex/sessions, $CODEX_HOME).
+    #[arg(long)]
+    pub codex: bool,
+    /// Say what was sent, per file.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}

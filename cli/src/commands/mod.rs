@@ -9,6 +9,7 @@ pub mod keys;
 pub mod migrate;
 pub mod prices;
 pub mod prune;
+pub mod push;
 pub mod query;
 pub mod report;
 pub mod s3;

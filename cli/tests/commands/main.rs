@@ -13,6 +13,7 @@ mod keys;
 mod otlp;
 mod prices;
 mod prune;
+mod push;
 mod query;
 mod send;
 mod serve;

@@ -23,6 +23,6 @@ pub use store::{
     STALE_AFTER_MINUTES,
 };
 pub use tree::{
-    default_trees, expand, ingest_tree, is_log_name, FileReport, FileStatus, Tree, TreeOptions,
-    TreeReport, WalkError, MAX_REJECTS_PER_FILE,
+    default_trees, expand, ingest_tree, is_log_name, read_new_calls, FileReport, FileStatus,
+    NewCalls, ReadMark, Tree, TreeOptions, TreeReport, WalkError, MAX_REJECTS_PER_FILE,
 };

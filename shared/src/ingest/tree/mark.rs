@@ -17,13 +17,19 @@ use crate::jsonl::ReaderState;
 pub(super) const HASH_SPAN: u64 = 4096;
 
 /// A file as last read.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct ReadMark {
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReadMark {
+    /// Size in bytes.
     pub size: u64,
+    /// Modification time, to the microsecond.
     pub mtime: Option<DateTime<Utc>>,
+    /// SHA-256 of the first `head_len` bytes.
     pub head_hash: Vec<u8>,
+    /// Bytes hashed at the head (4 KiB, or the whole of a smaller file).
     pub head_len: u64,
+    /// Where the next read resumes: after the last whole line (0 for gzip files).
     pub offset: u64,
+    /// SHA-256 of the 4 KiB before `offset`.
     pub tail_hash: Vec<u8>,
     /// The reader's state at `offset`: set when saving; read from the database only for a
     /// file that is resumed ([`load_state`]), so a large tree's states are never all in memory.
@@ -32,7 +38,7 @@ pub(super) struct ReadMark {
 
 /// How to read a file this time.
 #[derive(Debug)]
-pub(super) enum Plan {
+pub enum Plan {
     /// Same size, time and head as last read: nothing to do.
     Unchanged,
     /// It grew past where the last read stopped, the bytes before that point unchanged.
@@ -51,7 +57,7 @@ pub(super) fn hash_range(file: &mut File, at: u64, len: u64) -> std::io::Result<
 
 /// The plan for `file` (of `size` bytes, modified at `mtime`) given its last `mark`.
 /// A gzip file is never resumed: its bytes cannot be entered mid-stream.
-pub(super) fn plan(
+pub fn plan(
     file: &mut File,
     size: u64,
     mtime: Option<DateTime<Utc>>,
@@ -72,6 +78,65 @@ pub(super) fn plan(
         return Ok(Plan::Whole { rewritten: true });
     }
     Ok(Plan::Resume { offset: c.offset })
+}
+
+/// A file's size and modification time (to the microsecond, as the database keeps it).
+pub(super) fn size_and_mtime(file: &File) -> std::io::Result<(u64, Option<DateTime<Utc>>)> {
+    let meta = file.metadata()?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .map(DateTime::<Utc>::from)
+        .and_then(|t| DateTime::from_timestamp_micros(t.timestamp_micros()));
+    Ok((meta.len(), mtime))
+}
+
+/// What a read saw of a file before reading it.
+pub(super) struct Head {
+    pub size: u64,
+    pub mtime: Option<DateTime<Utc>>,
+    pub head_hash: Vec<u8>,
+    pub head_len: u64,
+}
+
+/// The mark of `path` after `reader`, started at byte `start`, read to its end: a plain
+/// file resumes after its last whole line, a gzip file is read whole next time it changes.
+pub(super) fn after_read<R: std::io::BufRead>(
+    path: &std::path::Path,
+    head: Head,
+    gzip: bool,
+    start: u64,
+    reader: &crate::jsonl::JsonlReader<R>,
+) -> std::io::Result<ReadMark> {
+    let Head {
+        size,
+        mtime,
+        head_hash,
+        head_len,
+    } = head;
+    if gzip {
+        return Ok(ReadMark {
+            size,
+            mtime,
+            head_hash,
+            head_len,
+            offset: 0,
+            tail_hash: Vec::new(),
+            state: None,
+        });
+    }
+    let offset = start + reader.complete_bytes();
+    let span = offset.min(HASH_SPAN);
+    let tail_hash = hash_range(&mut File::open(path)?, offset - span, span)?;
+    Ok(ReadMark {
+        size,
+        mtime,
+        head_hash,
+        head_len,
+        offset,
+        tail_hash,
+        state: Some(reader.state()),
+    })
 }
 
 /// The marks stored for `paths`.

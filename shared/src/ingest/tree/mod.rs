@@ -3,11 +3,14 @@
 //! transactions, and each file's mark is stored once its records are committed, so a
 //! re-run reads only what is new.
 
+mod local;
 mod mark;
 mod read;
 mod report;
 mod walk;
 
+pub use local::{read_new_calls, NewCalls};
+pub use mark::ReadMark;
 pub use read::FileStatus;
 pub use report::{FileReport, TreeReport, MAX_REJECTS_PER_FILE};
 pub use walk::{default_trees, expand, is_log_name, Tree, WalkError};
@@ -20,7 +23,6 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
-use self::mark::ReadMark;
 use self::read::{read_file, FileEnd, FileJob, Msg};
 use super::parse::Records;
 use super::tally::CostTally;

@@ -5,7 +5,6 @@ use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -105,14 +104,7 @@ fn read(job: &FileJob<'_>) -> std::io::Result<Option<FileEnd>> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     let mut file = File::open(path)?;
-    let meta = file.metadata()?;
-    let size = meta.len();
-    // To the microsecond, as the database keeps it.
-    let mtime = meta
-        .modified()
-        .ok()
-        .map(DateTime::<Utc>::from)
-        .and_then(|t| DateTime::from_timestamp_micros(t.timestamp_micros()));
+    let (size, mtime) = mark::size_and_mtime(&file)?;
     let (status, start, state) = match mark::plan(&mut file, size, mtime, last, gzip)? {
         Plan::Unchanged => {
             return Ok(Some(FileEnd {
@@ -186,30 +178,13 @@ fn read(job: &FileJob<'_>) -> std::io::Result<Option<FileEnd>> {
             error: None,
         }));
     }
-    let mark = if gzip {
-        ReadMark {
-            size,
-            mtime,
-            head_hash,
-            head_len,
-            offset: 0,
-            tail_hash: Vec::new(),
-            state: None,
-        }
-    } else {
-        let offset = start + reader.complete_bytes();
-        let span = offset.min(HASH_SPAN);
-        let tail_hash = hash_range(&mut File::open(path)?, offset - span, span)?;
-        ReadMark {
-            size,
-            mtime,
-            head_hash,
-            head_len,
-            offset,
-            tail_hash,
-            state: Some(reader.state()),
-        }
+    let read = mark::Head {
+        size,
+        mtime,
+        head_hash,
+        head_len,
     };
+    let mark = mark::after_read(path, read, gzip, start, &reader)?;
     Ok(Some(FileEnd {
         status,
         bytes,
