@@ -17,10 +17,13 @@ window.T = window.T || {};
 
   /** LLM cost: per day by model, tokens by kind, the unpriced share, top sessions and tasks. */
   T.views.llm = async function (host, load) {
-    const [daily, sessions, tasks] = await Promise.all([
+    const [daily, sessions, tasks, users, branches, tools] = await Promise.all([
       load("/api/v1/llm/cost-daily", {}),
       load("/api/v1/llm/top", { by: "session" }),
       load("/api/v1/llm/top", { by: "task" }),
+      load("/api/v1/llm/top", { by: "user" }),
+      load("/api/v1/llm/top", { by: "branch" }),
+      load("/api/v1/llm/top", { by: "tool" }),
     ]);
     host.replaceChildren(el("h2", {}, "LLM cost"));
     const rows = daily.days;
@@ -68,7 +71,8 @@ window.T = window.T || {};
       days.map((d, i) => i))));
 
     for (const [title, name, answer] of [["Top sessions by cost", "llm-top-sessions", sessions],
-      ["Top tasks by cost", "llm-top-tasks", tasks]]) {
+      ["Top tasks by cost", "llm-top-tasks", tasks], ["Cost by user", "llm-top-users", users],
+      ["Cost by repository and branch", "llm-top-branches", branches], ["Cost by tool", "llm-top-tools", tools]]) {
       const card = el("div", { class: "card" }, el("h3", {}, title));
       card.append(answer.top.length ? T.table(name, [
         { label: answer.by, value: (r) => (answer.by === "task" ? T.taskLink(r.key) : r.key) },

@@ -16,7 +16,7 @@ pub type ReportRoute = (
 );
 
 /// The answers the page's views load.
-pub const REPORT_ROUTES: [ReportRoute; 14] = [
+pub const REPORT_ROUTES: [ReportRoute; 17] = [
     ("/api/v1/whoami", ReadRoute::WhoAmI, &[]),
     ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily, &[]),
     (
@@ -28,6 +28,21 @@ pub const REPORT_ROUTES: [ReportRoute; 14] = [
         "/api/v1/llm/top?by=task",
         ReadRoute::LlmTop,
         &[("by", "task")],
+    ),
+    (
+        "/api/v1/llm/top?by=user",
+        ReadRoute::LlmTop,
+        &[("by", "user")],
+    ),
+    (
+        "/api/v1/llm/top?by=branch",
+        ReadRoute::LlmTop,
+        &[("by", "branch")],
+    ),
+    (
+        "/api/v1/llm/top?by=tool",
+        ReadRoute::LlmTop,
+        &[("by", "tool")],
     ),
     ("/api/v1/ci/runs-daily", ReadRoute::CiRunsDaily, &[]),
     ("/api/v1/ci/workflows", ReadRoute::CiWorkflows, &[]),

@@ -132,17 +132,14 @@ pub async fn answer(
         ReadRoute::LlmTop => {
             let by = match p.get("by") {
                 None => TopBy::Session,
-                Some(b) => TopBy::parse(b)
-                    .ok_or_else(|| QueryError::bad("by", "expected session or task"))?,
+                Some(b) => TopBy::parse(b).ok_or_else(|| {
+                    let names: Vec<&str> = TopBy::ALL.iter().map(|t| t.as_str()).collect();
+                    QueryError::bad("by", format!("expected one of {}", names.join(", ")))
+                })?,
             };
             let limit = limit(p.get("limit").or(Some("10")))?;
             let top = super::llm_top(c, &range, project.as_deref(), by, limit).await?;
-            let by = if by == TopBy::Session {
-                "session"
-            } else {
-                "task"
-            };
-            with(head, json!({"by": by, "top": top}))
+            with(head, json!({"by": by.as_str(), "top": top}))
         }
         ReadRoute::FleetBriefings => {
             let one_of = |name: &'static str, allowed: &[&str]| match p.get(name) {

@@ -187,37 +187,47 @@ fn call_row(r: &tokio_postgres::Row) -> CallRow {
     }
 }
 
-/// What [`llm_top`] groups by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TopBy {
-    /// The call's session, or its worker's.
-    Session,
-    /// The call's task, or its worker's.
-    Task,
+crate::text_enum! {
+    /// What [`llm_top`] groups by.
+    pub enum TopBy {
+        /// The call's session, or its worker's.
+        Session => "session",
+        /// The call's task, or its worker's.
+        Task => "task",
+        /// The user id.
+        User => "user",
+        /// `owner/name`.
+        Repository => "repository",
+        /// The repository and branch (`acme/api fix/retry`).
+        Branch => "branch",
+        /// The program that made the call.
+        Tool => "tool",
+        /// The model.
+        Model => "model",
+        /// The project (an admin read key's question).
+        Project => "project",
+    }
 }
 
 impl TopBy {
-    /// From the query parameter.
-    pub fn parse(text: &str) -> Option<TopBy> {
-        match text {
-            "session" => Some(TopBy::Session),
-            "task" => Some(TopBy::Task),
-            _ => None,
-        }
-    }
-
     fn key(self) -> &'static str {
         match self {
             TopBy::Session => "coalesce(c.session_id, w.session_id)",
             TopBy::Task => "coalesce(c.task_id, w.task_id)",
+            TopBy::User => "c.user_id",
+            TopBy::Repository => "c.repository",
+            TopBy::Branch => "(coalesce(c.repository || ' ', '') || c.git_branch)",
+            TopBy::Tool => "coalesce(c.tool, c.source)",
+            TopBy::Model => "c.model",
+            TopBy::Project => "c.project_id",
         }
     }
 }
 
-/// One session or task and what its calls in the range cost.
+/// One group (session, task, user, ...) and what its calls in the range cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopLine {
-    /// Session or task id.
+    /// The group's value (session id, task id, user id, ...).
     pub key: String,
     /// Calls.
     pub calls: i64,
@@ -233,7 +243,8 @@ pub struct TopLine {
     pub last_call_at: DateTime<Utc>,
 }
 
-/// The `limit` sessions or tasks whose calls in `range` cost most (unpriced ones last).
+/// The `limit` groups whose calls in `range` cost most (unpriced ones last); calls without
+/// the value (no user, no branch) are in none.
 pub async fn llm_top(
     client: &impl GenericClient,
     range: &Range,

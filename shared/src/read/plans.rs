@@ -28,6 +28,13 @@ pub async fn plans(
             project,
         ),
         ("llm top by task", llm::top_sql(p, TopBy::Task), 1, project),
+        ("llm top by user", llm::top_sql(p, TopBy::User), 1, project),
+        (
+            "llm top by branch",
+            llm::top_sql(p, TopBy::Branch),
+            1,
+            project,
+        ),
         ("ci runs-daily", ci::runs_daily_sql(r), 0, repository),
         ("ci workflows", ci::workflows_sql(r), 0, repository),
         ("ci failures", ci::failures_sql(r), 3, repository),

@@ -130,6 +130,26 @@ async fn the_dashboard_shows_what_was_stored_in_a_real_browser() {
         .collect();
     assert_eq!(sessions, ["s-old", "s-new"]);
     assert_eq!(rows(&seen, "llm", "llm-top-tasks")[0][0], "gh-7");
+    // Who, where and with what: the one call that says so, its email only as a hash.
+    let users = rows(&seen, "llm", "llm-top-users");
+    assert_eq!(users.len(), 1, "{users:?}");
+    assert!(
+        users[0][0].starts_with("sha256:") && !users[0][0].contains('@'),
+        "{users:?}"
+    );
+    assert_eq!(
+        rows(&seen, "llm", "llm-top-branches")[0][0],
+        "acme/shop fix/cart"
+    );
+    let tools: Vec<String> = rows(&seen, "llm", "llm-top-tools")
+        .iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(
+        tools,
+        ["agent", "claude_code"],
+        "by cost: the week's agent calls first"
+    );
     let drawn: Vec<&str> = seen["llm"]["charts"]
         .as_array()
         .expect("charts")

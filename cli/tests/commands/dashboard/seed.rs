@@ -70,7 +70,9 @@ pub(super) async fn seed(db: &TestDb, server: &Server) -> Seeded {
         {"call_id": "b", "timestamp": at(49), "model": "gpt-5", "session_id": "s-old",
          "tokens_input": 50000, "tokens_output": 4000},
         {"call_id": "c", "timestamp": at(2), "model": "claude-sonnet-4-5", "session_id": "s-new",
-         "task_id": "gh-7", "tokens_input": 30000, "tokens_output": 2500, "tokens_cache_write": 8000},
+         "task_id": "gh-7", "tokens_input": 30000, "tokens_output": 2500, "tokens_cache_write": 8000,
+         "tool": "claude_code", "repository": "acme/shop", "git_branch": "fix/cart",
+         "user_email": "dev@example.com"},
         {"call_id": "d", "timestamp": at(1), "model": "acme-llm", "session_id": "s-new",
          "tokens_input": 10, "tokens_output": 10}
     ]});

@@ -34,7 +34,7 @@ async fn hostile_queries_are_refused_by_parameter() {
             "/api/v1/llm/calls?cursor=99999999999999999999.1".into(),
             "cursor",
         ),
-        ("/api/v1/llm/top?by=model".into(), "by"),
+        ("/api/v1/llm/top?by=colour".into(), "by"),
         ("/api/v1/llm/cost-daily?limit=5".into(), "query"),
         ("/api/v1/ci/runs-daily?cursor=1.1".into(), "query"),
     ];
