@@ -70,12 +70,7 @@ impl Attrs<'_> {
         let Some(v) = self.get(key) else {
             return Ok(None);
         };
-        let n = match v {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse::<f64>().ok(),
-            _ => None,
-        };
-        match n {
+        match numeric(v) {
             Some(n) if n.fract() == 0.0 && (0.0..=f64::from(i32::MAX)).contains(&n) => {
                 Ok(Some(n as u64))
             }
@@ -91,15 +86,19 @@ impl Attrs<'_> {
         let Some(v) = self.get(key) else {
             return Ok(None);
         };
-        let n = match v {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse::<f64>().ok(),
-            _ => None,
-        };
-        match n {
+        match numeric(v) {
             Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
             _ => Err(format!("{key}: {v} is not a non-negative amount")),
         }
+    }
+}
+
+/// A number, or a string of one.
+fn numeric(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
     }
 }
 

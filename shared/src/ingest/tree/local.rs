@@ -2,14 +2,11 @@
 //! last mark (the same plan as `ingest jsonl`: unchanged, appended, rewritten), and the mark
 //! to keep once they are delivered. Marks live wherever the caller keeps them.
 
-use std::fs::File;
-use std::io::{Seek, SeekFrom};
 use std::path::Path;
 
-use super::mark::{self, hash_range, Plan, ReadMark, HASH_SPAN};
-use super::read::FileStatus;
-use crate::ingest::format::{FileKind, Format};
-use crate::jsonl::{JsonlReader, Line, Record};
+use super::mark::{self, ReadMark};
+use super::read::{open, FileStatus, Opened};
+use crate::jsonl::{Line, Record};
 use crate::model::LlmCall;
 
 /// A file's calls since its last mark.
@@ -31,39 +28,21 @@ pub struct NewCalls {
 
 /// The calls of `path` since `last` (all of them without one).
 pub fn read_new_calls(path: &Path, last: Option<&ReadMark>) -> std::io::Result<NewCalls> {
-    let gzip = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let mut file = File::open(path)?;
-    let (size, mtime) = mark::size_and_mtime(&file)?;
-    let (status, start, state) = match mark::plan(&mut file, size, mtime, last, gzip)? {
-        Plan::Unchanged => {
-            return Ok(NewCalls {
-                status: FileStatus::Unchanged,
-                calls: Vec::new(),
-                rejected: Vec::new(),
-                skipped: 0,
-                mark: None,
-            })
-        }
-        Plan::Resume { offset } => match last.and_then(|m| m.state.clone()) {
-            Some(state) => (FileStatus::Appended, offset, Some(state)),
-            None => (FileStatus::Rewritten, 0, None),
-        },
-        Plan::Whole { rewritten: true } => (FileStatus::Rewritten, 0, None),
-        Plan::Whole { rewritten: false } => (FileStatus::Read, 0, None),
-    };
-    let head_len = size.min(HASH_SPAN);
-    let head_hash = hash_range(&mut file, 0, head_len)?;
-    file.seek(SeekFrom::Start(start))?;
-    let input = FileKind {
-        format: Format::Jsonl,
+    let Some(Opened {
+        status,
+        head,
         gzip,
-    }
-    .reader(file);
-    let mut reader = match &state {
-        Some(s) => JsonlReader::resume(input, s).map_err(std::io::Error::other)?,
-        None => JsonlReader::new(input),
+        start,
+        mut reader,
+    }) = open(path, last, || last.and_then(|m| m.state.clone()))?
+    else {
+        return Ok(NewCalls {
+            status: FileStatus::Unchanged,
+            calls: Vec::new(),
+            rejected: Vec::new(),
+            skipped: 0,
+            mark: None,
+        });
     };
     let mut out = NewCalls {
         status,
@@ -85,12 +64,6 @@ pub fn read_new_calls(path: &Path, last: Option<&ReadMark>) -> std::io::Result<N
     // A last line still being written is read again next time: not refused now.
     let whole = reader.state().line;
     out.rejected.retain(|(line, _)| *line <= whole);
-    let head = mark::Head {
-        size,
-        mtime,
-        head_hash,
-        head_len,
-    };
     out.mark = Some(mark::after_read(path, head, gzip, start, &reader)?);
     Ok(out)
 }

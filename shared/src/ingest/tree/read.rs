@@ -100,39 +100,21 @@ fn read(job: &FileJob<'_>) -> std::io::Result<Option<FileEnd>> {
         batch_rows,
         tx,
     } = *job;
-    let gzip = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let mut file = File::open(path)?;
-    let (size, mtime) = mark::size_and_mtime(&file)?;
-    let (status, start, state) = match mark::plan(&mut file, size, mtime, last, gzip)? {
-        Plan::Unchanged => {
-            return Ok(Some(FileEnd {
-                status: FileStatus::Unchanged,
-                bytes: 0,
-                mark: None,
-                cut_short: None,
-                error: None,
-            }))
-        }
-        Plan::Resume { offset } => match saved_state() {
-            Some(state) => (FileStatus::Appended, offset, Some(state)),
-            None => (FileStatus::Rewritten, 0, None),
-        },
-        Plan::Whole { rewritten: true } => (FileStatus::Rewritten, 0, None),
-        Plan::Whole { rewritten: false } => (FileStatus::Read, 0, None),
-    };
-    let head_len = size.min(HASH_SPAN);
-    let head_hash = hash_range(&mut file, 0, head_len)?;
-    file.seek(SeekFrom::Start(start))?;
-    let input = FileKind {
-        format: Format::Jsonl,
+    let Some(Opened {
+        status,
+        head,
         gzip,
-    }
-    .reader(file);
-    let mut reader = match &state {
-        Some(s) => JsonlReader::resume(input, s).map_err(std::io::Error::other)?,
-        None => JsonlReader::new(input),
+        start,
+        mut reader,
+    }) = open(path, last, saved_state)?
+    else {
+        return Ok(Some(FileEnd {
+            status: FileStatus::Unchanged,
+            bytes: 0,
+            mark: None,
+            cut_short: None,
+            error: None,
+        }));
     };
     let mut batch = Batch::default();
     let mut damage: Option<HeaderError> = None;
@@ -178,18 +160,73 @@ fn read(job: &FileJob<'_>) -> std::io::Result<Option<FileEnd>> {
             error: None,
         }));
     }
-    let read = mark::Head {
-        size,
-        mtime,
-        head_hash,
-        head_len,
-    };
-    let mark = mark::after_read(path, read, gzip, start, &reader)?;
+    let mark = mark::after_read(path, head, gzip, start, &reader)?;
     Ok(Some(FileEnd {
         status,
         bytes,
         mark: Some(mark),
         cut_short: None,
         error: None,
+    }))
+}
+
+/// A file opened where this read starts, with what the mark after it needs.
+pub(super) struct Opened {
+    /// How it is read.
+    pub status: FileStatus,
+    /// Its size, time and head as this read found them.
+    pub head: mark::Head,
+    /// A gzip file (read whole, never resumed).
+    pub gzip: bool,
+    /// The byte the reader starts at.
+    pub start: u64,
+    /// The reader, resumed from the saved state when the file grew.
+    pub reader: JsonlReader<Box<dyn std::io::BufRead + Send>>,
+}
+
+/// `path` opened as its `last` mark says (`saved_state` the reader's state at the mark,
+/// asked only for a file that grew), or `None` when it is unchanged.
+pub(super) fn open(
+    path: &Path,
+    last: Option<&ReadMark>,
+    saved_state: impl FnOnce() -> Option<ReaderState>,
+) -> std::io::Result<Option<Opened>> {
+    let gzip = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let mut file = File::open(path)?;
+    let (size, mtime) = mark::size_and_mtime(&file)?;
+    let (status, start, state) = match mark::plan(&mut file, size, mtime, last, gzip)? {
+        Plan::Unchanged => return Ok(None),
+        Plan::Resume { offset } => match saved_state() {
+            Some(state) => (FileStatus::Appended, offset, Some(state)),
+            None => (FileStatus::Rewritten, 0, None),
+        },
+        Plan::Whole { rewritten: true } => (FileStatus::Rewritten, 0, None),
+        Plan::Whole { rewritten: false } => (FileStatus::Read, 0, None),
+    };
+    let head_len = size.min(HASH_SPAN);
+    let head_hash = hash_range(&mut file, 0, head_len)?;
+    file.seek(SeekFrom::Start(start))?;
+    let input = FileKind {
+        format: Format::Jsonl,
+        gzip,
+    }
+    .reader(file);
+    let reader = match &state {
+        Some(s) => JsonlReader::resume(input, s).map_err(std::io::Error::other)?,
+        None => JsonlReader::new(input),
+    };
+    Ok(Some(Opened {
+        status,
+        head: mark::Head {
+            size,
+            mtime,
+            head_hash,
+            head_len,
+        },
+        gzip,
+        start,
+        reader,
     }))
 }

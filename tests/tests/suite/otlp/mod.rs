@@ -387,3 +387,27 @@ async fn codex_and_gemini_usage_events_become_calls() {
     );
     t.db.drop_db().await;
 }
+
+#[tokio::test]
+async fn the_same_records_sent_at_once_or_twice_in_one_export_store_once() {
+    let t = Api::new("otlp_concurrent").await;
+    let key = t.key(PROJECT, KeyKind::Secret).await;
+    // One export holding each record twice (an exporter's retry merged into a batch).
+    let mut doubled = claude_session("sess-c");
+    let records = doubled["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+        .as_array()
+        .expect("records")
+        .clone();
+    doubled["resourceLogs"][0]["scopeLogs"][0]["logRecords"] =
+        Value::Array(records.iter().chain(records.iter()).cloned().collect());
+    let body = protobuf(&doubled);
+    let one = || post(&t, &key, PROTO, &body, false);
+    let (a, b, c, d) = tokio::join!(one(), one(), one(), one());
+    for (status, _, body) in [&a, &b, &c, &d] {
+        assert_eq!(*status, 200, "{}", String::from_utf8_lossy(body));
+        let answer = ExportLogsServiceResponse::decode(body.as_slice()).expect("protobuf");
+        assert!(answer.partial_success.is_none(), "{answer:?}");
+    }
+    assert_eq!(counts(&t).await, (3, 3));
+    t.db.drop_db().await;
+}
