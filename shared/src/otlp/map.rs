@@ -238,3 +238,91 @@ fn event(
         timestamp: ts,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn export(prompt_attrs: Value) -> ExportLogsServiceRequest {
+        serde_json::from_value(json!({"resourceLogs": [{
+            "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "claude-code"}}]},
+            "scopeLogs": [{"logRecords": [{
+                "timeUnixNano": "1764662400000000000",
+                "body": {"stringValue": "claude_code.user_prompt"},
+                "attributes": prompt_attrs
+            }]}]
+        }]}))
+        .expect("export")
+    }
+
+    fn settings(keep_prompts: bool, keep_emails: bool) -> OtlpSettings {
+        OtlpSettings {
+            keep_prompts,
+            keep_emails,
+            max_event_bytes: 64 << 10,
+        }
+    }
+
+    #[test]
+    fn prompts_and_emails_are_kept_only_when_configured() {
+        let attrs = json!([
+            {"key": "event.name", "value": {"stringValue": "user_prompt"}},
+            {"key": "session.id", "value": {"stringValue": "s"}},
+            {"key": "user.email", "value": {"stringValue": "Dev@Example.com"}},
+            {"key": "prompt", "value": {"stringValue": "the secret plan"}},
+            {"key": "prompt_length", "value": {"intValue": "15"}}
+        ]);
+        let event = |s: &OtlpSettings| match &map_logs(&export(attrs.clone()), s)[0].result {
+            Ok(Mapped::Event(e)) => e.clone(),
+            other => panic!("{other:?}"),
+        };
+        let dropped = event(&settings(false, false));
+        assert_eq!(dropped.event, "claude_code.user_prompt");
+        assert!(!dropped.properties.to_string().contains("secret plan"));
+        assert!(!dropped.properties.to_string().contains("xample"));
+        assert!(
+            dropped.distinct_id.starts_with("sha256:"),
+            "{}",
+            dropped.distinct_id
+        );
+        assert_eq!(dropped.properties["prompt_length"], json!(15));
+        let kept = event(&settings(true, true));
+        assert_eq!(kept.properties["prompt"], "the secret plan");
+        assert_eq!(kept.distinct_id, "dev@example.com");
+        // The same record, the same id, whatever is kept.
+        assert_eq!(kept.insert_id, dropped.insert_id);
+    }
+
+    #[test]
+    fn names_come_from_the_record_the_attribute_or_the_body() {
+        let name = |record: Value| {
+            let e: ExportLogsServiceRequest = serde_json::from_value(json!({"resourceLogs": [
+                {"scopeLogs": [{"logRecords": [record]}]}]}))
+            .expect("export");
+            match &map_logs(&e, &settings(false, false))[0].result {
+                Ok(Mapped::Event(e)) => e.event.clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        let t = "1764662400000000000";
+        assert_eq!(
+            name(json!({"timeUnixNano": t, "eventName": "deploy.done"})),
+            "deploy.done"
+        );
+        assert_eq!(
+            name(
+                json!({"timeUnixNano": t, "attributes": [{"key": "event.name", "value": {"stringValue": "x.y"}}]})
+            ),
+            "x.y"
+        );
+        assert_eq!(
+            name(json!({"timeUnixNano": t, "body": {"stringValue": "started"}})),
+            "started"
+        );
+        assert_eq!(
+            name(json!({"timeUnixNano": t, "body": {"stringValue": "a long sentence of text"}})),
+            "otlp.log"
+        );
+    }
+}
