@@ -142,6 +142,8 @@ pub enum AgentRecord {
 #[derive(Default)]
 pub(super) struct AgentState {
     pub(super) occurrences: Occurrences,
+    /// Store a `user_email` as sent rather than hashed.
+    keep_emails: bool,
 }
 
 fn req<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -346,7 +348,7 @@ impl AgentState {
             task_id: opt(v, "task_id"),
             notes: None,
             project_id: None,
-            attribution: attribution::attribution_of(v)?,
+            attribution: attribution::attribution_of(v, self.keep_emails)?,
         })
     }
 }
@@ -364,6 +366,14 @@ fn canonical(v: &Value) -> String {
 pub struct ApiCallParser(AgentState);
 
 impl ApiCallParser {
+    /// A parser that stores a call's `user_email` as sent (a deployment's
+    /// `TELEMETRY_KEEP_EMAILS=1`); by default only its hash, as `user_id`.
+    pub fn keeping_emails(keep: bool) -> Self {
+        let mut p = Self::default();
+        p.0.keep_emails = keep;
+        p
+    }
+
     /// One call; the error names the bad field.
     pub fn parse(&mut self, v: &Value) -> Result<LlmCall, String> {
         if !v.is_object() {

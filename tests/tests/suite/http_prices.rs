@@ -77,3 +77,65 @@ async fn llm_calls_keep_the_one_hour_cache_writes_and_the_teams_prices() {
     assert!(acme.get::<_, String>(1).starts_with("db:"));
     t.db.drop_db().await;
 }
+
+#[tokio::test]
+async fn posted_calls_carry_their_attribution_and_a_bad_part_is_refused_by_path() {
+    let t = Api::new("http_calls_attribution").await;
+    let key = t.key(PROJECT, KeyKind::Secret).await;
+    let call = |id: &str, extra: serde_json::Value| {
+        let mut c = json!({"call_id": id, "ts": "2026-12-02T08:00:00Z", "model": "claude-sonnet-4-5",
+                           "tokens_input": 10, "tokens_output": 10});
+        for (k, v) in extra.as_object().expect("object") {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let calls = vec![
+        call(
+            "a",
+            json!({"tool": "claude_code", "repository": "acme/api", "git_branch": "refs/heads/main",
+                         "user_email": "Dev@Example.com", "app_version": "2.1.240"}),
+        ),
+        call("b", json!({"tool": "vim"})),
+        call("c", json!({"repository": "not a repository"})),
+        call("d", json!({"git_branch": "fix\u{0}nul"})),
+        call("e", json!({"user_id": 42})),
+    ];
+    let a = t
+        .post("/ingest/llm-calls", &key, &json!({"calls": calls}))
+        .await;
+    assert_eq!(a.status, 207, "{}", a.body);
+    let paths: Vec<&str> = a.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "$.calls[1].tool",
+            "$.calls[2].repository",
+            "$.calls[3].git_branch",
+            "$.calls[4].user_id"
+        ],
+        "{}",
+        a.body
+    );
+    let row =
+        t.db.client()
+            .await
+            .query_one(
+                "SELECT tool, repository, git_branch, user_id, app_version FROM llm_calls",
+                &[],
+            )
+            .await
+            .expect("call");
+    assert_eq!(row.get::<_, &str>(0), "claude_code");
+    assert_eq!(row.get::<_, Option<&str>>(1), Some("acme/api"));
+    assert_eq!(row.get::<_, Option<&str>>(2), Some("main"));
+    let user: &str = row.get::<_, Option<&str>>(3).expect("user");
+    assert!(user.starts_with("sha256:") && !user.contains('@'), "{user}");
+    assert_eq!(row.get::<_, Option<&str>>(4), Some("2.1.240"));
+    t.db.drop_db().await;
+}

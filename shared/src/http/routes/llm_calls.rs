@@ -19,6 +19,7 @@ use crate::store::{upsert_llm_calls, upsert_llm_calls_each, UpsertCounts};
 pub(super) async fn ingest_calls(
     pool: &Pool,
     limits: &Limits,
+    keep_emails: bool,
     project: &str,
     body: &Value,
 ) -> Result<HttpResponse, ApiError> {
@@ -41,7 +42,7 @@ pub(super) async fn ingest_calls(
             format!("at most {} calls per request", limits.max_events),
         ));
     }
-    let mut parser = ApiCallParser::default();
+    let mut parser = ApiCallParser::keeping_emails(keep_emails);
     let mut calls = Vec::new();
     let mut indices = Vec::new();
     let mut rejected = Vec::new();

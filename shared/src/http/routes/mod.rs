@@ -127,7 +127,8 @@ async fn llm_calls(State(api): Api, req: Request<Body>) -> Response {
     answer(&api, req, |req| async move {
         let caller = bearer(&a.pool, req.headers()).await?;
         let body = a.json_body(&req)?;
-        llm_calls::ingest_calls(&a.pool, &a.config.limits, &caller.project_id, &body).await
+        let (limits, keep) = (&a.config.limits, a.config.keep_emails);
+        llm_calls::ingest_calls(&a.pool, limits, keep, &caller.project_id, &body).await
     })
     .await
 }

@@ -6,8 +6,9 @@ use serde_json::Value;
 use super::super::str_field;
 use crate::model::{branch_name, is_repository, user_id_of_email, Attribution, Tool};
 
-/// The record's attribution; the error names the bad field. An email is stored hashed.
-pub(super) fn attribution_of(v: &Value) -> Result<Attribution, String> {
+/// The record's attribution; the error names the bad field. An email is stored hashed
+/// unless `keep_emails`.
+pub(super) fn attribution_of(v: &Value, keep_emails: bool) -> Result<Attribution, String> {
     for field in [
         "tool",
         "repository",
@@ -35,7 +36,7 @@ pub(super) fn attribution_of(v: &Value) -> Result<Attribution, String> {
     };
     let user_id = str_field(v, "user_id")
         .map(str::to_string)
-        .or_else(|| str_field(v, "user_email").and_then(|e| user_id_of_email(e, false)));
+        .or_else(|| str_field(v, "user_email").and_then(|e| user_id_of_email(e, keep_emails)));
     Ok(Attribution {
         tool,
         repository,
