@@ -350,7 +350,7 @@ async fn main() {
     }
 
     println!("\nPOST /v1/logs, {exports} OTLP protobuf exports of {OTLP_RECORDS} Claude Code api_request records, against a bare INSERT of {OTLP_RECORDS} rows into llm_calls, in turns\n");
-    println!("| run | calls/s | p50 ms | p99 ms | max ms | vs baseline |");
+    println!("| run | calls/s | p50 ms | p99 ms | max ms | time vs baseline |");
     println!("|---|---:|---:|---:|---:|---:|");
     let calls_total = (exports * OTLP_RECORDS) as f64;
     for (name, lat, secs) in [
