@@ -10,6 +10,7 @@ use super::{Column, Kind};
 pub const ALL: &[&[Column]] = &[
     llm_calls::ALL,
     workflow_runs::ALL,
+    workflow_jobs::ALL,
     coverage_snapshots::ALL,
     sessions::ALL,
     tasks::ALL,
@@ -66,6 +67,29 @@ table!(llm_calls {
     USER_ID "user_id": varchar(255);
     TOOL "tool": varchar(32);
     APP_VERSION "app_version": varchar(64);
+});
+
+table!(workflow_jobs {
+    GITHUB_JOB_ID "github_job_id": Int8;
+    RUN_ATTEMPT "run_attempt": Int4, >= 1;
+    GITHUB_RUN_ID "github_run_id": Int8;
+    REPOSITORY "repository": TEXT;
+    WORKFLOW_NAME "workflow_name": varchar(255);
+    JOB_NAME "job_name": varchar(255);
+    HEAD_BRANCH "head_branch": varchar(255);
+    HEAD_SHA "head_sha": varchar(40);
+    STATUS "status": varchar(20);
+    CONCLUSION "conclusion": varchar(20);
+    GITHUB_CREATED_AT "github_created_at": Timestamptz;
+    STARTED_AT "started_at": Timestamptz;
+    COMPLETED_AT "completed_at": Timestamptz;
+    QUEUE_SECONDS "queue_seconds": Int4, >= 0;
+    DURATION_SECONDS "duration_seconds": Int4, >= 0;
+    RUNNER_NAME "runner_name": varchar(255);
+    RUNNER_GROUP_NAME "runner_group_name": varchar(255);
+    LABELS "labels": Jsonb;
+    STEPS "steps": Jsonb;
+    HTML_URL "html_url": TEXT;
 });
 
 table!(workflow_runs {

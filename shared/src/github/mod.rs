@@ -4,6 +4,7 @@
 mod client;
 mod config;
 mod job;
+mod job_row;
 pub mod limits;
 mod report;
 mod run;
@@ -16,6 +17,7 @@ pub use config::{
     parse_repositories, GitHubConfig, Repository, Token, DEFAULT_SYNC_DAYS, MAX_SYNC_DAYS,
 };
 pub use job::{deadline_from_epoch_ms, repositories, run_sync, SyncRequest};
+pub use job_row::WorkflowJob;
 pub use report::{record_report, RepoReport, SyncReport};
 pub use run::WorkflowRun;
 pub use sync::{sync, SyncError, SyncPlan, DEADLINE_MARGIN};

@@ -1,7 +1,8 @@
-//! `POST /github/webhook`: GitHub `workflow_run` deliveries, verified with
+//! `POST /github/webhook`: GitHub `workflow_run` and `workflow_job` deliveries, verified with
 //! `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the configured secret, compared
-//! in constant time) and upserted into `workflow_runs` exactly as the scheduled sync does, so
-//! runs appear within seconds and the next sync reconciles.
+//! in constant time) and upserted into `workflow_runs` and `workflow_jobs` as the scheduled
+//! sync does, so runs appear within seconds (and a job's queue time while it waits), and the
+//! next sync reconciles.
 
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, StatusCode};
@@ -47,6 +48,14 @@ pub enum Delivery {
         /// The `workflow_run` object.
         run: Value,
     },
+    /// A `workflow_job` event (queued, in_progress, completed, waiting): the repository and
+    /// the job object.
+    WorkflowJob {
+        /// owner/name.
+        repository: String,
+        /// The `workflow_job` object.
+        job: Value,
+    },
     /// Any other event: acknowledged, not stored.
     Ignored(String),
 }
@@ -65,19 +74,29 @@ pub fn read(secret: &[u8], headers: &HeaderMap, body: &[u8]) -> Result<Delivery,
     let event = header("x-github-event").unwrap_or_default().to_string();
     match event.as_str() {
         "ping" => Ok(Delivery::Ping),
-        "workflow_run" => {
+        "workflow_run" | "workflow_job" => {
             let v: Value = super::body::parse_json(body)?;
             let repository = v
                 .pointer("/repository/full_name")
                 .and_then(Value::as_str)
                 .ok_or_else(|| bad("repository.full_name is missing"))?
                 .to_string();
-            let run = v
-                .get("workflow_run")
+            let object = v
+                .get(event.as_str())
                 .filter(|r| r.is_object())
-                .ok_or_else(|| bad("workflow_run is missing"))?
+                .ok_or_else(|| bad(&format!("{event} is missing")))?
                 .clone();
-            Ok(Delivery::WorkflowRun { repository, run })
+            Ok(if event == "workflow_run" {
+                Delivery::WorkflowRun {
+                    repository,
+                    run: object,
+                }
+            } else {
+                Delivery::WorkflowJob {
+                    repository,
+                    job: object,
+                }
+            })
         }
         other => Ok(Delivery::Ignored(other.to_string())),
     }

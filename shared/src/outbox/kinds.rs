@@ -18,6 +18,8 @@ crate::text_enum! {
     pub enum EventKind {
         /// An attempt stored as completed with a failing conclusion.
         WorkflowRunFailed => "workflow_run_failed",
+        /// A job attempt stored as completed with a failing conclusion.
+        WorkflowJobFailed => "workflow_job_failed",
         /// An ingestion of a file finished.
         FileIngested => "file_ingested",
         /// A `POST /ingest` or `/ingest/llm-calls` batch was stored.
@@ -41,7 +43,7 @@ impl EventKind {
     /// The source this kind is published under (and ordered within).
     pub fn source(self) -> &'static str {
         match self {
-            EventKind::WorkflowRunFailed => SOURCE_GITHUB,
+            EventKind::WorkflowRunFailed | EventKind::WorkflowJobFailed => SOURCE_GITHUB,
             EventKind::FileIngested | EventKind::BatchIngested => SOURCE_INGEST,
             EventKind::LlmBudgetExceeded => SOURCE_LLM,
             EventKind::PruneCompleted => SOURCE_PRUNE,

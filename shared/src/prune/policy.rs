@@ -114,6 +114,20 @@ pub const POLICIES: &[TablePolicy] = &[
         )
     },
     TablePolicy {
+        newest: Some((
+            "(github_job_id, run_attempt)",
+            "coalesce({t}.updated_at, {t}.created_at)",
+        )),
+        ..policy(
+            "workflow_jobs",
+            "coalesce(started_at, github_created_at, created_at)",
+            "id",
+            true,
+            Retention::Months(6),
+            "as workflow_runs: 6 months of CI history",
+        )
+    },
+    TablePolicy {
         newest: Some(("(dedup_key)", "coalesce({t}.updated_at, {t}.created_at)")),
         ..policy(
             "llm_calls",

@@ -36,4 +36,5 @@ mod secrets;
 mod stats;
 mod tls;
 mod upsert;
+mod workflow_jobs;
 mod workflow_runs;

@@ -1,5 +1,6 @@
-//! `POST /github/webhook`: a `workflow_run` delivery, its signature checked, upserted into
-//! `workflow_runs` as the sync would write it; `ping` answered, other events ignored (202).
+//! `POST /github/webhook`: a `workflow_run` or `workflow_job` delivery, its signature checked,
+//! upserted into `workflow_runs` or `workflow_jobs` as the sync would write it; `ping`
+//! answered, other events ignored (202).
 
 use std::sync::Arc;
 
@@ -11,8 +12,8 @@ use serde_json::json;
 
 use crate::columns::Validate;
 use crate::db::DbError;
-use crate::github::store::upsert_workflow_runs;
-use crate::github::WorkflowRun;
+use crate::github::store::{upsert_workflow_jobs, upsert_workflow_runs};
+use crate::github::{WorkflowJob, WorkflowRun};
 use crate::http::app::HttpIngest;
 use crate::http::response::{json_response, ApiError, HttpResponse};
 use crate::http::webhook::{self, Delivery};
@@ -37,6 +38,21 @@ async fn store(api: &HttpIngest, req: &Request<Vec<u8>>) -> Result<HttpResponse,
             StatusCode::ACCEPTED,
             &json!({"ignored": event}),
         )),
+        Delivery::WorkflowJob { repository, job } => {
+            let job = WorkflowJob::from_api(&repository, &job)
+                .and_then(Validate::checked)
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_webhook", e))?;
+            let client = api.pool.get().await.map_err(DbError::from)?;
+            let counts = upsert_workflow_jobs(&**client, std::slice::from_ref(&job)).await?;
+            Ok(json_response(
+                StatusCode::ACCEPTED,
+                &json!({
+                    "github_job_id": job.github_job_id, "run_attempt": job.run_attempt,
+                    "status": job.status, "inserted": counts.inserted,
+                    "updated": counts.updated, "unchanged": counts.unchanged,
+                }),
+            ))
+        }
         Delivery::WorkflowRun { repository, run } => {
             let run = WorkflowRun::from_api(&repository, &run)
                 .and_then(Validate::checked)
