@@ -1,5 +1,10 @@
 //! Figures for `telemetry stats`: LLM cost and tokens by day and model, unpriced calls,
-//! success rate, and workflow runs by workflow with success rate and p50/p95 duration.
+//! success rate, workflow runs by workflow with success rate and p50/p95 duration, and jobs
+//! ([`job_stats`]).
+
+mod jobs;
+
+pub use jobs::{job_stats, DurationLine, FailureLine, JobStats, QueueLine};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -102,6 +107,8 @@ pub struct Stats {
     pub workflows: Vec<WorkflowStats>,
     /// Coverage reports per repository and branch, oldest first.
     pub coverage: Vec<CoveragePoint>,
+    /// Jobs: queue time, the slowest, the failing and flaky.
+    pub jobs: JobStats,
 }
 
 /// Computes the figures for calls and runs at or after `since`.
@@ -228,5 +235,6 @@ pub async fn compute(client: &impl GenericClient, since: DateTime<Utc>) -> Resul
         llm_by_model: by_model,
         workflows,
         coverage,
+        jobs: job_stats(client, since).await?,
     })
 }

@@ -145,6 +145,7 @@ pub fn render(s: &Stats) -> String {
             &rows,
         );
     }
+    out += &render_jobs(&s.jobs);
     out += "\nCoverage by branch (line %, change since the branch's previous report)\n";
     if s.coverage.is_empty() {
         out += "  (none yet: upload lcov.info, coverage.xml or coverage-summary.json under uploads/coverage/OWNER/REPO/[BRANCH/]COMMIT/)\n";
@@ -182,5 +183,80 @@ pub fn render(s: &Stats) -> String {
             &rows,
         );
     }
+    out
+}
+
+/// The jobs' part: queue time per label, the slowest jobs and steps, failing and flaky jobs.
+fn render_jobs(j: &telemetry_shared::stats::JobStats) -> String {
+    let mut out = String::from("\nJobs: queue time by runner label\n");
+    if j.queue_by_label.is_empty() {
+        return out + "  (none yet: subscribe the GitHub webhook to workflow_job events)\n";
+    }
+    let rows: Vec<Vec<String>> = j
+        .queue_by_label
+        .iter()
+        .map(|q| {
+            vec![
+                q.label.clone(),
+                q.jobs.to_string(),
+                secs(q.p50_seconds),
+                secs(q.p95_seconds),
+            ]
+        })
+        .collect();
+    out += &table(&["label", "jobs", "p50 wait", "p95 wait"], &rows);
+    let durations = |lines: &[telemetry_shared::stats::DurationLine]| -> Vec<Vec<String>> {
+        lines
+            .iter()
+            .map(|d| {
+                let mut row = vec![d.repository.clone(), d.job.clone()];
+                if let Some(step) = &d.step {
+                    row.push(step.clone());
+                }
+                row.extend([
+                    d.completed.to_string(),
+                    secs(d.p50_seconds),
+                    secs(d.p95_seconds),
+                ]);
+                row
+            })
+            .collect()
+    };
+    out += "\nSlowest jobs (p95)\n";
+    out += &table(
+        &["repository", "job", "completed", "p50", "p95"],
+        &durations(&j.slowest_jobs),
+    );
+    out += "\nSlowest steps (p95)\n";
+    out += &table(
+        &["repository", "job", "step", "completed", "p50", "p95"],
+        &durations(&j.slowest_steps),
+    );
+    out += "\nFailing jobs (flaky: failed, then passed on the next attempt of the run)\n";
+    let rows: Vec<Vec<String>> = j
+        .failing_jobs
+        .iter()
+        .map(|f| {
+            vec![
+                f.repository.clone(),
+                f.job.clone(),
+                f.completed.to_string(),
+                f.failed.to_string(),
+                pct(f.failure_rate),
+                f.flaky.to_string(),
+            ]
+        })
+        .collect();
+    out += &table(
+        &[
+            "repository",
+            "job",
+            "completed",
+            "failed",
+            "failure rate",
+            "flaky",
+        ],
+        &rows,
+    );
     out
 }

@@ -190,3 +190,50 @@ async fn out_of_order_forged_failed_and_rerun_deliveries() {
     assert_eq!(stored(&t).await.len(), 2);
     t.db.drop_db().await;
 }
+
+#[tokio::test]
+async fn stats_show_queue_time_by_label_slow_steps_and_flaky_jobs() {
+    let t = Api::new("webhook_jobs_stats").await;
+    // Attempt 1 fails, attempt 2 (a new job id) passes: flaky once. Another job passes.
+    for body in [
+        job(910, 1, "completed", Some("failure")),
+        job(911, 2, "completed", Some("success")),
+    ] {
+        assert_eq!(deliver(&t, &body, WEBHOOK_SECRET).await.0, 202);
+    }
+    let mut lint = job(912, 1, "completed", Some("success"));
+    lint["workflow_job"]["name"] = json!("lint");
+    lint["workflow_job"]["labels"] = json!(["self-hosted", "linux"]);
+    lint["workflow_job"]["started_at"] = json!("2026-12-02T08:02:05Z");
+    assert_eq!(deliver(&t, &lint, WEBHOOK_SECRET).await.0, 202);
+    let since = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let s = telemetry_shared::stats::job_stats(&**t.db.client().await, since)
+        .await
+        .expect("stats");
+    let labels: Vec<(String, i64, Option<f64>)> = s
+        .queue_by_label
+        .iter()
+        .map(|q| (q.label.clone(), q.jobs, q.p95_seconds))
+        .collect();
+    // lint waited 120 s on the self-hosted pool; the test jobs 35 s on ubuntu-latest.
+    assert_eq!(
+        labels,
+        [
+            ("linux".into(), 1, Some(120.0)),
+            ("self-hosted".into(), 1, Some(120.0)),
+            ("ubuntu-latest".into(), 2, Some(35.0))
+        ]
+    );
+    assert_eq!(s.slowest_steps[0].step.as_deref(), Some("Run tests"));
+    assert_eq!(s.slowest_steps[0].p95_seconds, Some(147.8));
+    let failing: Vec<(String, i64, i64, i64)> = s
+        .failing_jobs
+        .iter()
+        .map(|f| (f.job.clone(), f.completed, f.failed, f.flaky))
+        .collect();
+    assert_eq!(failing, [("test (ubuntu-latest)".into(), 2, 1, 1)]);
+    assert_eq!(s.failing_jobs[0].failure_rate, Some(0.5));
+    t.db.drop_db().await;
+}
