@@ -6,7 +6,7 @@
 
 use tokio_postgres::GenericClient;
 
-use super::runs::{RunCounts, FAILED_CONCLUSIONS};
+use super::runs::{RunCounts, FAILED_CONCLUSIONS, PROJECT_OF_REPOSITORY};
 use crate::db::DbError;
 use crate::github::WorkflowJob;
 use crate::outbox::{BroadcastLevel, EventKind};
@@ -90,10 +90,7 @@ pub async fn upsert_workflow_jobs(
          failed AS (
             INSERT INTO outbox_events (type, source, project_id, broadcast_level, payload, dedup_key)
             SELECT $21::text, $22::text,
-                (SELECT p.project_id FROM projects p
-                 WHERE lower(regexp_replace(regexp_replace(p.git_remote, '^.*github\\.com[:/]', ''),
-                                            '\\.git$', '')) = lower(up.repository)
-                 ORDER BY p.created_at LIMIT 1),
+                {PROJECT_OF_REPOSITORY},
                 $23::text,
                 jsonb_build_object('repository', up.repository, 'workflow', up.workflow_name,
                     'job', up.job_name, 'job_id', up.github_job_id, 'run_id', up.github_run_id,

@@ -11,6 +11,13 @@ use crate::outbox::{BroadcastLevel, EventKind};
 /// Conclusions announced as `workflow_run_failed` outbox events.
 pub const FAILED_CONCLUSIONS: &str = "('failure', 'startup_failure', 'timed_out')";
 
+/// The project whose git remote is `up.repository` on GitHub (the first made), for the
+/// failure events' `project_id`.
+pub(super) const PROJECT_OF_REPOSITORY: &str = "(SELECT p.project_id FROM projects p
+    WHERE lower(regexp_replace(regexp_replace(p.git_remote, '^.*github\\.com[:/]', ''),
+                               '\\.git$', '')) = lower(up.repository)
+    ORDER BY p.created_at LIMIT 1)";
+
 /// What one upsert did; the three add up to the runs passed in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RunCounts {
@@ -82,10 +89,7 @@ pub async fn upsert_workflow_runs(
              failed AS (
                 INSERT INTO outbox_events (type, source, project_id, broadcast_level, payload, dedup_key)
                 SELECT $16::text, $17::text,
-                    (SELECT p.project_id FROM projects p
-                     WHERE lower(regexp_replace(regexp_replace(p.git_remote, '^.*github\\.com[:/]', ''),
-                                                '\\.git$', '')) = lower(up.repository)
-                     ORDER BY p.created_at LIMIT 1),
+                    {PROJECT_OF_REPOSITORY},
                     $18::text,
                     jsonb_build_object('repository', up.repository, 'workflow', up.workflow_name,
                         'run_id', up.github_run_id, 'attempt', up.run_attempt,
