@@ -6,7 +6,7 @@
 
 use tokio_postgres::GenericClient;
 
-use super::runs::{RunCounts, FAILED_CONCLUSIONS, PROJECT_OF_REPOSITORY};
+use super::runs::{one_per_key, RunCounts, FAILED_CONCLUSIONS, PROJECT_OF_REPOSITORY};
 use crate::db::DbError;
 use crate::github::WorkflowJob;
 use crate::outbox::{BroadcastLevel, EventKind};
@@ -29,16 +29,7 @@ pub async fn upsert_workflow_jobs(
         return Ok(RunCounts::default());
     }
     // A key twice in one statement is refused by PostgreSQL: keep the last copy of each.
-    let mut latest: Vec<&WorkflowJob> = Vec::with_capacity(jobs.len());
-    for j in jobs {
-        match latest
-            .iter_mut()
-            .find(|l| (l.github_job_id, l.run_attempt) == (j.github_job_id, j.run_attempt))
-        {
-            Some(l) => *l = j,
-            None => latest.push(j),
-        }
-    }
+    let latest = one_per_key(jobs, |j| (j.github_job_id, j.run_attempt), |_, _| true);
     let col = |f: fn(&WorkflowJob) -> Option<&str>| latest.iter().map(|j| f(j)).collect::<Vec<_>>();
     let ids: Vec<i64> = latest.iter().map(|j| j.github_job_id).collect();
     let attempts: Vec<i32> = latest.iter().map(|j| j.run_attempt).collect();

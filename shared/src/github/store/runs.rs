@@ -18,6 +18,24 @@ pub(super) const PROJECT_OF_REPOSITORY: &str = "(SELECT p.project_id FROM projec
                                '\\.git$', '')) = lower(up.repository)
     ORDER BY p.created_at LIMIT 1)";
 
+/// One item per key, in first-seen order: a later copy replaces the one kept when
+/// `replaces(later, kept)`.
+pub(super) fn one_per_key<T, K: PartialEq>(
+    items: &[T],
+    key: impl Fn(&T) -> K,
+    replaces: impl Fn(&T, &T) -> bool,
+) -> Vec<&T> {
+    let mut kept: Vec<&T> = Vec::with_capacity(items.len());
+    for item in items {
+        match kept.iter_mut().find(|k| key(k) == key(item)) {
+            Some(k) if replaces(item, k) => *k = item,
+            Some(_) => {}
+            None => kept.push(item),
+        }
+    }
+    kept
+}
+
 /// What one upsert did; the three add up to the runs passed in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RunCounts {
@@ -39,17 +57,11 @@ pub async fn upsert_workflow_runs(
         return Ok(RunCounts::default());
     }
     // A key twice in one statement is refused by PostgreSQL: keep the newest copy.
-    let mut latest: Vec<&WorkflowRun> = Vec::with_capacity(runs.len());
-    for r in runs {
-        match latest
-            .iter_mut()
-            .find(|l| (l.github_run_id, l.run_attempt) == (r.github_run_id, r.run_attempt))
-        {
-            Some(l) if r.github_updated_at > l.github_updated_at => *l = r,
-            Some(_) => {}
-            None => latest.push(r),
-        }
-    }
+    let latest = one_per_key(
+        runs,
+        |r| (r.github_run_id, r.run_attempt),
+        |new, kept| new.github_updated_at > kept.github_updated_at,
+    );
     let ids: Vec<i64> = latest.iter().map(|r| r.github_run_id).collect();
     let attempts: Vec<i32> = latest.iter().map(|r| r.run_attempt).collect();
     let repos: Vec<&str> = latest.iter().map(|r| r.repository.as_str()).collect();
