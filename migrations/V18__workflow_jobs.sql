@@ -30,6 +30,15 @@ CREATE TABLE workflow_jobs (
     -- [{name, number, status, conclusion, started_at, completed_at}], times in UTC.
     steps              JSONB        NOT NULL DEFAULT '[]'::jsonb CHECK (jsonb_typeof(steps) = 'array'),
     html_url           TEXT,
+    -- The repository's visibility when the job was received (public: standard runners free).
+    repository_private BOOLEAN,
+    -- An estimate of GitHub's bill: the job rounded up to the minute, at the rate of the
+    -- runner its labels name (`github::billing`); NULL cost for a runner or visibility
+    -- not known, never $0.
+    billable_minutes   INTEGER CHECK (billable_minutes >= 0),
+    billing_sku        VARCHAR(32),
+    estimated_cost_usd NUMERIC(12, 6) CHECK (estimated_cost_usd >= 0),
+    rate_version       VARCHAR(32),
     created_at         TIMESTAMPTZ  NOT NULL DEFAULT now(),
     updated_at         TIMESTAMPTZ,
     UNIQUE (github_job_id, run_attempt)

@@ -4,7 +4,7 @@
 
 mod jobs;
 
-pub use jobs::{job_stats, DurationLine, FailureLine, JobStats, QueueLine};
+pub use jobs::{job_stats, BillingDay, DurationLine, FailureLine, JobStats, QueueLine};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

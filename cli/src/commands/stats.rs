@@ -258,5 +258,33 @@ fn render_jobs(j: &telemetry_shared::stats::JobStats) -> String {
         ],
         &rows,
     );
+    out += "\nBillable minutes (jobs rounded up; estimated at GitHub's rates, unpriced: not $0)\n";
+    let rows: Vec<Vec<String>> = j
+        .billing
+        .iter()
+        .map(|b| {
+            vec![
+                b.day.to_string(),
+                b.repository.clone(),
+                b.workflow.clone().unwrap_or_default(),
+                b.jobs.to_string(),
+                b.billable_minutes.to_string(),
+                usd(b.cost_usd),
+                b.unpriced_jobs.to_string(),
+            ]
+        })
+        .collect();
+    out += &table(
+        &[
+            "day",
+            "repository",
+            "workflow",
+            "jobs",
+            "minutes",
+            "estimate",
+            "unpriced",
+        ],
+        &rows,
+    );
     out
 }

@@ -90,6 +90,10 @@ table!(workflow_jobs {
     LABELS "labels": Jsonb;
     STEPS "steps": Jsonb;
     HTML_URL "html_url": TEXT;
+    BILLABLE_MINUTES "billable_minutes": Int4, >= 0;
+    BILLING_SKU "billing_sku": varchar(32);
+    ESTIMATED_COST_USD "estimated_cost_usd": Numeric(12, 6);
+    RATE_VERSION "rate_version": varchar(32);
 });
 
 table!(workflow_runs {

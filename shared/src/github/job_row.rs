@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::billing::{self, Bill};
+
 /// One row of `workflow_jobs`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkflowJob {
@@ -49,6 +51,10 @@ pub struct WorkflowJob {
     pub steps: Value,
     /// Link to the job.
     pub html_url: Option<String>,
+    /// The repository's visibility, when the source said.
+    pub repository_private: Option<bool>,
+    /// GitHub's bill for it, once it completed.
+    pub bill: Option<Bill>,
 }
 
 #[derive(Deserialize)]
@@ -97,8 +103,13 @@ fn utc(t: Option<DateTime<Utc>>) -> Value {
 }
 
 impl WorkflowJob {
-    /// The job of `repository` from its API object; the error says what is missing or bad.
-    pub fn from_api(repository: &str, v: &Value) -> Result<WorkflowJob, String> {
+    /// The job of `repository` (`private`, when known) from its API object; the error says
+    /// what is missing or bad.
+    pub fn from_api(
+        repository: &str,
+        private: Option<bool>,
+        v: &Value,
+    ) -> Result<WorkflowJob, String> {
         let j: ApiJob =
             serde_json::from_value(v.clone()).map_err(|e| format!("not a workflow job: {e}"))?;
         let status = j.status.ok_or("the job has no status")?;
@@ -111,6 +122,14 @@ impl WorkflowJob {
                        "completed_at": utc(s.completed_at)})
             })
             .collect();
+        let duration_seconds = if status == "completed" {
+            seconds(j.started_at, j.completed_at)
+        } else {
+            None
+        };
+        let bill = duration_seconds
+            .zip(j.completed_at)
+            .map(|(d, at)| billing::bill(d, &j.labels, at, private));
         Ok(WorkflowJob {
             github_job_id: j.id,
             run_attempt: j.run_attempt.unwrap_or(1).max(1),
@@ -126,11 +145,7 @@ impl WorkflowJob {
             } else {
                 None
             },
-            duration_seconds: if status == "completed" {
-                seconds(j.started_at, j.completed_at)
-            } else {
-                None
-            },
+            duration_seconds,
             status,
             conclusion: j.conclusion,
             github_created_at: j.created_at,
@@ -141,6 +156,8 @@ impl WorkflowJob {
             labels: j.labels,
             steps: Value::Array(steps),
             html_url: j.html_url,
+            repository_private: private,
+            bill,
         })
     }
 }
@@ -167,7 +184,14 @@ mod validate {
             c::RUNNER_GROUP_NAME.check_opt_str(self.runner_group_name.as_deref())?;
             c::LABELS.check_json(&serde_json::json!(self.labels))?;
             c::STEPS.check_json(&self.steps)?;
-            c::HTML_URL.check_opt_str(self.html_url.as_deref())
+            c::HTML_URL.check_opt_str(self.html_url.as_deref())?;
+            if let Some(b) = &self.bill {
+                c::BILLABLE_MINUTES.check_int(b.minutes.into())?;
+                c::BILLING_SKU.check_opt_str(b.sku)?;
+                c::ESTIMATED_COST_USD.check_opt_decimal(b.cost_usd)?;
+                c::RATE_VERSION.check_opt_str(b.rate_version)?;
+            }
+            Ok(())
         }
     }
 }
@@ -185,7 +209,7 @@ mod tests {
             "runner_name": "GitHub Actions 3", "runner_group_name": "GitHub Actions",
             "steps": [{"name": "Set up job", "status": "completed", "conclusion": "success", "number": 1,
                        "started_at": "2020-01-20T09:42:40.000-08:00", "completed_at": "2020-01-20T09:42:41.500-08:00"}]});
-        let j = WorkflowJob::from_api("octo-org/octo-repo", &v).expect("job");
+        let j = WorkflowJob::from_api("octo-org/octo-repo", Some(true), &v).expect("job");
         assert_eq!(
             (j.github_job_id, j.run_attempt, j.github_run_id),
             (7, 2, 70)
@@ -193,10 +217,13 @@ mod tests {
         assert_eq!((j.queue_seconds, j.duration_seconds), (Some(30), Some(119)));
         assert_eq!(j.steps[0]["started_at"], "2020-01-20T17:42:40.000Z");
         assert_eq!(j.steps[0]["completed_at"], "2020-01-20T17:42:41.500Z");
+        // 119 s on ubuntu-latest in 2020, private: 2 minutes at $0.008.
+        let bill = j.bill.expect("bill");
+        assert_eq!((bill.minutes, bill.cost_usd), (2, Some(0.016)));
         let queued = json!({"id": 8, "run_id": 70, "name": "test", "status": "queued",
                             "created_at": "2020-01-20T17:42:10Z", "started_at": "2020-01-20T17:42:10Z",
                             "runner_name": "", "labels": []});
-        let q = WorkflowJob::from_api("o/r", &queued).expect("queued");
+        let q = WorkflowJob::from_api("o/r", None, &queued).expect("queued");
         assert_eq!(
             (
                 q.run_attempt,
@@ -206,6 +233,6 @@ mod tests {
             ),
             (1, None, None, None)
         );
-        assert!(WorkflowJob::from_api("o/r", &json!({"id": 1})).is_err());
+        assert!(WorkflowJob::from_api("o/r", None, &json!({"id": 1})).is_err());
     }
 }

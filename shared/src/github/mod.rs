@@ -1,6 +1,7 @@
 //! GitHub Actions: workflow runs as the REST API describes them, the REST client port, and
 //! the sync that github-sync and `telemetry ingest github` run.
 
+pub mod billing;
 mod client;
 mod config;
 mod job;

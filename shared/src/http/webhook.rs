@@ -53,6 +53,8 @@ pub enum Delivery {
     WorkflowJob {
         /// owner/name.
         repository: String,
+        /// `repository.private`, when sent.
+        private: Option<bool>,
         /// The `workflow_job` object.
         job: Value,
     },
@@ -94,6 +96,7 @@ pub fn read(secret: &[u8], headers: &HeaderMap, body: &[u8]) -> Result<Delivery,
             } else {
                 Delivery::WorkflowJob {
                     repository,
+                    private: v.pointer("/repository/private").and_then(Value::as_bool),
                     job: object,
                 }
             })

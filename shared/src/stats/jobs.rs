@@ -1,7 +1,8 @@
 //! What CI users ask of jobs (`telemetry stats`): is CI slow because jobs wait for a
 //! runner or because they run long (queue time per runner label, the slowest jobs and steps
 //! by p95), which jobs fail, and which are flaky (failed in attempt n of a run, succeeded in
-//! attempt n+1). Jobs count when they started (else were queued) in the period.
+//! attempt n+1), and what they cost (billable minutes and an estimate per workflow and day).
+//! Jobs count when they started (else were queued) in the period.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -61,6 +62,25 @@ pub struct FailureLine {
     pub flaky: i64,
 }
 
+/// Billable minutes of one workflow on one UTC day.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BillingDay {
+    /// UTC day the jobs completed.
+    pub day: chrono::NaiveDate,
+    /// owner/name.
+    pub repository: String,
+    /// Workflow name.
+    pub workflow: Option<String>,
+    /// Completed jobs.
+    pub jobs: i64,
+    /// Their minutes, each job rounded up.
+    pub billable_minutes: i64,
+    /// The estimated cost of the priced jobs (USD; public repositories' standard runners 0).
+    pub cost_usd: f64,
+    /// Jobs with no price (self-hosted, larger runners, unknown visibility): not $0.
+    pub unpriced_jobs: i64,
+}
+
 /// The job figures.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct JobStats {
@@ -72,6 +92,8 @@ pub struct JobStats {
     pub slowest_steps: Vec<DurationLine>,
     /// Job names with failures, most failed first (flaky counts beside them).
     pub failing_jobs: Vec<FailureLine>,
+    /// Billable minutes and estimated cost per workflow per day, oldest first.
+    pub billing: Vec<BillingDay>,
 }
 
 const IN_PERIOD: &str = "coalesce(j.started_at, j.github_created_at, j.created_at) >= $1";
@@ -181,7 +203,34 @@ pub async fn job_stats(
             }
         })
         .collect();
+    let billing = client
+        .query(
+            &format!(
+                "SELECT (j.completed_at AT TIME ZONE 'UTC')::date AS day, j.repository,
+                        j.workflow_name, count(*) AS jobs,
+                        coalesce(sum(j.billable_minutes), 0)::int8 AS minutes,
+                        coalesce(sum(j.estimated_cost_usd), 0)::float8 AS cost,
+                        count(*) FILTER (WHERE j.estimated_cost_usd IS NULL) AS unpriced
+                 FROM workflow_jobs j
+                 WHERE {IN_PERIOD} AND j.status = 'completed' AND j.completed_at IS NOT NULL
+                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            ),
+            &[&since],
+        )
+        .await?
+        .iter()
+        .map(|r| BillingDay {
+            day: r.get("day"),
+            repository: r.get("repository"),
+            workflow: r.get("workflow_name"),
+            jobs: r.get("jobs"),
+            billable_minutes: r.get("minutes"),
+            cost_usd: r.get("cost"),
+            unpriced_jobs: r.get("unpriced"),
+        })
+        .collect();
     Ok(JobStats {
+        billing,
         queue_by_label: queue,
         slowest_jobs,
         slowest_steps,

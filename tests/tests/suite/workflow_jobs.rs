@@ -39,7 +39,7 @@ fn job(id: i64, attempt: i32, status: &str, conclusion: Option<&str>) -> Value {
             "runner_group_id": if status == "queued" { Value::Null } else { json!(0) },
             "runner_group_name": if status == "queued" { Value::Null } else { json!("GitHub Actions") }
         },
-        "repository": {"id": 1_296_269, "full_name": "acme/shop", "name": "shop"},
+        "repository": {"id": 1_296_269, "full_name": "acme/shop", "name": "shop", "private": true},
         "sender": {"login": "octocat", "id": 1}
     })
 }
@@ -235,5 +235,38 @@ async fn stats_show_queue_time_by_label_slow_steps_and_flaky_jobs() {
         .collect();
     assert_eq!(failing, [("test (ubuntu-latest)".into(), 2, 1, 1)]);
     assert_eq!(s.failing_jobs[0].failure_rate, Some(0.5));
+    // Billable: 150 + 150 + 65 s, each rounded up: 3 + 3 + 2 minutes. The test jobs ran on
+    // ubuntu-latest in a private repository (Linux, $0.006 a minute from 2026); lint on the
+    // team's own runner: minutes, no price.
+    let day = &s.billing[0];
+    assert_eq!(
+        (
+            day.jobs,
+            day.billable_minutes,
+            day.cost_usd,
+            day.unpriced_jobs
+        ),
+        (3, 8, 0.036, 1)
+    );
+    let sku: Vec<(i64, Option<String>)> =
+        t.db.client()
+            .await
+            .query(
+                "SELECT github_job_id, billing_sku FROM workflow_jobs ORDER BY 1",
+                &[],
+            )
+            .await
+            .expect("skus")
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+    assert_eq!(
+        sku,
+        [
+            (910, Some("linux".into())),
+            (911, Some("linux".into())),
+            (912, Some("self-hosted".into()))
+        ]
+    );
     t.db.drop_db().await;
 }

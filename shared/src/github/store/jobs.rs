@@ -8,8 +8,10 @@ use tokio_postgres::GenericClient;
 
 use super::runs::{one_per_key, RunCounts, FAILED_CONCLUSIONS, PROJECT_OF_REPOSITORY};
 use crate::db::DbError;
+use crate::github::billing::Bill;
 use crate::github::WorkflowJob;
 use crate::outbox::{BroadcastLevel, EventKind};
+use crate::store::Usd;
 
 /// How far along the row `t` is, as a comparable row value.
 fn progress(t: &str) -> String {
@@ -52,16 +54,30 @@ pub async fn upsert_workflow_jobs(
         latest.iter().map(|j| serde_json::json!(j.labels)).collect();
     let steps: Vec<&serde_json::Value> = latest.iter().map(|j| &j.steps).collect();
     let urls = col(|j| j.html_url.as_deref());
+    let private: Vec<Option<bool>> = latest.iter().map(|j| j.repository_private).collect();
+    let bills: Vec<Option<&Bill>> = latest.iter().map(|j| j.bill.as_ref()).collect();
+    let minutes: Vec<Option<i32>> = bills.iter().map(|b| b.map(|b| b.minutes)).collect();
+    let skus: Vec<Option<&str>> = bills.iter().map(|b| b.and_then(|b| b.sku)).collect();
+    let costs: Vec<Option<Usd>> = bills
+        .iter()
+        .map(|b| b.and_then(|b| b.cost_usd).map(Usd::from_f64))
+        .collect();
+    let versions: Vec<Option<&str>> = bills
+        .iter()
+        .map(|b| b.and_then(|b| b.rate_version))
+        .collect();
     let sql = format!(
         "WITH up AS (
             INSERT INTO workflow_jobs AS t (github_job_id, run_attempt, github_run_id, repository,
                 workflow_name, job_name, head_branch, head_sha, status, conclusion,
                 github_created_at, started_at, completed_at, queue_seconds, duration_seconds,
-                runner_name, runner_group_name, labels, steps, html_url)
+                runner_name, runner_group_name, labels, steps, html_url, repository_private,
+                billable_minutes, billing_sku, estimated_cost_usd, rate_version)
             SELECT * FROM UNNEST($1::int8[], $2::int4[], $3::int8[], $4::text[], $5::text[],
                 $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
                 $12::timestamptz[], $13::timestamptz[], $14::int4[], $15::int4[], $16::text[],
-                $17::text[], $18::jsonb[], $19::jsonb[], $20::text[])
+                $17::text[], $18::jsonb[], $19::jsonb[], $20::text[], $24::bool[], $25::int4[],
+                $26::text[], $27::numeric[], $28::text[])
             ON CONFLICT (github_job_id, run_attempt) DO UPDATE SET
                 github_run_id = EXCLUDED.github_run_id, repository = EXCLUDED.repository,
                 workflow_name = coalesce(EXCLUDED.workflow_name, t.workflow_name),
@@ -75,6 +91,10 @@ pub async fn upsert_workflow_jobs(
                 runner_name = coalesce(EXCLUDED.runner_name, t.runner_name),
                 runner_group_name = coalesce(EXCLUDED.runner_group_name, t.runner_group_name),
                 labels = EXCLUDED.labels, steps = EXCLUDED.steps, html_url = EXCLUDED.html_url,
+                repository_private = coalesce(EXCLUDED.repository_private, t.repository_private),
+                billable_minutes = EXCLUDED.billable_minutes, billing_sku = EXCLUDED.billing_sku,
+                estimated_cost_usd = EXCLUDED.estimated_cost_usd,
+                rate_version = EXCLUDED.rate_version,
                 updated_at = now()
             WHERE {new} > {old}
             RETURNING (xmax = 0) AS inserted, t.*),
@@ -126,6 +146,11 @@ pub async fn upsert_workflow_jobs(
                 &EventKind::WorkflowJobFailed,
                 &EventKind::WorkflowJobFailed.source(),
                 &BroadcastLevel::Mention,
+                &private,
+                &minutes,
+                &skus,
+                &costs,
+                &versions,
             ],
         )
         .await?;

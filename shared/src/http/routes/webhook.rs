@@ -38,8 +38,12 @@ async fn store(api: &HttpIngest, req: &Request<Vec<u8>>) -> Result<HttpResponse,
             StatusCode::ACCEPTED,
             &json!({"ignored": event}),
         )),
-        Delivery::WorkflowJob { repository, job } => {
-            let job = WorkflowJob::from_api(&repository, &job)
+        Delivery::WorkflowJob {
+            repository,
+            private,
+            job,
+        } => {
+            let job = WorkflowJob::from_api(&repository, private, &job)
                 .and_then(Validate::checked)
                 .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_webhook", e))?;
             let client = api.pool.get().await.map_err(DbError::from)?;
