@@ -187,7 +187,27 @@ async fn out_of_order_forged_failed_and_rerun_deliveries() {
         .expect("job")
         .remove("name");
     assert_eq!(deliver(&t, &broken, WEBHOOK_SECRET).await.0, 400);
-    assert_eq!(stored(&t).await.len(), 2);
+    // Hostile values: a NUL in a name, steps that are not a list, a start time out of range.
+    for (field, value) in [
+        ("name", json!("test\u{0}job")),
+        ("steps", json!("not a list")),
+        ("started_at", json!("99999-01-01T00:00:00Z")),
+        ("labels", json!([1, 2])),
+    ] {
+        let mut bad = job(905, 1, "in_progress", None);
+        bad["workflow_job"][field] = value;
+        let (status, body) = deliver(&t, &bad, WEBHOOK_SECRET).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_webhook")),
+            "{field}: {body}"
+        );
+    }
+    assert_eq!(
+        stored(&t).await.len(),
+        2,
+        "nothing stored from a refused delivery"
+    );
     t.db.drop_db().await;
 }
 
