@@ -109,6 +109,11 @@ impl<R: BufRead> JsonlReader<R> {
         self.complete_bytes
     }
 
+    /// Lines read whole (ended by a newline) so far.
+    pub fn complete_lines(&self) -> u64 {
+        self.complete_line
+    }
+
     fn classify(&mut self, line: u64) -> Line {
         // Moved out for the parse, so the parsers' state can change while the text is borrowed.
         let buf = std::mem::take(&mut self.buf);

@@ -174,7 +174,7 @@ fn record_key(
     let ident = match attrs.text("event.sequence") {
         Some(seq) => format!("seq:{seq}"),
         // serde_json's maps are sorted: the same attributes give the same text.
-        None => format!("attrs:{}", Value::Object(own.clone())),
+        None => format!("attrs:{}", serde_json::to_string(own).unwrap_or_default()),
     };
     DedupKey::derive(
         &format!("otlp:{name}"),

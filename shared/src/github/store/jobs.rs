@@ -6,7 +6,7 @@
 
 use tokio_postgres::GenericClient;
 
-use super::runs::{one_per_key, RunCounts, FAILED_CONCLUSIONS, PROJECT_OF_REPOSITORY};
+use super::runs::{one_per_key, RunCounts, COUNT_UP, FAILED_CONCLUSIONS, PROJECT_OF_REPOSITORY};
 use crate::db::DbError;
 use crate::github::billing::Bill;
 use crate::github::WorkflowJob;
@@ -114,8 +114,7 @@ pub async fn upsert_workflow_jobs(
                 $21::text || ':' || up.github_job_id || ':' || up.run_attempt
             FROM up WHERE up.status = 'completed' AND up.conclusion IN {FAILED_CONCLUSIONS}
             ON CONFLICT (dedup_key) DO NOTHING)
-         SELECT count(*) FILTER (WHERE inserted) AS inserted,
-                count(*) FILTER (WHERE NOT inserted) AS updated FROM up",
+         {COUNT_UP}",
         new = progress("EXCLUDED"),
         old = progress("t"),
     );
@@ -154,11 +153,5 @@ pub async fn upsert_workflow_jobs(
             ],
         )
         .await?;
-    let inserted = row.get::<_, i64>("inserted") as u64;
-    let changed = row.get::<_, i64>("updated") as u64;
-    Ok(RunCounts {
-        inserted,
-        updated: changed,
-        unchanged: jobs.len() as u64 - inserted - changed,
-    })
+    Ok(RunCounts::of(&row, jobs.len()))
 }

@@ -36,6 +36,11 @@ pub(super) fn one_per_key<T, K: PartialEq>(
     kept
 }
 
+/// The last statement of an upsert whose `up` returns `(xmax = 0) AS inserted`: what
+/// [`RunCounts::of`] reads.
+pub(super) const COUNT_UP: &str = "SELECT count(*) FILTER (WHERE inserted) AS inserted,
+    count(*) FILTER (WHERE NOT inserted) AS updated FROM up";
+
 /// What one upsert did; the three add up to the runs passed in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RunCounts {
@@ -45,6 +50,19 @@ pub struct RunCounts {
     pub updated: u64,
     /// Attempts already stored at this version or a newer one.
     pub unchanged: u64,
+}
+
+impl RunCounts {
+    /// The counts of a [`COUNT_UP`] row for `given` items: the rest were unchanged.
+    pub(super) fn of(row: &tokio_postgres::Row, given: usize) -> RunCounts {
+        let inserted = row.get::<_, i64>("inserted") as u64;
+        let updated = row.get::<_, i64>("updated") as u64;
+        RunCounts {
+            inserted,
+            updated,
+            unchanged: given as u64 - inserted - updated,
+        }
+    }
 }
 
 /// Upserts `runs` in one statement, which also writes a `workflow_run_failed` outbox event
@@ -111,8 +129,7 @@ pub async fn upsert_workflow_runs(
                     $16::text || ':' || up.github_run_id || ':' || up.run_attempt
                 FROM up WHERE up.status = 'completed' AND up.conclusion IN {FAILED_CONCLUSIONS}
                 ON CONFLICT (dedup_key) DO NOTHING)
-             SELECT count(*) FILTER (WHERE inserted) AS inserted,
-                    count(*) FILTER (WHERE NOT inserted) AS updated FROM up"),
+             {COUNT_UP}"),
             &[
                 &ids, &attempts, &repos, &names, &branches, &shas, &events, &statuses, &conclusions,
                 &started, &completed, &durations, &urls, &updated, &created,
@@ -121,13 +138,7 @@ pub async fn upsert_workflow_runs(
             ],
         )
         .await?;
-    let inserted = row.get::<_, i64>("inserted") as u64;
-    let changed = row.get::<_, i64>("updated") as u64;
-    Ok(RunCounts {
-        inserted,
-        updated: changed,
-        unchanged: runs.len() as u64 - inserted - changed,
-    })
+    Ok(RunCounts::of(&row, runs.len()))
 }
 
 /// [`upsert_workflow_runs`] one run at a time, each in a savepoint of `tx`: a run whose

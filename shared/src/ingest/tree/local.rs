@@ -62,7 +62,7 @@ pub fn read_new_calls(path: &Path, last: Option<&ReadMark>) -> std::io::Result<N
         }
     }
     // A last line still being written is read again next time: not refused now.
-    let whole = reader.state().line;
+    let whole = reader.complete_lines();
     out.rejected.retain(|(line, _)| *line <= whole);
     out.mark = Some(mark::after_read(path, head, gzip, start, &reader)?);
     Ok(out)
