@@ -86,12 +86,13 @@ window.T = window.T || {};
     }
   };
 
-  /** CI: run attempts per day by outcome, each workflow's rate and durations, failures. */
+  /** CI: run attempts per day by outcome, each workflow's rate and durations, failures, jobs. */
   T.views.ci = async function (host, load) {
-    const [daily, workflows, failures] = await Promise.all([
+    const [daily, workflows, failures, jobs] = await Promise.all([
       load("/api/v1/ci/runs-daily", {}),
       load("/api/v1/ci/workflows", {}),
       load("/api/v1/ci/failures", { limit: "20" }),
+      load("/api/v1/ci/jobs", {}),
     ]);
     host.replaceChildren(el("h2", {}, "CI"));
     if (!daily.days.length) {
@@ -149,5 +150,44 @@ window.T = window.T || {};
       { label: "conclusion", value: (f) => f.conclusion },
       { label: "run", value: (f) => T.link(f.html_url, `#${f.github_run_id} attempt ${f.run_attempt}`) },
     ], failures.failures) : el("p", { class: "note" }, "No failed run in this range."));
+    host.append(jobsCard(jobs.jobs));
   };
+
+  /** Jobs: is CI slow waiting for runners or running, which jobs fail or flake, what they cost. */
+  function jobsCard(j) {
+    const card = el("div", { class: "card" }, el("h3", {}, "Jobs: queue time, slowest, failing, cost"));
+    if (!j.queue_by_label.length && !j.slowest_jobs.length && !j.billing.length) {
+      card.append(el("p", { class: "note" },
+        "No jobs in this range: they come with each sync and with the webhook's workflow_job deliveries."));
+      return card;
+    }
+    const name = (r) => `${r.repository} / ${r.job}`;
+    card.append(el("h4", {}, "Queue time per runner label"), T.table("ci-job-queue", [
+      { label: "label", value: (r) => r.label },
+      { label: "jobs", value: (r) => T.int(r.jobs), num: true },
+      { label: "p50", value: (r) => T.secs(r.p50_seconds), num: true },
+      { label: "p95", value: (r) => T.secs(r.p95_seconds), num: true },
+    ], j.queue_by_label));
+    card.append(el("h4", {}, "Slowest jobs and steps (p95)"), T.table("ci-job-slowest", [
+      { label: "job", value: (r) => (r.step ? `${name(r)} / ${r.step}` : name(r)) },
+      { label: "completed", value: (r) => T.int(r.completed), num: true },
+      { label: "p50", value: (r) => T.secs(r.p50_seconds), num: true },
+      { label: "p95", value: (r) => T.secs(r.p95_seconds), num: true },
+    ], [...j.slowest_jobs, ...j.slowest_steps]));
+    card.append(el("h4", {}, "Failing and flaky jobs"), j.failing_jobs.length ? T.table("ci-job-failing", [
+      { label: "job", value: name },
+      { label: "completed", value: (r) => T.int(r.completed), num: true },
+      { label: "failed", value: (r) => T.int(r.failed), num: true },
+      { label: "failure rate", value: (r) => T.pct(r.failed, r.completed), num: true },
+      { label: "flaky", value: (r) => T.int(r.flaky), num: true },
+    ], j.failing_jobs) : el("p", { class: "note" }, "No failed job in this range."));
+    card.append(el("h4", {}, "Billable minutes and estimated cost per workflow per day"), T.table("ci-job-billing", [
+      { label: "day", value: (r) => r.day },
+      { label: "workflow", value: (r) => `${r.repository} / ${r.workflow || "-"}` },
+      { label: "jobs", value: (r) => T.int(r.jobs), num: true },
+      { label: "minutes", value: (r) => T.int(r.billable_minutes), num: true },
+      { label: "estimated cost", value: (r) => T.usd(r.cost_usd) + (r.unpriced_jobs ? ` + ${r.unpriced_jobs} unpriced` : ""), num: true },
+    ], j.billing));
+    return card;
+  }
 })(window.T);

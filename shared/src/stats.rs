@@ -4,7 +4,7 @@
 
 mod jobs;
 
-pub use jobs::{job_stats, BillingDay, DurationLine, FailureLine, JobStats, QueueLine};
+pub use jobs::{job_stats, BillingDay, DurationLine, FailureLine, JobScope, JobStats, QueueLine};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -235,6 +235,14 @@ pub async fn compute(client: &impl GenericClient, since: DateTime<Utc>) -> Resul
         llm_by_model: by_model,
         workflows,
         coverage,
-        jobs: job_stats(client, since).await?,
+        jobs: job_stats(
+            client,
+            JobScope {
+                since,
+                until: None,
+                repository: None,
+            },
+        )
+        .await?,
     })
 }

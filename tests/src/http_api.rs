@@ -64,6 +64,7 @@ pub fn config() -> HttpConfig {
         keep_prompts: false,
         keep_emails: false,
         max_otlp_records: 2048,
+        runner_skus: Default::default(),
     }
 }
 

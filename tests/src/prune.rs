@@ -152,6 +152,7 @@ pub async fn seed(db: &TestDb, now: DateTime<Utc>, days_ago: &[i64], per_age: us
                 html_url: Some(format!("https://github.com/acme/api/actions/runs/{id}")),
                 github_updated_at: at + Duration::minutes(4),
                 github_created_at: Some(at),
+                repository_private: None,
             });
             events.push(TelemetryEvent {
                 insert_id: format!("ev-{a}-{i}"),

@@ -86,10 +86,12 @@ async fn scheduled_event_syncs_runs_through_the_lambda_runtime_api() {
     let repo = &second["repositories"][0];
     assert_eq!(repo["updated"], 1, "{second}");
     assert_eq!(repo["inserted"], 0);
-    // Only today's window changed: one counted request, everything else 304.
+    // Only today's window and run 900's jobs changed: two counted requests, the rest 304.
     let requests = repo["requests"].as_u64().unwrap_or_default();
     let not_modified = repo["not_modified"].as_u64().unwrap_or_default();
-    assert_eq!(requests - not_modified, 1, "{second}");
+    assert_eq!(requests - not_modified, 2, "{second}");
+    assert_eq!(repo["jobs_updated"], 1, "{second}");
+    assert_eq!(db.count("workflow_jobs").await, 151);
 
     drop(watch);
     db.drop_db().await;

@@ -91,6 +91,7 @@ fn render(report: &SyncReport) -> String {
                 r.unchanged.to_string(),
                 r.attempts_backfilled.to_string(),
                 r.refreshed.to_string(),
+                format!("{}/{}", r.jobs_inserted + r.jobs_updated, r.jobs_seen),
                 r.requests.to_string(),
                 r.not_modified.to_string(),
                 r.rate_limit_waits.to_string(),
@@ -99,12 +100,13 @@ fn render(report: &SyncReport) -> String {
         })
         .collect();
     let (requests, counted) = report.requests();
+    let for_jobs: u64 = report.repositories.iter().map(|r| r.job_requests).sum();
     format!(
-        "GitHub Actions sync\n\n{}\n{requests} requests, {counted} counted against the rate limit{}\n",
+        "GitHub Actions sync\n\n{}\n{requests} requests ({for_jobs} for jobs), {counted} counted against the rate limit{}\n",
         table(
             &[
                 "repository", "runs seen", "inserted", "updated", "unchanged",
-                "attempts", "refreshed", "requests", "304s", "waits", "windows",
+                "attempts", "refreshed", "jobs stored/seen", "requests", "304s", "waits", "windows",
             ],
             &rows
         ),

@@ -16,7 +16,7 @@ pub type ReportRoute = (
 );
 
 /// The answers the page's views load.
-pub const REPORT_ROUTES: [ReportRoute; 17] = [
+pub const REPORT_ROUTES: [ReportRoute; 18] = [
     ("/api/v1/whoami", ReadRoute::WhoAmI, &[]),
     ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily, &[]),
     (
@@ -51,6 +51,7 @@ pub const REPORT_ROUTES: [ReportRoute; 17] = [
         ReadRoute::CiFailures,
         &[("limit", "20")],
     ),
+    ("/api/v1/ci/jobs", ReadRoute::CiJobs, &[]),
     (
         "/api/v1/agents/tasks",
         ReadRoute::AgentTasks,

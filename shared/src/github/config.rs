@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::config::ConfigError;
+use crate::github::billing::RunnerSkus;
 use crate::secrets::{SecretError, SecretSource};
 
 /// Default period re-scanned by every sync (and backfilled by the first).
@@ -86,6 +87,8 @@ pub struct GitHubConfig {
     /// Where the token comes from: `GITHUB_TOKEN`, `GITHUB_PERSONAL_TOKEN`, or the Secrets
     /// Manager secret `GITHUB_TOKEN_SECRET_ARN` (plain, or JSON `{"token": ...}`).
     pub token: SecretSource,
+    /// Larger-runner labels and their billing SKUs (`GITHUB_RUNNER_SKUS`).
+    pub runner_skus: RunnerSkus,
 }
 
 impl GitHubConfig {
@@ -141,8 +144,19 @@ impl GitHubConfig {
             repositories,
             sync_days,
             token,
+            runner_skus: runner_skus(&get)?,
         })
     }
+}
+
+/// `GITHUB_RUNNER_SKUS`, read by github-sync and by http-ingest's webhook.
+pub fn runner_skus(get: impl Fn(&str) -> Option<String>) -> Result<RunnerSkus, ConfigError> {
+    let value = get("GITHUB_RUNNER_SKUS").unwrap_or_default();
+    RunnerSkus::parse(&value).map_err(|_| ConfigError::Invalid {
+        name: "GITHUB_RUNNER_SKUS",
+        value,
+        reason: "expected label=sku entries, comma separated, each sku one of GitHub's runner billing SKUs (e.g. linux_16_core)",
+    })
 }
 
 /// Parses a `GITHUB_REPOSITORIES` value: owner/name entries separated by commas or spaces,

@@ -68,6 +68,7 @@ pub async fn run_sync(
         since: since.unwrap_or(today - Duration::days(i64::from(cfg.sync_days))),
         until: today,
         deadline,
+        runner_skus: cfg.runner_skus.clone(),
     };
     sync(pool, api, &plan).await
 }

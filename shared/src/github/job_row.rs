@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::billing::{self, Bill};
+use super::billing::{self, Bill, RunnerSkus};
 
 /// One row of `workflow_jobs`.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,12 +103,13 @@ fn utc(t: Option<DateTime<Utc>>) -> Value {
 }
 
 impl WorkflowJob {
-    /// The job of `repository` (`private`, when known) from its API object; the error says
-    /// what is missing or bad.
+    /// The job of `repository` (`private`, when known) from its API object, billed with
+    /// `skus` for larger runners; the error says what is missing or bad.
     pub fn from_api(
         repository: &str,
         private: Option<bool>,
         v: &Value,
+        skus: &RunnerSkus,
     ) -> Result<WorkflowJob, String> {
         let j: ApiJob =
             serde_json::from_value(v.clone()).map_err(|e| format!("not a workflow job: {e}"))?;
@@ -129,7 +130,7 @@ impl WorkflowJob {
         };
         let bill = duration_seconds
             .zip(j.completed_at)
-            .map(|(d, at)| billing::bill(d, &j.labels, at, private));
+            .map(|(d, at)| billing::bill(d, &j.labels, at, private, skus));
         Ok(WorkflowJob {
             github_job_id: j.id,
             run_attempt: j.run_attempt.unwrap_or(1).max(1),
@@ -209,7 +210,8 @@ mod tests {
             "runner_name": "GitHub Actions 3", "runner_group_name": "GitHub Actions",
             "steps": [{"name": "Set up job", "status": "completed", "conclusion": "success", "number": 1,
                        "started_at": "2020-01-20T09:42:40.000-08:00", "completed_at": "2020-01-20T09:42:41.500-08:00"}]});
-        let j = WorkflowJob::from_api("octo-org/octo-repo", Some(true), &v).expect("job");
+        let j = WorkflowJob::from_api("octo-org/octo-repo", Some(true), &v, &RunnerSkus::default())
+            .expect("job");
         assert_eq!(
             (j.github_job_id, j.run_attempt, j.github_run_id),
             (7, 2, 70)
@@ -223,7 +225,8 @@ mod tests {
         let queued = json!({"id": 8, "run_id": 70, "name": "test", "status": "queued",
                             "created_at": "2020-01-20T17:42:10Z", "started_at": "2020-01-20T17:42:10Z",
                             "runner_name": "", "labels": []});
-        let q = WorkflowJob::from_api("o/r", None, &queued).expect("queued");
+        let q =
+            WorkflowJob::from_api("o/r", None, &queued, &RunnerSkus::default()).expect("queued");
         assert_eq!(
             (
                 q.run_attempt,
@@ -233,6 +236,8 @@ mod tests {
             ),
             (1, None, None, None)
         );
-        assert!(WorkflowJob::from_api("o/r", None, &json!({"id": 1})).is_err());
+        assert!(
+            WorkflowJob::from_api("o/r", None, &json!({"id": 1}), &RunnerSkus::default()).is_err()
+        );
     }
 }

@@ -15,7 +15,8 @@ mod window;
 
 pub use client::{next_link, GitHubApi, GitHubError, Page, ReqwestGitHub};
 pub use config::{
-    parse_repositories, GitHubConfig, Repository, Token, DEFAULT_SYNC_DAYS, MAX_SYNC_DAYS,
+    parse_repositories, runner_skus, GitHubConfig, Repository, Token, DEFAULT_SYNC_DAYS,
+    MAX_SYNC_DAYS,
 };
 pub use job::{deadline_from_epoch_ms, repositories, run_sync, SyncRequest};
 pub use job_row::WorkflowJob;

@@ -8,7 +8,8 @@ use tokio_postgres::GenericClient;
 use crate::db::DbError;
 use crate::github::store::RunCounts;
 
-/// One repository's part of a sync. `runs_seen = inserted + updated + unchanged + rejected`.
+/// One repository's part of a sync. `runs_seen = inserted + updated + unchanged + rejected`,
+/// and `jobs_seen = jobs_inserted + jobs_updated + jobs_unchanged + jobs_rejected`.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct RepoReport {
     /// owner/name.
@@ -33,6 +34,20 @@ pub struct RepoReport {
     pub not_modified: u64,
     /// Rate-limit waits sat through.
     pub rate_limit_waits: u64,
+    /// Run attempts whose jobs were asked for.
+    pub job_attempts: u64,
+    /// Requests made for jobs (part of `requests`).
+    pub job_requests: u64,
+    /// Job objects received.
+    pub jobs_seen: u64,
+    /// Jobs stored for the first time.
+    pub jobs_inserted: u64,
+    /// Jobs further along than stored.
+    pub jobs_updated: u64,
+    /// Jobs received again with no progress.
+    pub jobs_unchanged: u64,
+    /// Job objects that did not parse or that the database refused.
+    pub jobs_rejected: u64,
     /// `created=` windows synced to their last page.
     pub windows_done: u32,
     /// Windows in the period.
@@ -50,6 +65,8 @@ pub(crate) struct ParseMark {
     runs_seen: u64,
     rejected: u64,
     attempts_backfilled: u64,
+    jobs_seen: u64,
+    jobs_rejected: u64,
 }
 
 impl RepoReport {
@@ -59,6 +76,8 @@ impl RepoReport {
             runs_seen: self.runs_seen,
             rejected: self.rejected,
             attempts_backfilled: self.attempts_backfilled,
+            jobs_seen: self.jobs_seen,
+            jobs_rejected: self.jobs_rejected,
         }
     }
 
@@ -67,6 +86,8 @@ impl RepoReport {
         self.runs_seen = mark.runs_seen;
         self.rejected = mark.rejected;
         self.attempts_backfilled = mark.attempts_backfilled;
+        self.jobs_seen = mark.jobs_seen;
+        self.jobs_rejected = mark.jobs_rejected;
     }
 
     /// An empty report for `repository`.
@@ -82,6 +103,13 @@ impl RepoReport {
         self.inserted += c.inserted;
         self.updated += c.updated;
         self.unchanged += c.unchanged;
+    }
+
+    /// Adds a jobs upsert's counts.
+    pub fn add_jobs(&mut self, c: RunCounts) {
+        self.jobs_inserted += c.inserted;
+        self.jobs_updated += c.updated;
+        self.jobs_unchanged += c.unchanged;
     }
 
     /// Requests GitHub counted against the quota.
@@ -133,8 +161,11 @@ pub async fn record_report(
         .execute(
             "INSERT INTO github_sync_runs (repository, started_at, runs_seen, inserted, updated,
                  unchanged, rejected, attempts_backfilled, refreshed, requests, not_modified,
-                 rate_limit_waits, windows_done, windows_total, complete, error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                 rate_limit_waits, windows_done, windows_total, complete, error, job_attempts,
+                 job_requests, jobs_seen, jobs_inserted, jobs_updated, jobs_unchanged,
+                 jobs_rejected)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19, $20, $21, $22, $23)",
             &[
                 &r.repository,
                 &started_at,
@@ -152,6 +183,13 @@ pub async fn record_report(
                 &i32::try_from(r.windows_total).unwrap_or(i32::MAX),
                 &r.complete,
                 &r.error,
+                &n(r.job_attempts),
+                &n(r.job_requests),
+                &n(r.jobs_seen),
+                &n(r.jobs_inserted),
+                &n(r.jobs_updated),
+                &n(r.jobs_unchanged),
+                &n(r.jobs_rejected),
             ],
         )
         .await?;

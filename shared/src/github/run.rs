@@ -38,6 +38,8 @@ pub struct WorkflowRun {
     pub github_updated_at: DateTime<Utc>,
     /// GitHub's `created_at` of the run (shared by its attempts; the list filters on it).
     pub github_created_at: Option<DateTime<Utc>>,
+    /// The repository's `private`, when the run object carried its repository.
+    pub repository_private: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -55,6 +57,12 @@ struct ApiRun {
     updated_at: DateTime<Utc>,
     created_at: Option<DateTime<Utc>>,
     html_url: Option<String>,
+    repository: Option<ApiRepository>,
+}
+
+#[derive(Deserialize)]
+struct ApiRepository {
+    private: Option<bool>,
 }
 
 impl WorkflowRun {
@@ -89,6 +97,7 @@ impl WorkflowRun {
             html_url: r.html_url,
             github_updated_at: r.updated_at,
             github_created_at: r.created_at,
+            repository_private: r.repository.and_then(|p| p.private),
         })
     }
 }

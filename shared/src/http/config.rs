@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::config::{flag, parse_positive, ConfigError};
 use crate::failure::Failure;
+use crate::github::billing::RunnerSkus;
 use crate::secrets::SecretSource;
 
 /// Size and count limits of one request.
@@ -53,6 +54,9 @@ pub struct HttpConfig {
     /// Log records in one OTLP export at most (`OTLP_MAX_RECORDS`, default 2048: the
     /// SDKs' batch processors export 512 at a time).
     pub max_otlp_records: usize,
+    /// Larger-runner labels and their billing SKUs for `workflow_job` deliveries
+    /// (`GITHUB_RUNNER_SKUS`).
+    pub runner_skus: RunnerSkus,
 }
 
 impl HttpConfig {
@@ -101,6 +105,7 @@ impl HttpConfig {
             keep_prompts: flag(&get, "OTLP_KEEP_PROMPTS")?,
             keep_emails: flag(&get, "TELEMETRY_KEEP_EMAILS")?,
             max_otlp_records: num("OTLP_MAX_RECORDS", 2048)?,
+            runner_skus: crate::github::runner_skus(&get)?,
         })
     }
 }
@@ -114,6 +119,7 @@ impl fmt::Debug for HttpConfig {
             .field("keep_prompts", &self.keep_prompts)
             .field("keep_emails", &self.keep_emails)
             .field("max_otlp_records", &self.max_otlp_records)
+            .field("runner_skus", &self.runner_skus)
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),

@@ -220,7 +220,10 @@ pub async fn answer(
                 json!({"days": days, "property": property, "by_property": by_property}),
             )
         }
-        ReadRoute::CiRunsDaily | ReadRoute::CiWorkflows | ReadRoute::CiFailures => {
+        ReadRoute::CiRunsDaily
+        | ReadRoute::CiWorkflows
+        | ReadRoute::CiFailures
+        | ReadRoute::CiJobs => {
             let repository = match (&project, p.get("repository")) {
                 (Some(project), asked) => {
                     let own = super::project_repository(c, project).await?;
@@ -251,6 +254,15 @@ pub async fn answer(
                 ReadRoute::CiWorkflows => {
                     let workflows = super::ci_workflows(c, &range, repo).await?;
                     with(head, json!({"workflows": workflows}))
+                }
+                ReadRoute::CiJobs => {
+                    let scope = crate::stats::JobScope {
+                        since: range.since,
+                        until: Some(range.until),
+                        repository: repo,
+                    };
+                    let jobs = crate::stats::job_stats(c, scope).await?;
+                    with(head, json!({"jobs": jobs}))
                 }
                 _ => {
                     let limit = limit(p.get("limit"))?;
@@ -322,6 +334,7 @@ fn empty(route: ReadRoute, head: Value) -> Value {
     match route {
         ReadRoute::CiRunsDaily => with(head, json!({"days": []})),
         ReadRoute::CiWorkflows => with(head, json!({"workflows": []})),
+        ReadRoute::CiJobs => with(head, json!({"jobs": crate::stats::JobStats::default()})),
         _ => with(head, json!({"failures": [], "next_cursor": null})),
     }
 }

@@ -19,6 +19,8 @@ pub enum ReadRoute {
     CiWorkflows,
     /// `/api/v1/ci/failures`.
     CiFailures,
+    /// `/api/v1/ci/jobs`.
+    CiJobs,
     /// `/api/v1/coverage`.
     Coverage,
     /// `/api/v1/events/daily`.
@@ -37,7 +39,7 @@ pub enum ReadRoute {
 
 impl ReadRoute {
     /// Every read route's path.
-    pub const PATHS: [(&'static str, ReadRoute); 15] = [
+    pub const PATHS: [(&'static str, ReadRoute); 16] = [
         ("/api/v1/whoami", ReadRoute::WhoAmI),
         ("/api/v1/projects", ReadRoute::Projects),
         ("/api/v1/llm/cost-daily", ReadRoute::LlmCostDaily),
@@ -46,6 +48,7 @@ impl ReadRoute {
         ("/api/v1/ci/runs-daily", ReadRoute::CiRunsDaily),
         ("/api/v1/ci/workflows", ReadRoute::CiWorkflows),
         ("/api/v1/ci/failures", ReadRoute::CiFailures),
+        ("/api/v1/ci/jobs", ReadRoute::CiJobs),
         ("/api/v1/coverage", ReadRoute::Coverage),
         ("/api/v1/events/daily", ReadRoute::EventsDaily),
         ("/api/v1/fleet/briefings", ReadRoute::FleetBriefings),
@@ -74,7 +77,7 @@ impl ReadRoute {
             ReadRoute::LlmCostDaily => &["since", "until", "project"],
             ReadRoute::LlmCalls => &["since", "until", "project", "limit", "cursor"],
             ReadRoute::LlmTop => &["since", "until", "project", "by", "limit"],
-            ReadRoute::CiRunsDaily | ReadRoute::CiWorkflows => {
+            ReadRoute::CiRunsDaily | ReadRoute::CiWorkflows | ReadRoute::CiJobs => {
                 &["since", "until", "project", "repository"]
             }
             ReadRoute::CiFailures => {

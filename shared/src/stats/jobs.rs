@@ -96,17 +96,32 @@ pub struct JobStats {
     pub billing: Vec<BillingDay>,
 }
 
-const IN_PERIOD: &str = "coalesce(j.started_at, j.github_created_at, j.created_at) >= $1";
+/// Which jobs count: `$1` since, `$2` until (or NULL), `$3` the repository (or NULL).
+const IN_PERIOD: &str = "coalesce(j.started_at, j.github_created_at, j.created_at) >= $1
+    AND ($2::timestamptz IS NULL OR coalesce(j.started_at, j.github_created_at, j.created_at) < $2)
+    AND ($3::text IS NULL OR j.repository = $3)";
+
+/// The jobs [`job_stats`] counts.
+#[derive(Debug, Clone, Copy)]
+pub struct JobScope<'a> {
+    /// Jobs started (else queued) from this instant.
+    pub since: DateTime<Utc>,
+    /// Before this instant, when given.
+    pub until: Option<DateTime<Utc>>,
+    /// Of this repository only, when given.
+    pub repository: Option<&'a str>,
+}
 
 fn p(q: f64, expr: &str) -> String {
     format!("round((percentile_cont({q}) WITHIN GROUP (ORDER BY {expr}))::numeric, 1)::float8")
 }
 
-/// The job figures for jobs from `since`.
+/// The job figures for the jobs of `scope`.
 pub async fn job_stats(
     client: &impl GenericClient,
-    since: DateTime<Utc>,
+    scope: JobScope<'_>,
 ) -> Result<JobStats, DbError> {
+    let (since, until, repository) = (scope.since, scope.until, scope.repository);
     let queue = client
         .query(
             &format!(
@@ -117,7 +132,7 @@ pub async fn job_stats(
                 p(0.5, "j.queue_seconds"),
                 p(0.95, "j.queue_seconds")
             ),
-            &[&since],
+            &[&since, &until, &repository],
         )
         .await?
         .iter()
@@ -146,7 +161,7 @@ pub async fn job_stats(
                 p(0.5, "j.duration_seconds"),
                 p(0.95, "j.duration_seconds")
             ),
-            &[&since],
+            &[&since, &until, &repository],
         )
         .await?
         .iter()
@@ -166,7 +181,7 @@ pub async fn job_stats(
                 p(0.5, step_secs),
                 p(0.95, step_secs)
             ),
-            &[&since],
+            &[&since, &until, &repository],
         )
         .await?
         .iter()
@@ -187,7 +202,7 @@ pub async fn job_stats(
                  GROUP BY 1, 2 HAVING count(*) FILTER (WHERE j.conclusion IN {FAILED_CONCLUSIONS}) > 0
                  ORDER BY failed DESC, flaky DESC, 1, 2 LIMIT {TOP}"
             ),
-            &[&since],
+            &[&since, &until, &repository],
         )
         .await?
         .iter()
@@ -215,7 +230,7 @@ pub async fn job_stats(
                  WHERE {IN_PERIOD} AND j.status = 'completed' AND j.completed_at IS NOT NULL
                  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
             ),
-            &[&since],
+            &[&since, &until, &repository],
         )
         .await?
         .iter()

@@ -1,5 +1,6 @@
 //! Request-count benchmark of github-sync against the local GitHub (`scripts/bench github`):
-//! a 30-day backfill, a steady-state sync with no new runs, one with a single new run, and,
+//! a 30-day backfill with every attempt's jobs, a steady-state sync with no new runs, one
+//! with a single new run, and,
 //! as the baseline measured in the same run, the same re-scan without ETags (what a collector
 //! that does not revalidate pays every 6 hours).
 
@@ -78,6 +79,7 @@ async fn main() {
         since: today - Days::days(30),
         until: today,
         deadline: tokio::time::Instant::now() + Duration::from_secs(3_600),
+        runner_skus: Default::default(),
     };
     let mut rows = vec![measure("backfill, 30 days", &db, &api, &plan).await];
     rows.push(measure("steady state, no new runs", &db, &api, &plan).await);
@@ -103,32 +105,43 @@ async fn main() {
             .unwrap_or_default()
     );
     println!(
-        "| sync | requests | counted | 304s | attempts fetched | inserted | updated | windows | seconds |"
+        "| sync | requests | counted | 304s | attempts fetched | jobs lists | inserted | updated | jobs stored | windows | seconds |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let rep = &r.report.repositories[0];
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.2} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} |",
             r.name,
             rep.requests,
             rep.counted_requests(),
             rep.not_modified,
             rep.attempts_backfilled,
+            rep.job_requests,
             rep.inserted,
             rep.updated,
+            rep.jobs_inserted + rep.jobs_updated,
             rep.windows_total,
             r.secs
         );
     }
-    let backfill = rows[0].report.repositories[0].counted_requests();
-    let lists = backfill - rows[0].report.repositories[0].attempts_backfilled;
+    let first = &rows[0].report.repositories[0];
+    let backfill = first.counted_requests();
+    let lists = backfill - first.attempts_backfilled - first.job_requests;
     let steady = rows[1].report.repositories[0].counted_requests();
     let naive = rows[3].report.repositories[0].counted_requests();
     println!(
-        "\nbackfill: {lists} list requests for {runs} runs = {:.2} x N/100 (+ {} attempt requests)",
+        "\nbackfill: {lists} list requests for {runs} runs = {:.2} x N/100 (+ {} attempt requests, + {} jobs lists for {} attempts): {:.3} counted requests per run",
         lists as f64 / (runs as f64 / 100.0),
-        rows[0].report.repositories[0].attempts_backfilled
+        first.attempts_backfilled,
+        first.job_requests,
+        first.job_attempts,
+        backfill as f64 / runs as f64
+    );
+    assert_eq!(
+        steady, 0,
+        "the steady state counts nothing: {:?}",
+        rows[1].report
     );
     println!(
         "steady state: {steady} counted requests vs {naive} for the re-scan without ETags (baseline)"

@@ -2,8 +2,9 @@
 //! responder keeps a repository's workflow runs and answers the Actions REST routes the way
 //! api.github.com does (bodies and headers shaped like the recorded exchanges): `created=`
 //! filters, `per_page`/`page`, `Link` URLs under `/repositories/{id}/`, weak ETags with 304s
-//! that do not spend the quota, `x-ratelimit-*` headers, `/attempts/{n}`, 401 for a wrong
-//! token, 404 for an unknown repository, and scripted failures for the next requests.
+//! that do not spend the quota, `x-ratelimit-*` headers, `/attempts/{n}` and its `/jobs`
+//! (paginated; one job per attempt unless a test sets them), 401 for a wrong token, 404 for
+//! an unknown repository, and scripted failures for the next requests.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,9 +14,11 @@ use serde_json::{json, Value};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+mod routes;
 mod shapes;
 
-use shapes::{etag_of, parse_instant, reqwest_like_url, run_object, Times};
+pub use shapes::{job_object, JobSpec};
+use shapes::{run_object, Times};
 
 /// The token the fake accepts.
 pub const TOKEN: &str = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
@@ -30,6 +33,8 @@ struct FakeRun {
     id: i64,
     created_at: DateTime<Utc>,
     attempts: Vec<Value>,
+    /// Jobs set by a test, per attempt number; other attempts list [`default_job`].
+    jobs: HashMap<usize, Vec<Value>>,
 }
 
 #[derive(Default)]
@@ -38,6 +43,8 @@ struct State {
     base: String,
     runs: Vec<FakeRun>,
     scripted: VecDeque<(u16, ResponseTemplate)>,
+    /// Requests answered from state before the scripted responses apply.
+    script_after: usize,
     log: Vec<(String, u16)>,
     remaining: u32,
     /// Counted requests left before the quota is spent (None: 5,000 as usual).
@@ -112,6 +119,7 @@ impl FakeGitHub {
             id,
             created_at: created,
             attempts: vec![attempt],
+            jobs: HashMap::new(),
         });
     }
 
@@ -163,6 +171,20 @@ impl FakeGitHub {
         latest["updated_at"] = json!(at.to_rfc3339_opts(SecondsFormat::Secs, true));
     }
 
+    /// The latest attempt of run `id`, as GitHub sends it.
+    pub fn attempt_object(&self, id: i64) -> Value {
+        let s = self.lock();
+        let run = s.runs.iter().find(|r| r.id == id).expect("known run");
+        run.attempts.last().cloned().expect("an attempt")
+    }
+
+    /// Sets the jobs GitHub lists for attempt `n` of run `id`.
+    pub fn set_jobs(&self, id: i64, n: usize, jobs: Vec<Value>) {
+        let mut s = self.lock();
+        let run = s.runs.iter_mut().find(|r| r.id == id).expect("known run");
+        run.jobs.insert(n, jobs);
+    }
+
     /// Sends `total_count: n` in every list, whatever the true count (None: the truth).
     pub fn lie_about_total(&self, n: Option<i64>) {
         self.lock().total_count = n;
@@ -183,6 +205,17 @@ impl FakeGitHub {
     /// The next requests get these (status, response) pairs instead, whatever they ask for.
     pub fn script(&self, responses: impl IntoIterator<Item = (u16, ResponseTemplate)>) {
         self.lock().scripted.extend(responses);
+    }
+
+    /// After `n` more requests answered from state, the next get these instead.
+    pub fn script_after(
+        &self,
+        n: usize,
+        responses: impl IntoIterator<Item = (u16, ResponseTemplate)>,
+    ) {
+        let mut s = self.lock();
+        s.script_after = n;
+        s.scripted.extend(responses);
     }
 
     /// Answers after `delay` from now on.
@@ -210,140 +243,6 @@ impl FakeGitHub {
     pub fn clear_log(&self) {
         self.lock().log.clear();
     }
-
-    fn answer(s: &mut State, req: &Request) -> (u16, ResponseTemplate) {
-        let auth = req
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if auth != format!("Bearer {TOKEN}") {
-            return (
-                401,
-                ResponseTemplate::new(401)
-                    .insert_header("content-type", "application/json; charset=utf-8")
-                    .set_body_json(json!({"message": "Bad credentials",
-                        "documentation_url": "https://docs.github.com/rest", "status": "401"})),
-            );
-        }
-        let path = req.url.path().to_string();
-        let query: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
-        let by_name = format!("/repos/{}/actions/runs", s.repo);
-        let by_id = format!("/repositories/{REPO_ID}/actions/runs");
-        let body = if path == by_name || path == by_id {
-            Self::list(s, &query)
-        } else if let Some(rest) = path.strip_prefix(&format!("{by_name}/")) {
-            match Self::attempt(s, rest) {
-                Some(v) => (v, None),
-                None => return (404, Self::not_found()),
-            }
-        } else {
-            return (404, Self::not_found());
-        };
-        let (body, link) = body;
-        let text = body.to_string();
-        let etag = etag_of(&text);
-        let inm = req
-            .headers
-            .get("if-none-match")
-            .and_then(|v| v.to_str().ok());
-        if inm == Some(etag.as_str()) {
-            return (
-                304,
-                Self::headers(ResponseTemplate::new(304), s.remaining)
-                    .insert_header("etag", etag.as_str()),
-            );
-        }
-        match s.budget {
-            Some(0) => return Self::primary_limit(3600),
-            Some(n) => s.budget = Some(n - 1),
-            None => {}
-        }
-        s.remaining = s.remaining.saturating_sub(1);
-        let mut t = Self::headers(ResponseTemplate::new(200), s.remaining)
-            .insert_header("etag", etag.as_str())
-            .set_body_raw(text, "application/json; charset=utf-8");
-        if let Some(link) = link {
-            t = t.insert_header("link", link.replace("{BASE}", &s.base).as_str());
-        }
-        (200, t)
-    }
-
-    fn attempt(s: &State, rest: &str) -> Option<Value> {
-        let mut parts = rest.split('/');
-        let id: i64 = parts.next()?.parse().ok()?;
-        let run = s.runs.iter().find(|r| r.id == id)?;
-        match (parts.next(), parts.next()) {
-            (None, _) => run.attempts.last().cloned(),
-            (Some("attempts"), Some(n)) => {
-                let n: usize = n.parse().ok()?;
-                run.attempts
-                    .get(n.checked_sub(1)?)
-                    .filter(|a| !a.is_null())
-                    .cloned()
-            }
-            _ => None,
-        }
-    }
-
-    fn list(s: &State, q: &HashMap<String, String>) -> (Value, Option<String>) {
-        let (from, to) = match q.get("created").map(String::as_str) {
-            None => (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC),
-            Some(c) => match c.split_once("..") {
-                Some((a, b)) => (parse_instant(a), parse_instant(b) + Duration::seconds(1)),
-                None => {
-                    let start = parse_instant(c);
-                    (start, start + Duration::days(1))
-                }
-            },
-        };
-        let mut matching: Vec<&FakeRun> = s
-            .runs
-            .iter()
-            .filter(|r| r.created_at >= from && r.created_at < to)
-            .collect();
-        matching.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
-        let total = matching.len();
-        let per_page: usize = q
-            .get("per_page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(30)
-            .min(100);
-        let page: usize = q
-            .get("page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1)
-            .max(1);
-        let listed = total.min(CAP);
-        let items: Vec<Value> = matching
-            .iter()
-            .take(listed)
-            .skip((page - 1) * per_page)
-            .take(per_page)
-            .filter_map(|r| r.attempts.last().cloned())
-            .collect();
-        let pages = listed.div_ceil(per_page).max(1);
-        let link = (page < pages).then(|| {
-            let mut params: Vec<(String, String)> = q
-                .iter()
-                .filter(|(k, _)| k.as_str() != "page")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            params.sort();
-            let url = |p: usize| {
-                let mut all = params.clone();
-                all.push(("page".into(), p.to_string()));
-                reqwest_like_url(&format!("/repositories/{REPO_ID}/actions/runs"), &all)
-            };
-            format!(
-                r#"<{}>; rel="next", <{}>; rel="last""#,
-                url(page + 1),
-                url(pages)
-            )
-        });
-        let total = s.total_count.unwrap_or(total as i64);
-        (json!({"total_count": total, "workflow_runs": items}), link)
-    }
 }
 
 impl Respond for FakeGitHub {
@@ -353,7 +252,13 @@ impl Respond for FakeGitHub {
             Some(q) => format!("{}?{q}", req.url.path()),
             None => req.url.path().to_string(),
         };
-        let (status, t) = match s.scripted.pop_front() {
+        let scripted = if s.script_after > 0 {
+            s.script_after -= 1;
+            None
+        } else {
+            s.scripted.pop_front()
+        };
+        let (status, t) = match scripted {
             Some(scripted) => scripted,
             None => Self::answer(&mut s, req),
         };

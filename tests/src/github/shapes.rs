@@ -143,8 +143,102 @@ impl FakeGitHub {
             )
     }
 
-    pub(super) fn not_found() -> ResponseTemplate {
+    /// 404 as the REST API answers it.
+    pub fn not_found() -> (u16, ResponseTemplate) {
+        (404, Self::not_found_page())
+    }
+
+    pub(super) fn not_found_page() -> ResponseTemplate {
         ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found",
             "documentation_url": "https://docs.github.com/rest/actions/workflow-runs", "status": "404"}))
     }
+}
+
+/// The job GitHub lists for a run attempt when a test set none: one `build` job on
+/// `ubuntu-latest` following the attempt (queued 5 s before it starts; steps with the
+/// `.000Z` milliseconds GitHub writes), its id new for every attempt.
+pub(super) fn default_job(repo: &str, attempt: &Value) -> Value {
+    let id = attempt["id"].as_i64().unwrap_or_default();
+    let n = attempt["run_attempt"].as_i64().unwrap_or(1);
+    let status = attempt["status"].as_str().unwrap_or("queued");
+    let started = parse_instant(attempt["run_started_at"].as_str().unwrap_or_default());
+    let updated = parse_instant(attempt["updated_at"].as_str().unwrap_or_default());
+    let done = status == "completed";
+    let ms = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let s = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let steps = if status == "queued" {
+        json!([])
+    } else {
+        json!([
+            {"name": "Set up job", "status": "completed", "conclusion": "success", "number": 1,
+             "started_at": ms(started), "completed_at": ms(started)},
+            {"name": "Run tests", "status": if done { "completed" } else { "in_progress" },
+             "conclusion": if done { attempt["conclusion"].clone() } else { Value::Null },
+             "number": 2, "started_at": ms(started),
+             "completed_at": if done { json!(ms(updated)) } else { Value::Null }}
+        ])
+    };
+    job_object(
+        repo,
+        attempt,
+        JobSpec {
+            id: id * 100 + n,
+            name: "build",
+            status,
+            conclusion: attempt["conclusion"].as_str(),
+            created: s(started - chrono::Duration::seconds(5)),
+            started: (status != "queued").then(|| s(started)),
+            completed: done.then(|| s(updated)),
+            labels: &["ubuntu-latest"],
+            steps,
+        },
+    )
+}
+
+/// What a test says of one job.
+pub struct JobSpec<'a> {
+    /// Job id.
+    pub id: i64,
+    /// Job name.
+    pub name: &'a str,
+    /// queued, in_progress, completed, waiting.
+    pub status: &'a str,
+    /// success, failure, ...
+    pub conclusion: Option<&'a str>,
+    /// `created_at` as GitHub writes it.
+    pub created: String,
+    /// `started_at`.
+    pub started: Option<String>,
+    /// `completed_at`.
+    pub completed: Option<String>,
+    /// `runs-on` labels.
+    pub labels: &'a [&'a str],
+    /// The steps, as sent.
+    pub steps: Value,
+}
+
+/// A job object shaped like `GET /repos/{owner}/{repo}/actions/jobs/{id}` returns it, of the
+/// run attempt `attempt` (a run object).
+pub fn job_object(repo: &str, attempt: &Value, j: JobSpec<'_>) -> Value {
+    let run_id = attempt["id"].as_i64().unwrap_or_default();
+    let hosted = !j.labels.contains(&"self-hosted");
+    let picked = j.started.is_some();
+    json!({
+        "id": j.id, "run_id": run_id, "workflow_name": attempt["name"],
+        "head_branch": attempt["head_branch"],
+        "run_url": format!("https://api.github.com/repos/{repo}/actions/runs/{run_id}"),
+        "run_attempt": attempt["run_attempt"], "node_id": format!("CR_kwDOADYVqs8AAAAM{}", j.id),
+        "head_sha": attempt["head_sha"],
+        "url": format!("https://api.github.com/repos/{repo}/actions/jobs/{}", j.id),
+        "html_url": format!("https://github.com/{repo}/actions/runs/{run_id}/job/{}", j.id),
+        "status": j.status, "conclusion": j.conclusion, "created_at": j.created,
+        "started_at": j.started.clone().unwrap_or(j.created.clone()),
+        "completed_at": j.completed, "name": j.name, "steps": j.steps,
+        "check_run_url": format!("https://api.github.com/repos/{repo}/check-runs/{}", j.id),
+        "labels": j.labels,
+        "runner_id": if picked { json!(1_000_007_875) } else { Value::Null },
+        "runner_name": if !picked { Value::Null } else if hosted { json!("GitHub Actions 1000007875") } else { json!("ci-box-3") },
+        "runner_group_id": if picked { json!(if hosted { 0 } else { 1 }) } else { Value::Null },
+        "runner_group_name": if !picked { Value::Null } else if hosted { json!("GitHub Actions") } else { json!("Default") }
+    })
 }

@@ -93,6 +93,7 @@ async fn uploads_land_per_commit_linked_to_their_run_and_show_in_stats() {
             html_url: Some("https://github.com/acme/api/actions/runs/501".into()),
             github_updated_at: started,
             github_created_at: Some(started),
+            repository_private: None,
         }],
     )
     .await

@@ -28,6 +28,7 @@ fn plan(api_url: &str, days: i64) -> SyncPlan {
         since: today() - Days::days(days),
         until: today(),
         deadline: Instant::now() + Duration::from_secs(120),
+        runner_skus: Default::default(),
     }
 }
 
@@ -44,6 +45,11 @@ async fn check_recorded(db: &TestDb, r: &SyncReport, syncs: i64) {
         assert_eq!(
             rep.runs_seen,
             rep.inserted + rep.updated + rep.unchanged + rep.rejected,
+            "{rep:?}"
+        );
+        assert_eq!(
+            rep.jobs_seen,
+            rep.jobs_inserted + rep.jobs_updated + rep.jobs_unchanged + rep.jobs_rejected,
             "{rep:?}"
         );
     }
@@ -63,7 +69,15 @@ async fn a_huge_lying_total_count_does_not_split_a_quiet_day() {
     let r = run(&db, &gh.url, 0).await;
     let rep = &r.repositories[0];
     assert!(r.complete, "{r:?}");
-    assert_eq!((rep.windows_total, rep.requests, rep.inserted), (1, 1, 5));
+    assert_eq!(
+        (
+            rep.windows_total,
+            rep.requests - rep.job_requests,
+            rep.inserted
+        ),
+        (1, 1, 5)
+    );
+    assert_eq!(rep.job_requests, 5, "a jobs list per run: {rep:?}");
     check_recorded(&db, &r, 1).await;
     db.drop_db().await;
 }
@@ -86,7 +100,7 @@ async fn a_small_lying_total_count_still_lists_every_run_over_the_cap() {
         rep.windows_total >= 2,
         "split after a full 10th page: {rep:?}"
     );
-    assert!(rep.requests <= 40, "{rep:?}");
+    assert!(rep.requests - rep.job_requests <= 40, "{rep:?}");
     check_recorded(&db, &r, 1).await;
     db.drop_db().await;
 }
@@ -109,7 +123,10 @@ async fn more_runs_in_one_instant_than_github_lists_is_reported_not_complete() {
         1_000,
         "what GitHub lists is stored"
     );
-    assert!(rep.requests <= 60, "bounded splitting: {rep:?}");
+    assert!(
+        rep.requests - rep.job_requests <= 60,
+        "bounded splitting: {rep:?}"
+    );
     check_recorded(&db, &r, 1).await;
     db.drop_db().await;
 }
@@ -168,7 +185,11 @@ async fn a_purged_attempt_is_one_reject_and_an_absurd_attempt_number_is_bounded(
     // attempts before it asked for (none exists) and rejected; no more.
     assert_eq!(db.count("workflow_runs").await, 2);
     assert_eq!(rep.rejected, 51, "{rep:?}");
-    assert_eq!(rep.requests, 1 + 1 + 50, "{rep:?}");
+    assert_eq!(rep.requests - rep.job_requests, 1 + 1 + 50, "{rep:?}");
+    assert_eq!(
+        rep.job_attempts, 2,
+        "the jobs of the two stored attempts: {rep:?}"
+    );
     check_recorded(&db, &r, 1).await;
     db.drop_db().await;
 }
@@ -278,9 +299,16 @@ async fn unfinished_old_runs_are_refreshed_in_turn_and_deleted_ones_retired() {
     let asked_for_7 = gh
         .log()
         .iter()
-        .filter(|(p, _)| p.contains("/runs/7/"))
+        .filter(|(p, _)| p.contains("/runs/7/") && !p.contains("/jobs"))
         .count();
     assert_eq!(asked_for_7, 1, "retired after its 404");
+    let jobs_of_7_since = gh
+        .log()
+        .iter()
+        .skip_while(|(p, _)| !p.contains("/runs/7/attempts/1?"))
+        .filter(|(p, _)| p.contains("/runs/7/"))
+        .count();
+    assert_eq!(jobs_of_7_since, 1, "nor its jobs: {:?}", gh.log());
     check_recorded(&db, &second, 3).await;
     db.drop_db().await;
 }

@@ -24,6 +24,7 @@ async fn run(db: &TestDb, gh: &FakeGitHub, days: i64) -> SyncReport {
         since: today() - chrono::Duration::days(days),
         until: today(),
         deadline: Instant::now() + Duration::from_secs(120),
+        runner_skus: Default::default(),
     };
     sync(&db.pool, &api, &plan).await.expect("sync")
 }
@@ -58,12 +59,13 @@ async fn a_window_interrupted_after_page_two_is_completed_by_the_next_sync() {
     assert!(second.complete, "{second:?}");
     assert_eq!(db.count("workflow_runs").await, 250, "page 3 was fetched");
     let r = &second.repositories[0];
-    // Pages 1 and 2 revalidate (304, free); page 3 is fetched.
+    // Pages 1 and 2 revalidate (304, free); page 3 is fetched; then the jobs of all.
     assert_eq!(
-        (r.requests, r.not_modified, r.inserted),
+        (r.requests - r.job_requests, r.not_modified, r.inserted),
         (3, 2, 50),
         "{r:?}"
     );
+    assert_eq!(r.jobs_inserted, 250, "{r:?}");
     // And the window is complete now: a third sync costs nothing.
     gh.clear_log();
     let third = run(&db, &gh, 0).await;

@@ -35,6 +35,7 @@ fn plan(gh: &FakeGitHub, days: i64, deadline: Instant) -> SyncPlan {
         since: days_ago(days),
         until: today(),
         deadline,
+        runner_skus: Default::default(),
     }
 }
 
@@ -77,8 +78,10 @@ async fn backfill_follows_link_pages_then_a_steady_state_sync_costs_nothing() {
     );
     assert_eq!(db.count("workflow_runs").await, 270);
     assert_eq!(r.windows_total, 31);
-    // 31 day windows, two more pages for the busy day; nothing was cached yet.
-    assert_eq!((r.requests, r.not_modified), (33, 0));
+    // 31 day windows, two more pages for the busy day, one jobs list per run; nothing was
+    // cached yet.
+    assert_eq!((r.requests - r.job_requests, r.not_modified), (33, 0));
+    assert_eq!((r.job_requests, r.jobs_inserted), (270, 270), "{r:?}");
     let log = gh.log();
     assert!(
         log.iter().any(
@@ -97,10 +100,11 @@ async fn backfill_follows_link_pages_then_a_steady_state_sync_costs_nothing() {
     assert_eq!(db.count("workflow_runs").await, 270);
     assert_eq!(db.count("github_sync_runs").await, 2);
 
-    // A new run today: exactly one counted request.
+    // A new run today: exactly two counted requests, its window and its jobs.
     gh.add_run(20_000, Utc::now() - Days::minutes(5), 42, "success");
     let third = run(&db, &gh, 30).await;
-    assert_eq!(third.repositories[0].counted_requests(), 1);
+    assert_eq!(third.repositories[0].counted_requests(), 2);
+    assert_eq!(third.repositories[0].job_requests, 1);
     assert_eq!(third.repositories[0].inserted, 1);
     db.drop_db().await;
 }
@@ -248,8 +252,14 @@ async fn a_spent_quota_stops_the_sync_cleanly_and_the_next_one_resumes() {
     // The windows finished before the stop are revalidated last and cost nothing.
     let r = &second.repositories[0];
     assert_eq!(r.not_modified, u64::from(done), "{r:?}");
-    let log = gh.log();
-    assert_eq!(log.last().map(|(_, s)| *s), Some(304), "{log:?}");
+    let windows: Vec<(String, u16)> = gh
+        .log()
+        .into_iter()
+        .filter(|(p, _)| p.contains("created="))
+        .collect();
+    assert_eq!(windows.last().map(|(_, s)| *s), Some(304), "{windows:?}");
+    // Then the jobs of all 12 runs (none was reached before the stop).
+    assert_eq!((r.job_attempts, r.jobs_inserted), (12, 12), "{r:?}");
     db.drop_db().await;
 }
 

@@ -13,6 +13,7 @@ mod db_faults;
 mod fleet;
 mod github_client;
 mod github_faults;
+mod github_jobs;
 mod github_pages;
 mod github_sync;
 mod hostile_files;

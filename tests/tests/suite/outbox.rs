@@ -35,6 +35,7 @@ fn run(id: i64, conclusion: &str, updated_min: i64) -> WorkflowRun {
         html_url: Some(format!("https://github.com/acme/api/actions/runs/{id}")),
         github_updated_at: updated,
         github_created_at: Some(start),
+        repository_private: None,
     }
 }
 

@@ -150,6 +150,7 @@ async fn runs_that_never_started_age_on_when_they_were_created() {
         html_url: None,
         github_updated_at: created,
         github_created_at: Some(created),
+        repository_private: None,
     };
     let c = env.db.client().await;
     upsert_workflow_runs(&**c, &[queued]).await.expect("run");

@@ -229,7 +229,12 @@ async fn stats_show_queue_time_by_label_slow_steps_and_flaky_jobs() {
     let since = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
         .expect("time")
         .with_timezone(&chrono::Utc);
-    let s = telemetry_shared::stats::job_stats(&**t.db.client().await, since)
+    let scope = telemetry_shared::stats::JobScope {
+        since,
+        until: None,
+        repository: None,
+    };
+    let s = telemetry_shared::stats::job_stats(&**t.db.client().await, scope)
         .await
         .expect("stats");
     let labels: Vec<(String, i64, Option<f64>)> = s

@@ -106,6 +106,26 @@ pub(super) async fn seed(db: &TestDb, server: &Server) -> Seeded {
         )
         .await
         .expect("runs");
+    // Their jobs: one `test` job each, run 3's failed then passed on a re-run (flaky), queued
+    // 20 s, billed a minute per run number at the 2026 Linux rate.
+    db.client()
+        .await
+        .execute(
+            "INSERT INTO workflow_jobs (github_job_id, run_attempt, github_run_id, repository,
+                 workflow_name, job_name, status, conclusion, github_created_at, started_at,
+                 completed_at, queue_seconds, duration_seconds, labels, billable_minutes,
+                 billing_sku, estimated_cost_usd, rate_version, repository_private)
+             SELECT n * 10 + a, a, n, 'acme/shop', 'ci', 'test', 'completed',
+                    CASE WHEN n = 3 AND a = 1 THEN 'failure' ELSE 'success' END,
+                    $1::timestamptz - n * interval '3 hours' - interval '20 seconds',
+                    $1::timestamptz - n * interval '3 hours',
+                    $1::timestamptz - n * interval '3 hours' + 60 * n * interval '1 second',
+                    20, 60 * n, '[\"ubuntu-latest\"]', n, 'linux', n * 0.006, 'github-2026-01', true
+             FROM generate_series(1, 6) n, generate_series(1, 2) a WHERE a = 1 OR n = 3",
+            &[&now],
+        )
+        .await
+        .expect("jobs");
 
     // A coverage report of the runs' commit, and CLI events over two days.
     let lcov = "SF:src/lib.rs\nDA:1,1\nDA:2,1\nDA:3,0\nDA:4,1\nend_of_record\n";

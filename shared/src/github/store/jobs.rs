@@ -22,6 +22,17 @@ fn progress(t: &str) -> String {
     )
 }
 
+impl super::Upsert for WorkflowJob {
+    const WHAT: &'static str = "job";
+
+    fn upsert<C: GenericClient + Sync>(
+        client: &C,
+        items: &[Self],
+    ) -> impl std::future::Future<Output = Result<RunCounts, DbError>> + Send {
+        upsert_workflow_jobs(client, items)
+    }
+}
+
 /// Upserts `jobs` in one statement (with their failure events); counts as runs are counted.
 pub async fn upsert_workflow_jobs(
     client: &impl GenericClient,

@@ -65,6 +65,17 @@ impl RunCounts {
     }
 }
 
+impl super::Upsert for WorkflowRun {
+    const WHAT: &'static str = "run";
+
+    fn upsert<C: GenericClient + Sync>(
+        client: &C,
+        items: &[Self],
+    ) -> impl std::future::Future<Output = Result<RunCounts, DbError>> + Send {
+        upsert_workflow_runs(client, items)
+    }
+}
+
 /// Upserts `runs` in one statement, which also writes a `workflow_run_failed` outbox event
 /// (once per attempt) for each attempt it stores as completed with a failure.
 pub async fn upsert_workflow_runs(
@@ -95,16 +106,18 @@ pub async fn upsert_workflow_runs(
     let urls: Vec<Option<&str>> = latest.iter().map(|r| r.html_url.as_deref()).collect();
     let updated: Vec<_> = latest.iter().map(|r| r.github_updated_at).collect();
     let created: Vec<_> = latest.iter().map(|r| r.github_created_at).collect();
+    let private: Vec<Option<bool>> = latest.iter().map(|r| r.repository_private).collect();
     let row = client
         .query_one(
             &format!("WITH up AS (
                 INSERT INTO workflow_runs AS t (github_run_id, run_attempt, repository, workflow_name,
                     branch, commit_sha, event_type, status, conclusion, started_at, completed_at,
-                    duration_seconds, html_url, github_updated_at, github_created_at)
+                    duration_seconds, html_url, github_updated_at, github_created_at,
+                    repository_private)
                 SELECT * FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::text[],
                     $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[],
                     $11::timestamptz[], $12::int4[], $13::text[], $14::timestamptz[],
-                    $15::timestamptz[])
+                    $15::timestamptz[], $19::bool[])
                 ON CONFLICT (github_run_id, run_attempt) DO UPDATE SET
                     repository = EXCLUDED.repository, workflow_name = EXCLUDED.workflow_name,
                     branch = EXCLUDED.branch, commit_sha = EXCLUDED.commit_sha,
@@ -113,6 +126,7 @@ pub async fn upsert_workflow_runs(
                     completed_at = EXCLUDED.completed_at, duration_seconds = EXCLUDED.duration_seconds,
                     html_url = EXCLUDED.html_url, github_updated_at = EXCLUDED.github_updated_at,
                     github_created_at = coalesce(EXCLUDED.github_created_at, t.github_created_at),
+                    repository_private = coalesce(EXCLUDED.repository_private, t.repository_private),
                     updated_at = now()
                 WHERE t.github_updated_at IS NULL OR EXCLUDED.github_updated_at > t.github_updated_at
                 RETURNING (xmax = 0) AS inserted, t.*),
@@ -134,37 +148,9 @@ pub async fn upsert_workflow_runs(
                 &ids, &attempts, &repos, &names, &branches, &shas, &events, &statuses, &conclusions,
                 &started, &completed, &durations, &urls, &updated, &created,
                 &EventKind::WorkflowRunFailed, &EventKind::WorkflowRunFailed.source(),
-                &BroadcastLevel::Alert,
+                &BroadcastLevel::Alert, &private,
             ],
         )
         .await?;
     Ok(RunCounts::of(&row, runs.len()))
-}
-
-/// [`upsert_workflow_runs`] one run at a time, each in a savepoint of `tx`: a run whose
-/// values the database refuses (SQLSTATE class 22 or 23) is rolled back alone and returned
-/// with the server's reason (its index in `runs`); the others are stored.
-pub async fn upsert_workflow_runs_each(
-    tx: &mut tokio_postgres::Transaction<'_>,
-    runs: &[WorkflowRun],
-) -> Result<(RunCounts, Vec<(usize, String)>), DbError> {
-    let mut counts = RunCounts::default();
-    let mut refused = Vec::new();
-    for (i, run) in runs.iter().enumerate() {
-        let sp = tx.savepoint("workflow_run").await?;
-        match upsert_workflow_runs(&sp, std::slice::from_ref(run)).await {
-            Ok(c) => {
-                sp.commit().await?;
-                counts.inserted += c.inserted;
-                counts.updated += c.updated;
-                counts.unchanged += c.unchanged;
-            }
-            Err(e) if e.is_data_error() => {
-                sp.rollback().await?;
-                refused.push((i, e.server_message()));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((counts, refused))
 }

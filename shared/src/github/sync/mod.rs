@@ -1,5 +1,6 @@
 //! The sync: for each repository, every `created=` window of the period, page by page with
-//! stored ETags, earlier attempts of re-runs, then unfinished runs older than the period.
+//! stored ETags, earlier attempts of re-runs, then unfinished runs older than the period,
+//! then the jobs of the attempts that are new, changed or unfinished.
 //! Each page's runs and its ETag are committed together, so stopping anywhere (deadline, rate
 //! limit, crash) loses nothing and the next invocation resumes with the least recently synced
 //! windows.
@@ -14,9 +15,11 @@ use tokio::time::Instant;
 use super::report::{record_report, RepoReport, SyncReport};
 use super::{GitHubApi, GitHubError, Repository};
 use crate::db::{DbError, Pool};
+use crate::github::billing::RunnerSkus;
 use crate::github::store::state::{self as state, StoredWindow};
 
 mod attempts;
+mod jobs;
 mod pages;
 
 /// Time kept back from the deadline to commit the last page and write the report (at most a
@@ -42,6 +45,8 @@ pub struct SyncPlan {
     pub until: NaiveDate,
     /// Stop cleanly before this instant.
     pub deadline: Instant,
+    /// Larger-runner labels and their billing SKUs, for the jobs' bills.
+    pub runner_skus: RunnerSkus,
 }
 
 /// Errors that end the whole sync.
@@ -243,6 +248,9 @@ impl<A: GitHubApi> RepoSync<'_, A> {
             }
         }
         self.refresh_unfinished(days).await?;
+        if let Some(first) = days.iter().min() {
+            self.sync_jobs(super::Window::day(*first).start).await?;
+        }
         if self.unlisted.is_empty() {
             Ok(())
         } else {

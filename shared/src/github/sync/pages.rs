@@ -8,7 +8,7 @@ use super::{RepoSync, Stop};
 use crate::columns::Validate;
 use crate::db::DbError;
 use crate::github::store::state::{self as state, PageState, StoredWindow};
-use crate::github::store::{upsert_workflow_runs, upsert_workflow_runs_each};
+use crate::github::store::{store_isolated, Isolated};
 use crate::github::window::{PER_PAGE, RESULT_CAP};
 use crate::github::{GitHubApi, Window, WorkflowRun};
 
@@ -149,27 +149,19 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         let attempts = self.earlier_attempts(&runs).await?;
         runs.extend(attempts);
         let mut client = self.pool.get().await.map_err(DbError::from)?;
-        let mut tx = (**client).transaction().await.map_err(DbError::from)?;
-        let counts = match upsert_workflow_runs(&tx, &runs).await {
-            Ok(c) => c,
-            // A value the database still refuses costs only its run: the page again, one
-            // run per savepoint.
-            Err(e) if e.is_data_error() => {
-                tx.rollback().await.map_err(DbError::from)?;
-                tx = (**client).transaction().await.map_err(DbError::from)?;
-                let (counts, refused) = upsert_workflow_runs_each(&mut tx, &runs).await?;
-                for (i, reason) in refused {
-                    self.rep.rejected += 1;
-                    tracing::warn!(
-                        "{}: run {} refused by the database: {reason}",
-                        self.repo,
-                        runs[i].github_run_id
-                    );
-                }
-                counts
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let Isolated {
+            tx,
+            counts,
+            refused,
+        } = store_isolated(&mut client, &runs).await?;
+        for (i, reason) in refused {
+            self.rep.rejected += 1;
+            tracing::warn!(
+                "{}: run {} refused by the database: {reason}",
+                self.repo,
+                runs[i].github_run_id
+            );
+        }
         let total = total.and_then(|t| i32::try_from(t).ok());
         state::save_pages(&tx, self.repo, w, pages, total).await?;
         tx.commit().await.map_err(DbError::from)?;

@@ -43,7 +43,7 @@ async fn store(api: &HttpIngest, req: &Request<Vec<u8>>) -> Result<HttpResponse,
             private,
             job,
         } => {
-            let job = WorkflowJob::from_api(&repository, private, &job)
+            let job = WorkflowJob::from_api(&repository, private, &job, &api.config.runner_skus)
                 .and_then(Validate::checked)
                 .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_webhook", e))?;
             let client = api.pool.get().await.map_err(DbError::from)?;

@@ -165,3 +165,68 @@ async fn ci_routes_read_the_projects_repository_with_github_links() {
         (200, Some(0))
     );
 }
+
+#[tokio::test]
+async fn ci_jobs_read_the_projects_repository_only() {
+    let t = Api::new("read_api_ci_jobs").await;
+    let read = t.key(A, KeyKind::Read).await;
+    t.db.client()
+        .await
+        .batch_execute(
+            "UPDATE projects SET git_remote = 'https://github.com/acme/api';
+             INSERT INTO workflow_jobs (github_job_id, run_attempt, github_run_id, repository,
+                 workflow_name, job_name, status, conclusion, github_created_at, started_at,
+                 completed_at, queue_seconds, duration_seconds, labels, billable_minutes,
+                 billing_sku, estimated_cost_usd, rate_version, repository_private)
+             SELECT n + CASE WHEN repo = 'acme/api' THEN 0 ELSE 1000 END, a, n / 10, repo,
+                    'ci', 'test', 'completed',
+                    CASE WHEN a = 1 AND n % 10 = 0 THEN 'failure' ELSE 'success' END,
+                    '2026-11-20T10:00:00Z'::timestamptz + n * interval '1 minute',
+                    '2026-11-20T10:00:00Z'::timestamptz + n * interval '1 minute' + n * interval '1 second',
+                    '2026-11-20T10:30:00Z'::timestamptz + n * interval '1 minute',
+                    n, 1800 - n, '[\"ubuntu-latest\"]', 30, 'linux', 0.18, 'github-2026-01', true
+             FROM generate_series(1, 20) n, generate_series(1, 2) a,
+                  (VALUES ('acme/api'), ('other/repo')) r(repo)
+             WHERE a = 1 OR n % 10 = 0;",
+        )
+        .await
+        .expect("jobs");
+    let jobs = t.get(&format!("/api/v1/ci/jobs?{RANGE}"), &read).await;
+    assert_eq!(
+        (jobs.status, &jobs.body["repository"]),
+        (200, &json!("acme/api")),
+        "{}",
+        jobs.body
+    );
+    let j = &jobs.body["jobs"];
+    // acme/api alone: 20 first attempts and 2 re-runs; jobs 10 and 20 failed then passed.
+    assert_eq!(j["queue_by_label"][0]["jobs"], 22, "{j}");
+    assert_eq!(
+        (
+            &j["failing_jobs"][0]["completed"],
+            &j["failing_jobs"][0]["failed"],
+            &j["failing_jobs"][0]["flaky"]
+        ),
+        (&json!(22), &json!(2), &json!(2)),
+        "{j}"
+    );
+    assert_eq!(j["billing"][0]["billable_minutes"], 22 * 30, "{j}");
+    let other = t
+        .get(
+            &format!("/api/v1/ci/jobs?{RANGE}&repository=other/repo"),
+            &read,
+        )
+        .await;
+    assert_eq!(other.status, 403, "{}", other.body);
+    let read_b = t.key(B, KeyKind::Read).await;
+    let none = t.get(&format!("/api/v1/ci/jobs?{RANGE}"), &read_b).await;
+    assert_eq!(
+        (
+            none.status,
+            none.body["jobs"]["billing"].as_array().map(Vec::len)
+        ),
+        (200, Some(0)),
+        "{}",
+        none.body
+    );
+}
