@@ -26,7 +26,7 @@ mod spool;
 pub use calls::{CallSender, CallsOutcome, MAX_CALLS};
 pub use repo_id::RepoId;
 pub use sender::{HttpSender, SendOutcome, TelemetrySender, TIMEOUT};
-pub use spool::{Entry, Spool, RETENTION};
+pub use spool::{Entry, Spool, MAX_KEPT_UNSENT, RETENTION};
 
 /// Events sent per flush at most.
 pub const BATCH_SIZE: usize = 25;
@@ -57,19 +57,33 @@ impl FlushConfig {
 /// accepted the batch; returns how many were flushed. When the server refuses the batch's
 /// content (400, 413), each event is sent alone, and one refused alone is set aside as
 /// `.rejected.json` (removed with the rest after [`RETENTION`]), so a bad event never holds
-/// back the ones behind it. Never fails: problems are logged at debug level and the files
-/// stay for the next invocation.
+/// back the ones behind it. A 429 is not a refusal: the events stay, and no batch is sent
+/// before the server's `Retry-After` has passed (kept in the spool, so across invocations).
+/// Never fails: problems are logged at debug level and the files stay for the next
+/// invocation.
 pub async fn flush(spool: &Spool, sender: &impl TelemetrySender, config: &FlushConfig) -> usize {
+    // The server asked to wait: nothing is sent before then (the events stay spooled).
+    if spool
+        .throttled_until()
+        .is_some_and(|until| until > chrono::Utc::now())
+    {
+        return 0;
+    }
     let entries = spool.find_unflushed(config.batch_size);
     if entries.is_empty() {
         return 0;
     }
     match sender.send_batch(&entries, &config.distinct_id).await {
         SendOutcome::Stored => {
+            spool.clear_throttle();
             for entry in &entries {
                 spool.mark_flushed(entry, config.keep_flushed);
             }
             entries.len()
+        }
+        SendOutcome::Throttled { retry_after } => {
+            spool.throttle(retry_after);
+            0
         }
         SendOutcome::Failed => {
             tracing::debug!(
@@ -90,6 +104,10 @@ pub async fn flush(spool: &Spool, sender: &impl TelemetrySender, config: &FlushC
                         sent += 1;
                     }
                     SendOutcome::Refused => spool.mark_rejected(entry),
+                    SendOutcome::Throttled { retry_after } => {
+                        spool.throttle(retry_after);
+                        break;
+                    }
                     SendOutcome::Failed => break,
                 }
             }

@@ -10,6 +10,8 @@ use crate::spool::Entry;
 
 /// A send gives up after this long.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest `Retry-After` honoured (a server asking for more is asked again after this).
+const MAX_RETRY_AFTER_SECS: u64 = 3_600;
 
 /// What became of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +21,13 @@ pub enum SendOutcome {
     Stored,
     /// The server refused the content itself (400, 413, 422): sending it again cannot help.
     Refused,
-    /// Not delivered (no answer, 5xx, 429, a key problem): try again next time.
+    /// The server asked to come back later (429, `Retry-After`): nothing was refused, the
+    /// events wait in the spool, and no batch is sent before then.
+    Throttled {
+        /// How long the server asked to wait.
+        retry_after: Duration,
+    },
+    /// Not delivered (no answer, 5xx, a key problem): try again next time.
     Failed,
 }
 
@@ -75,6 +83,18 @@ impl TelemetrySender for HttpSender {
                 status @ (400 | 413 | 422) => {
                     tracing::debug!(status, url = %self.url, "telemetry batch refused");
                     SendOutcome::Refused
+                }
+                429 => {
+                    let secs = r
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .unwrap_or(60);
+                    tracing::debug!(secs, url = %self.url, "telemetry batch throttled");
+                    SendOutcome::Throttled {
+                        retry_after: Duration::from_secs(secs.clamp(1, MAX_RETRY_AFTER_SECS)),
+                    }
                 }
                 status => {
                     tracing::debug!(status, url = %self.url, "telemetry batch not taken");

@@ -11,8 +11,13 @@ use serde_json::Value;
 
 use crate::repo_id::new_uuid;
 
-/// Files (sent or not) are removed after this long.
+/// Files (sent or not) are removed after this long; unsent events are kept past it while the
+/// server answers 429 (it asked to wait, it did not refuse them), up to [`MAX_KEPT_UNSENT`].
 pub const RETENTION: Duration = Duration::from_secs(2 * 24 * 3600);
+/// Unsent events a throttled spool keeps past [`RETENTION`] at most (the newest).
+pub const MAX_KEPT_UNSENT: usize = 10_000;
+/// When the server last answered 429, and until when it asked to wait.
+const THROTTLED: &str = "throttled.json";
 
 const FLUSHED: &str = ".flushed.json";
 const REJECTED: &str = ".rejected.json";
@@ -32,6 +37,13 @@ pub struct Entry {
     /// The file it is in.
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+/// A 429 as the spool remembers it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Throttle {
+    until: DateTime<Utc>,
+    last: DateTime<Utc>,
 }
 
 /// A spool directory.
@@ -140,19 +152,63 @@ impl Spool {
     }
 
     /// Removes files, sent or not, whose event is older than `age` (the file's modification
-    /// time when it cannot be read); returns how many.
+    /// time when it cannot be read); returns how many. While the server has answered 429
+    /// within `age`, unsent events are kept instead, the newest [`MAX_KEPT_UNSENT`] of them.
     pub fn cleanup_older_than(&self, age: Duration) -> usize {
         let now = SystemTime::now();
+        let throttled = self
+            .read_throttle()
+            .is_some_and(|t| (Utc::now() - t.last).to_std().is_ok_and(|d| d <= age));
+        let mut old_unsent: Vec<(SystemTime, PathBuf)> = Vec::new();
         let mut removed = 0;
         for path in self.files() {
             let at: Option<SystemTime> = Self::read(&path)
                 .map(|e| e.started_at.into())
                 .or_else(|| std::fs::metadata(&path).and_then(|m| m.modified()).ok());
             let old = at.is_some_and(|t| now.duration_since(t).is_ok_and(|d| d > age));
-            if old && std::fs::remove_file(&path).is_ok() {
+            let name = path.to_string_lossy();
+            let unsent = !name.ends_with(FLUSHED) && !name.ends_with(REJECTED);
+            if old && throttled && unsent {
+                old_unsent.push((at.unwrap_or(now), path));
+            } else if old && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        let kept_new = self.find_unflushed(usize::MAX).len() - old_unsent.len();
+        let room = MAX_KEPT_UNSENT.saturating_sub(kept_new);
+        old_unsent.sort();
+        let drop = old_unsent.len().saturating_sub(room);
+        for (_, path) in old_unsent.iter().take(drop) {
+            if std::fs::remove_file(path).is_ok() {
                 removed += 1;
             }
         }
         removed
+    }
+
+    fn read_throttle(&self) -> Option<Throttle> {
+        serde_json::from_slice(&std::fs::read(self.dir.join(THROTTLED)).ok()?).ok()
+    }
+
+    /// Until when the server asked to wait (its last 429's `Retry-After`), if it did.
+    pub fn throttled_until(&self) -> Option<DateTime<Utc>> {
+        self.read_throttle().map(|t| t.until)
+    }
+
+    /// Records a 429 answered now, asking to wait `retry_after`.
+    pub fn throttle(&self, retry_after: Duration) {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(retry_after).unwrap_or(chrono::Duration::MAX);
+        let text = serde_json::to_vec(&Throttle { until, last: now }).unwrap_or_default();
+        let written = std::fs::create_dir_all(&self.dir)
+            .and_then(|_| std::fs::write(self.dir.join(THROTTLED), text));
+        if let Err(e) = written {
+            tracing::debug!(error = %e, "telemetry throttle not recorded");
+        }
+    }
+
+    /// Forgets the last 429 (a batch was taken since).
+    pub fn clear_throttle(&self) {
+        let _ = std::fs::remove_file(self.dir.join(THROTTLED));
     }
 }

@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod csv;
 pub mod dashboard;
 pub mod db;
+pub mod emf;
 pub mod failure;
 pub mod fleet;
 pub mod github;

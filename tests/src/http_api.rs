@@ -59,6 +59,7 @@ pub fn config() -> HttpConfig {
     HttpConfig {
         limits: Limits::default(),
         public_events_per_minute: 5,
+        install_events_per_minute: 5,
         webhook_secret: Some(WEBHOOK_SECRET.into()),
         log_bucket: None,
         keep_prompts: false,
@@ -73,6 +74,17 @@ impl Api {
     pub async fn new(label: &str) -> Api {
         let db = TestDb::new(label).await;
         let api = std::sync::Arc::new(HttpIngest::new(db.pool.clone(), config()));
+        Api {
+            db,
+            api,
+            spec: serde_json::from_str(OPENAPI).expect("spec"),
+        }
+    }
+
+    /// A fresh database and the API over it with `cfg`.
+    pub async fn with_config(label: &str, cfg: HttpConfig) -> Api {
+        let db = TestDb::new(label).await;
+        let api = std::sync::Arc::new(HttpIngest::new(db.pool.clone(), cfg));
         Api {
             db,
             api,

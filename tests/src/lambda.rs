@@ -14,6 +14,7 @@ pub struct Watch {
     child: Child,
     /// Port of the Runtime API emulator.
     pub port: u16,
+    log_path: std::path::PathBuf,
 }
 
 impl Watch {
@@ -48,9 +49,25 @@ impl Watch {
         let child = cmd
             .spawn()
             .expect("cargo lambda watch (scripts/test installs cargo-lambda)");
-        let watch = Watch { child, port };
+        let watch = Watch {
+            child,
+            port,
+            log_path,
+        };
         wait_for_port(port, Duration::from_secs(60), "cargo lambda watch");
         watch
+    }
+
+    /// The CloudWatch Embedded Metric Format documents the functions wrote to their logs so
+    /// far (the JSON lines with an `_aws` member), in order.
+    pub fn emf_lines(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log_path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.find('{').map(|i| &l[i..]))
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v.get("_aws").is_some())
+            .collect()
     }
 
     /// Starts the emulator like [`Watch::start`], then waits until the HTTP function

@@ -92,6 +92,22 @@ async fn scheduled_event_syncs_runs_through_the_lambda_runtime_api() {
     assert_eq!(requests - not_modified, 2, "{second}");
     assert_eq!(repo["jobs_updated"], 1, "{second}");
     assert_eq!(db.count("workflow_jobs").await, 151);
+    // Each sync wrote its custom metrics as EMF: the second made `requests`, two counted,
+    // and GitHub's quota left after its last answer.
+    let emf = watch.emf_lines();
+    let syncs: Vec<&Value> = emf
+        .iter()
+        .filter(|d| d["function"] == "github-sync" && d.get("github_requests").is_some())
+        .collect();
+    let last = syncs.last().expect("the second sync's metrics");
+    assert_eq!(last["github_requests"].as_u64(), Some(requests), "{emf:?}");
+    assert_eq!(last["github_requests_counted"], 2);
+    assert!(
+        last["github_quota_remaining"]
+            .as_f64()
+            .is_some_and(|q| q > 0.0 && q < 5000.0),
+        "{last}"
+    );
 
     drop(watch);
     db.drop_db().await;

@@ -49,6 +49,26 @@ async fn the_seeds_client_posts_through_the_lambda_runtime_api() {
     // Sent twice (a retry after a lost answer): still 202, still two rows.
     assert_eq!(seed_client(&endpoint, &entries), "true");
     assert_eq!(db.count("telemetry_events").await, 2);
+    // Each request wrote its custom metrics to the log as EMF: 2 accepted, then 2 duplicates.
+    let emf = watch.emf_lines();
+    let events: Vec<&Value> = emf.iter().filter(|d| d["kind"] == "events").collect();
+    let sum = |name: &str| -> u64 { events.iter().filter_map(|d| d[name].as_u64()).sum() };
+    assert_eq!(
+        (sum("records_accepted"), sum("records_duplicate")),
+        (2, 2),
+        "{emf:?}"
+    );
+    let doc = events.first().expect("an EMF document");
+    assert_eq!(doc["function"], "http-ingest");
+    let declared = &doc["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(declared["Namespace"], "Telemetry");
+    assert_eq!(declared["Dimensions"][0], json!(["function", "kind"]));
+    assert!(
+        declared["Metrics"].as_array().is_some_and(|m| m
+            .iter()
+            .any(|m| m["Name"] == "records_accepted" && m["Unit"] == "Count")),
+        "{doc}"
+    );
 
     // Without a valid token the client's send fails, and nothing is stored.
     assert_eq!(

@@ -10,6 +10,7 @@ use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::Value;
 use telemetry_shared::config::Config;
 use telemetry_shared::db::{make_pool, Pool, Workload};
+use telemetry_shared::emf::Emf;
 use telemetry_shared::failure::Failure;
 use telemetry_shared::github::{
     deadline_from_epoch_ms, run_sync, GitHubConfig, ReqwestGitHub, SyncRequest,
@@ -26,12 +27,15 @@ async fn main() -> Result<(), Error> {
     let api = ReqwestGitHub::new(token.expose())?;
     let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Sync)?;
     let relayer = Relayer::from_env(pool.clone(), None).await;
-    let (pool, api, github, relayer) = (&pool, &api, &github, &relayer);
+    let emf = Emf::install("github-sync");
+    let (pool, api, github, relayer, emf) = (&pool, &api, &github, &relayer, &emf);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(event, pool, api, github, relayer)
-            .await
-            .map_err(diagnostic)
+        let result = handle(event, pool, api, github, relayer).await;
+        if let Some(emf) = emf {
+            emf.flush();
+        }
+        result.map_err(diagnostic)
     }))
     .await
 }
@@ -54,6 +58,7 @@ async fn handle(
     // `workflow_run_failed` events were committed with their runs: publish them now.
     relayer.run(Duration::from_secs(30), Some(deadline)).await;
     let report = outcome?;
+    report.record_metrics();
     // A sync stopped by the deadline or the rate limit resumes at the next schedule; a
     // repository that failed on its own fails the invocation, so the alarm fires.
     if let Some(r) = report.failures().first() {

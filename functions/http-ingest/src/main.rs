@@ -10,6 +10,7 @@ use std::sync::Arc;
 use lambda_http::{service_fn, Body, Error, Request, Response};
 use telemetry_shared::config::Config;
 use telemetry_shared::db::{make_pool, Workload};
+use telemetry_shared::emf::Emf;
 use telemetry_shared::http::{respond, HttpConfig, HttpIngest};
 
 #[tokio::main]
@@ -28,12 +29,16 @@ async fn main() -> Result<(), Error> {
         api = api.with_log_store(telemetry_shared::objects::S3ObjectStore::from_config(&aws));
     }
     let service = Arc::new(api).service();
-    let service = &service;
+    let emf = Emf::install("http-ingest");
+    let (service, emf) = (&service, &emf);
 
     lambda_http::run(service_fn(move |req: Request| async move {
         let (parts, body) = req.into_parts();
         let req = lambda_http::http::Request::from_parts(parts, body.to_vec());
         let resp = respond(service, req).await;
+        if let Some(emf) = emf {
+            emf.flush();
+        }
         Ok::<Response<Body>, Error>(resp.map(Body::from))
     }))
     .await

@@ -10,6 +10,7 @@ use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::{json, Value};
 use telemetry_shared::config::{load_aws, Config};
 use telemetry_shared::db::{make_pool, migrate, CustomResourceRequest, DbError, Pool, Workload};
+use telemetry_shared::emf::Emf;
 use telemetry_shared::failure::Failure;
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
@@ -26,14 +27,17 @@ async fn main() -> Result<(), Error> {
     let aws = load_aws().await;
     let store = S3ObjectStore::from_config(&aws);
     let relayer = Relayer::from_env(pool.clone(), Some(&aws)).await;
-    let (pool, store, prune_cfg, relayer) = (&pool, &store, &prune_cfg, &relayer);
+    let emf = Emf::install("prune");
+    let (pool, store, prune_cfg, relayer, emf) = (&pool, &store, &prune_cfg, &relayer, &emf);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         // Boxed: the handler's future is deep, and its layout inline in main's overflows
         // the compiler's query depth on a cold build.
-        Box::pin(handle(event, pool, store, prune_cfg, relayer))
-            .await
-            .map_err(diagnostic)
+        let result = Box::pin(handle(event, pool, store, prune_cfg, relayer)).await;
+        if let Some(emf) = emf {
+            emf.flush();
+        }
+        result.map_err(diagnostic)
     }))
     .await
 }
@@ -67,6 +71,7 @@ async fn handle(
                 dry_run,
             };
             let report = prune(pool, store, prune_cfg, req).await?;
+            report.record_metrics();
             let line = serde_json::to_string(&report).unwrap_or_default();
             tracing::info!(report = %line, "prune finished");
             // An archive that could not be written fails the invocation (the alarm

@@ -9,6 +9,7 @@ use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::Value;
 use telemetry_shared::config::{load_aws, Config};
 use telemetry_shared::db::{make_pool, Workload};
+use telemetry_shared::emf::Emf;
 use telemetry_shared::failure::Failure;
 use telemetry_shared::github::deadline_from_epoch_ms;
 use telemetry_shared::outbox::Relayer;
@@ -27,13 +28,22 @@ async fn main() -> Result<(), Error> {
         S3ObjectStore::from_config(&aws),
         S3IngestConfig::from_env(),
     );
-    let (ingest, relayer) = (&ingest, &relayer);
+    let emf = Emf::install("s3-ingest");
+    let (ingest, relayer, emf) = (&ingest, &relayer, &emf);
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let started = std::time::Instant::now();
         let outcome = ingest.handle(&event.payload).await;
+        match &outcome {
+            Ok(report) => report.record_metrics(started.elapsed()),
+            Err(e) => e.report.record_metrics(started.elapsed()),
+        }
         // The files' `file_ingested` events are committed: publish them now.
         let deadline = deadline_from_epoch_ms(event.context.deadline);
         relayer.run(Duration::from_secs(30), Some(deadline)).await;
+        if let Some(emf) = emf {
+            emf.flush();
+        }
         let result = match outcome {
             Ok(report) => serde_json::to_value(report).map_err(|e| Failure::permanent("Report", e)),
             Err(e) => {

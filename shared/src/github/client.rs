@@ -39,6 +39,8 @@ pub struct Page {
     pub counted: bool,
     /// Rate-limit waits this fetch sat through.
     pub waits: u32,
+    /// `x-ratelimit-remaining`, when GitHub sent it.
+    pub remaining: Option<u64>,
 }
 
 /// Errors at the GitHub boundary.
@@ -234,7 +236,7 @@ impl GitHubApi for ReqwestGitHub {
                 }
             };
             match classify(status, &headers, &text) {
-                Verdict::Ok { .. } => {
+                Verdict::Ok { remaining } => {
                     let body =
                         if status == 304 {
                             None
@@ -249,6 +251,7 @@ impl GitHubApi for ReqwestGitHub {
                         next: find("link").as_deref().and_then(next_link),
                         counted: status != 304,
                         waits,
+                        remaining,
                     });
                 }
                 Verdict::SecondaryLimit { wait } => {

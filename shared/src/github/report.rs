@@ -34,6 +34,8 @@ pub struct RepoReport {
     pub not_modified: u64,
     /// Rate-limit waits sat through.
     pub rate_limit_waits: u64,
+    /// GitHub's `x-ratelimit-remaining` after the last answer, when it sent one.
+    pub quota_remaining: Option<u64>,
     /// Run attempts whose jobs were asked for.
     pub job_attempts: u64,
     /// Requests made for jobs (part of `requests`).
@@ -137,6 +139,21 @@ impl SyncReport {
             .iter()
             .filter(|r| r.error.is_some() && r.error != self.stopped)
             .collect()
+    }
+
+    /// Records the sync's custom metrics: requests made and counted, and the quota left.
+    pub fn record_metrics(&self) {
+        let (made, counted) = self.requests();
+        metrics::counter!(crate::emf::name::GITHUB_REQUESTS).increment(made);
+        metrics::counter!(crate::emf::name::GITHUB_COUNTED).increment(counted);
+        if let Some(left) = self
+            .repositories
+            .iter()
+            .rev()
+            .find_map(|r| r.quota_remaining)
+        {
+            metrics::gauge!(crate::emf::name::GITHUB_QUOTA_LEFT).set(left as f64);
+        }
     }
 
     /// Sum over repositories of requests made, and of those counted by GitHub.

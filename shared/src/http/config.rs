@@ -40,8 +40,12 @@ impl Default for Limits {
 pub struct HttpConfig {
     /// Request limits.
     pub limits: Limits,
-    /// Events a public token may post per minute (`PUBLIC_TOKEN_EVENTS_PER_MINUTE`, default 600).
+    /// Events a public token may post per minute across all its installs
+    /// (`PUBLIC_TOKEN_EVENTS_PER_MINUTE`, default 60,000).
     pub public_events_per_minute: u32,
+    /// Events one install (an event's `distinct_id`) may post per minute with a public token
+    /// (`PUBLIC_INSTALL_EVENTS_PER_MINUTE`, default 600).
+    pub install_events_per_minute: u32,
     /// `GITHUB_WEBHOOK_SECRET`; without it the webhook route answers 404.
     pub webhook_secret: Option<String>,
     /// The bucket workers' logs are read from for the dashboard's conversation view
@@ -98,7 +102,9 @@ impl HttpConfig {
                 max_events: num("HTTP_MAX_EVENTS", d.max_events)?,
                 max_event_bytes: num("HTTP_MAX_EVENT_BYTES", d.max_event_bytes)?,
             },
-            public_events_per_minute: u32::try_from(num("PUBLIC_TOKEN_EVENTS_PER_MINUTE", 600)?)
+            public_events_per_minute: u32::try_from(num("PUBLIC_TOKEN_EVENTS_PER_MINUTE", 60_000)?)
+                .unwrap_or(u32::MAX),
+            install_events_per_minute: u32::try_from(num("PUBLIC_INSTALL_EVENTS_PER_MINUTE", 600)?)
                 .unwrap_or(u32::MAX),
             webhook_secret: get("GITHUB_WEBHOOK_SECRET").filter(|s| !s.is_empty()),
             log_bucket: get("CONVERSATION_LOG_BUCKET").filter(|s| !s.is_empty()),
@@ -115,6 +121,7 @@ impl fmt::Debug for HttpConfig {
         f.debug_struct("HttpConfig")
             .field("limits", &self.limits)
             .field("public_events_per_minute", &self.public_events_per_minute)
+            .field("install_events_per_minute", &self.install_events_per_minute)
             .field("log_bucket", &self.log_bucket)
             .field("keep_prompts", &self.keep_prompts)
             .field("keep_emails", &self.keep_emails)

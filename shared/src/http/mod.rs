@@ -14,6 +14,7 @@ mod results;
 mod routes;
 pub mod serve;
 pub mod store;
+mod throttle;
 mod webhook;
 
 pub use app::{respond, HttpIngest, HttpService, OPENAPI};

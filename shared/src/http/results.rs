@@ -31,6 +31,7 @@ pub(super) fn item_rejected(array: &str, i: usize, reason: &str) -> Value {
 
 /// 400 when no item of the request could be stored, with each one's reason.
 pub(super) fn every_item_rejected(results: &[Value]) -> ApiError {
+    crate::emf::records("batch", 0, 0, results.len());
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "invalid_batch",

@@ -134,6 +134,19 @@ pub(crate) async fn undelivered(
     Ok(rows.iter().map(from_row).collect())
 }
 
+/// Seconds the oldest event waiting for the relay has waited (0 when none waits; parked
+/// ones not included): the outbox's lag.
+pub async fn lag_seconds(client: &impl GenericClient) -> Result<f64, DbError> {
+    let row = client
+        .query_one(
+            "SELECT coalesce(extract(epoch FROM now() - min(ts)), 0)::float8
+             FROM outbox_events WHERE delivered_at IS NULL AND parked_at IS NULL",
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
 /// How many events wait for the relay (parked ones not included).
 pub async fn pending(client: &impl GenericClient) -> Result<i64, DbError> {
     let row = client

@@ -63,6 +63,12 @@ impl Relayer {
         let until = deadline.map_or(until, |d| d.min(until));
         match relay(&self.pool, bus, Some(until)).await {
             Ok(report) => {
+                metrics::counter!(crate::emf::name::OUTBOX_PUBLISHED).increment(report.published);
+                if let Ok(client) = self.pool.get().await {
+                    if let Ok(lag) = super::lag_seconds(&**client).await {
+                        metrics::gauge!(crate::emf::name::OUTBOX_LAG).set(lag);
+                    }
+                }
                 if report.error.is_some() {
                     tracing::warn!(?report, "outbox relay left events undelivered");
                 } else if report.published > 0 {

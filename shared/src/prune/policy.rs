@@ -227,6 +227,14 @@ pub const POLICIES: &[TablePolicy] = &[
         "per-minute rate-limit counters",
     ),
     policy(
+        "api_install_usage",
+        "window_start",
+        "",
+        false,
+        Retention::Days(2),
+        "per-minute rate-limit counters of each install of a public token",
+    ),
+    policy(
         "briefings",
         "ended_at",
         "briefing_id",

@@ -52,6 +52,12 @@ pub struct PruneReport {
 }
 
 impl PruneReport {
+    /// Records the prune's custom metric: the rows it deleted.
+    pub fn record_metrics(&self) {
+        let deleted: u64 = self.tables.iter().map(|t| t.deleted).sum();
+        metrics::counter!(crate::emf::name::ROWS_PRUNED).increment(deleted);
+    }
+
     /// Errors of the tables that stopped on one.
     pub fn errors(&self) -> Vec<String> {
         self.tables

@@ -21,6 +21,7 @@ mod hostile_http;
 mod http_ingest;
 mod http_prices;
 mod http_routes;
+mod http_throttle;
 mod jsonl_ingest;
 mod jsonl_tree;
 mod otlp;

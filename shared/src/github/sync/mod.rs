@@ -213,6 +213,7 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         self.rep.requests += self.api.requests_made().saturating_sub(before);
         let page = page?;
         self.rep.rate_limit_waits += u64::from(page.waits);
+        self.rep.quota_remaining = page.remaining.or(self.rep.quota_remaining);
         if !page.counted {
             self.rep.not_modified += 1;
         }

@@ -1,8 +1,11 @@
-//! `POST /ingest` (bearer key) and `POST /p/{token}/ingest` (public token, rate limited):
+//! `POST /ingest` (bearer key) and `POST /p/{token}/ingest` (public token, rate limited per
+//! install and per token, `http::throttle`):
 //! event batches, each event accepted, a duplicate or rejected by its path, written with the
 //! batch's outbox event in one transaction. A `briefings`/`jobs` body goes to `records`.
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
@@ -14,8 +17,10 @@ use crate::http::auth::Caller;
 use crate::http::events::{validate, Batch, Rejection};
 use crate::http::response::{json_response, ApiError, HttpResponse};
 use crate::http::results::{every_item_rejected, outcome_status};
-use crate::http::store::events::{insert_events, insert_events_each, TelemetryEvent};
-use crate::http::store::keys::count_usage;
+use crate::http::store::events::{
+    insert_events, insert_events_each, stored_insert_ids, TelemetryEvent,
+};
+use crate::http::throttle::{per_install, Reservation};
 
 pub(super) async fn ingest_public(
     api: &HttpIngest,
@@ -25,10 +30,39 @@ pub(super) async fn ingest_public(
     let body = api.json_body(req)?;
     let now = Utc::now();
     let batch = checked(api, &body, now)?;
-    // Only events that can be stored count against the token: a malformed batch is a
-    // 400 or 413, never a lock-out.
-    charge_public(api, caller, batch.events.len(), now).await?;
-    store_events(api, caller, batch).await
+    // Only events that can be stored are reserved: a malformed batch is a 400 or 413, never
+    // a lock-out, and a re-sent batch's stored events are not new; of those reserved, only
+    // the ones accepted stay counted.
+    let ids: Vec<&str> = batch
+        .events
+        .iter()
+        .map(|(_, e)| e.insert_id.as_str())
+        .collect();
+    let known = {
+        let client = api.pool.get().await.map_err(DbError::from)?;
+        stored_insert_ids(&**client, &caller.project_id, &ids).await?
+    };
+    let new: Vec<&str> = batch
+        .events
+        .iter()
+        .filter(|(_, e)| !known.contains(&e.insert_id))
+        .map(|(_, e)| e.distinct_id.as_str())
+        .collect();
+    let reserved = Reservation::take(
+        api,
+        caller,
+        per_install(new.iter().copied()),
+        new.len(),
+        now,
+    )
+    .await?;
+    let stored = store_events(api, caller, batch).await;
+    let accepted = match &stored {
+        Ok((_, accepted)) => accepted.clone(),
+        Err(_) => BTreeMap::new(),
+    };
+    reserved.settle(api, &accepted).await;
+    stored.map(|(answer, _)| answer)
 }
 
 pub(super) async fn ingest_events(
@@ -41,38 +75,20 @@ pub(super) async fn ingest_events(
         return store_records(&api.pool, &caller.project_id, &body).await;
     }
     let batch = checked(api, &body, Utc::now())?;
-    store_events(api, caller, batch).await
+    store_events(api, caller, batch)
+        .await
+        .map(|(answer, _)| answer)
 }
 
-/// Counts `n` records against public token `caller`'s minute; 429 with `Retry-After` (the
-/// rest of the minute) once the token is over its limit.
+/// Counts `n` records against public token `caller`'s minute (its ceiling; OTLP exports
+/// carry no install id); 429 with `Retry-After` (the rest of the minute) once it is over.
 pub(super) async fn charge_public(
     api: &HttpIngest,
     caller: &Caller,
     n: usize,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let window = now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now);
-    let client = api.pool.get().await.map_err(DbError::from)?;
-    let used = count_usage(
-        &**client,
-        caller.key_id,
-        window,
-        i32::try_from(n).unwrap_or(i32::MAX),
-    )
-    .await?;
-    drop(client);
-    let limit = api.config.public_events_per_minute;
-    if u32::try_from(used).unwrap_or(u32::MAX) > limit {
-        let wait = (window + TimeDelta::minutes(1) - now).num_seconds().max(1);
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("this public token may post {limit} events per minute"),
-        )
-        .details(json!({"limit_per_minute": limit}))
-        .retry_after(u64::try_from(wait).unwrap_or(60)));
-    }
+    Reservation::take(api, caller, BTreeMap::new(), n, now).await?;
     Ok(())
 }
 
@@ -88,11 +104,12 @@ fn checked(api: &HttpIngest, body: &Value, received_at: DateTime<Utc>) -> Result
     })
 }
 
+/// Stores the batch's events; the answer, and the events accepted (new) per `distinct_id`.
 async fn store_events(
     api: &HttpIngest,
     caller: &Caller,
     batch: Batch,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<(HttpResponse, BTreeMap<String, i32>), ApiError> {
     if batch.events.is_empty() {
         return Err(every_item_rejected(
             &batch
@@ -130,9 +147,13 @@ async fn store_events(
     let kept = stored.iter().filter(|s| s.is_ok()).count();
     let mut results = vec![Value::Null; total];
     let mut accepted = 0;
+    let mut by_install: BTreeMap<String, i32> = BTreeMap::new();
     for ((i, e), s) in batch.events.iter().zip(&stored) {
         if let Ok(new) = s {
             accepted += usize::from(*new);
+            if *new {
+                *by_install.entry(e.distinct_id.clone()).or_default() += 1;
+            }
             results[*i] = json!({
                 "index": i,
                 "status": if *new { "accepted" } else { "duplicate" },
@@ -154,9 +175,9 @@ async fn store_events(
         "rejected": rejected.len(),
         "results": results,
     });
-    Ok(json_response(
-        outcome_status(kept, rejected.len()),
-        &summary,
+    Ok((
+        json_response(outcome_status(kept, rejected.len()), &summary),
+        by_install,
     ))
 }
 
@@ -205,5 +226,6 @@ pub(super) async fn write_events(
         announce_batch(&tx, project, "events", new, kept - new, &rejects).await?;
         tx.commit().await.map_err(DbError::from)?;
     }
+    crate::emf::records("events", new, kept - new, rejects.len());
     Ok(stored)
 }

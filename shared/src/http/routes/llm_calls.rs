@@ -159,6 +159,9 @@ pub(super) async fn store_calls(
     )
     .await?;
     tx.commit().await.map_err(DbError::from)?;
+    crate::emf::records("llm_calls", new, counts.duplicates as usize, rejected.len());
+    let unpriced = calls.iter().filter(|c| c.cost.usd.is_none()).count();
+    metrics::counter!(crate::emf::name::UNPRICED).increment(unpriced as u64);
     Ok(counts)
 }
 

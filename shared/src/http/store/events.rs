@@ -109,3 +109,23 @@ mod validate {
         }
     }
 }
+
+/// Which of `insert_ids` `project` has stored already (a re-sent batch's events).
+pub async fn stored_insert_ids(
+    client: &impl GenericClient,
+    project: &str,
+    insert_ids: &[&str],
+) -> Result<HashSet<String>, DbError> {
+    if insert_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(client
+        .query(
+            "SELECT insert_id FROM telemetry_events WHERE project_id = $1 AND insert_id = ANY($2)",
+            &[&project, &insert_ids],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get("insert_id"))
+        .collect())
+}

@@ -154,27 +154,6 @@ pub async fn find_key(
         }))
 }
 
-/// Adds `events` to the key's counter for the minute starting at `window` and returns the
-/// new total (the key's `last_used_at` is refreshed too).
-pub async fn count_usage(
-    client: &impl GenericClient,
-    key_id: i64,
-    window: DateTime<Utc>,
-    events: i32,
-) -> Result<i32, DbError> {
-    let row = client
-        .query_one(
-            "WITH used AS (UPDATE api_keys SET last_used_at = now() WHERE id = $1)
-             INSERT INTO api_key_usage (key_id, window_start, events) VALUES ($1, $2, $3)
-             ON CONFLICT (key_id, window_start)
-             DO UPDATE SET events = api_key_usage.events + EXCLUDED.events
-             RETURNING events",
-            &[&key_id, &window, &events],
-        )
-        .await?;
-    Ok(row.get(0))
-}
-
 /// Records that key `id` was used, at most once a minute (so a busy key is not a hot row).
 pub async fn touch_key(client: &impl GenericClient, id: i64) -> Result<(), DbError> {
     client

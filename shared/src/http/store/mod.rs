@@ -3,3 +3,4 @@
 
 pub mod events;
 pub mod keys;
+pub mod usage;
