@@ -6,6 +6,7 @@ mod event;
 mod handler;
 mod key;
 mod manifest;
+mod metrics;
 
 pub use crate::objects::{ObjectStore, S3ObjectStore, StoreError, StoredObject, Version};
 pub use event::{parse_notification, Notice, ObjectRef};

@@ -170,3 +170,43 @@ async fn every_view_of_an_empty_database_says_what_to_run() {
     assert!(server.stop().success());
     db.drop_db().await;
 }
+
+/// The CI view's jobs card: the queue per label, the flaky re-run, the minutes, and each day's
+/// cost as stored.
+pub(super) async fn jobs_card_shows_what_is_stored(seen: &Value, db: &TestDb) {
+    // Their jobs: the queue per label, the flaky re-run, the minutes and cost as stored.
+    assert_eq!(
+        rows(seen, "ci", "ci-job-queue"),
+        [["ubuntu-latest", "7", "20 s", "20 s"]]
+    );
+    assert_eq!(
+        rows(seen, "ci", "ci-job-failing"),
+        [["acme/shop / test", "7", "1", "14.3%", "1"]]
+    );
+    let billed: (u64, Vec<String>) =
+        rows(seen, "ci", "ci-job-billing")
+            .iter()
+            .fold((0, Vec::new()), |(m, mut c), r| {
+                c.push(r[4].clone());
+                (m + r[3].parse::<u64>().expect("minutes"), c)
+            });
+    assert_eq!(billed.0, 24, "1 + ... + 6 minutes, and run 3's again");
+    let stored: Vec<String> = db
+        .client()
+        .await
+        .query(
+            "SELECT to_char(sum(estimated_cost_usd), 'FM0.0000') AS c FROM workflow_jobs
+             GROUP BY (coalesce(started_at, github_created_at) AT TIME ZONE 'UTC')::date ORDER BY 1",
+            &[],
+        )
+        .await
+        .expect("stored cost")
+        .iter()
+        .map(|r| format!("${}", r.get::<_, String>("c")))
+        .collect();
+    let mut shown = billed.1.clone();
+    shown.sort();
+    let mut stored = stored;
+    stored.sort();
+    assert_eq!(shown, stored, "the page shows each day's stored cost");
+}
