@@ -134,6 +134,7 @@ async fn llm_calls_with_values_the_columns_refuse_are_rejected_by_path() {
 async fn malformed_batches_do_not_use_up_a_public_tokens_limit() {
     // The test API allows a public token 5 events a minute.
     let t = Api::new("hostile_http_rate").await;
+    telemetry_tests::http_api::within_one_minute().await;
     let token = t.key(PROJECT, KeyKind::Public).await;
     let path = format!("/p/{token}/ingest");
     let post = |body: serde_json::Value| {

@@ -207,6 +207,7 @@ async fn public_tokens_append_through_the_path_are_rate_limited_and_revocable() 
     let t = Api::new("http_public").await;
     let token = t.key("swamp__1a2b3c4d", KeyKind::Public).await;
     let secret = t.key("swamp__1a2b3c4d", KeyKind::Secret).await;
+    telemetry_tests::http_api::within_one_minute().await;
     let path = format!("/p/{token}/ingest");
     // Exactly what the seed's client sends: no credentials, JSON body.
     let a = t

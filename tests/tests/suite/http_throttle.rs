@@ -53,6 +53,7 @@ async fn each_install_has_its_own_limit_under_the_tokens_ceiling() {
     cfg.install_events_per_minute = 5;
     cfg.public_events_per_minute = 12;
     let t = Api::with_config("throttle_installs", cfg).await;
+    telemetry_tests::http_api::within_one_minute().await;
     let token = t.key(PROJECT, KeyKind::Public).await;
     let path = format!("/p/{token}/ingest");
     assert_eq!(
@@ -92,6 +93,7 @@ async fn each_install_has_its_own_limit_under_the_tokens_ceiling() {
 #[tokio::test]
 async fn only_accepted_events_count_against_an_install() {
     let t = Api::new("throttle_accepted").await; // 5 a minute per install and per token
+    telemetry_tests::http_api::within_one_minute().await;
     let token = t.key(PROJECT, KeyKind::Public).await;
     let path = format!("/p/{token}/ingest");
     let first = events("install-a", 0, 3);
@@ -121,6 +123,7 @@ async fn only_accepted_events_count_against_an_install() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_of_one_install_never_pass_its_limit() {
     let t = std::sync::Arc::new(Api::new("throttle_concurrent").await);
+    telemetry_tests::http_api::within_one_minute().await;
     let token = t.key(PROJECT, KeyKind::Public).await;
     let path = format!("/p/{token}/ingest");
     let mut posts = tokio::task::JoinSet::new();

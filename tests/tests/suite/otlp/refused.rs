@@ -100,6 +100,7 @@ async fn refused_exports_are_answered_with_a_status_in_their_encoding() {
 async fn public_tokens_post_in_the_path_and_are_rate_limited_with_retry_after() {
     let t = Api::new("otlp_public").await;
     let token = t.key(PROJECT, KeyKind::Public).await;
+    telemetry_tests::http_api::within_one_minute().await;
     let path = format!("/p/{token}/v1/logs");
     // Two storable records per export (the stream delta is skipped); 5 a minute allowed.
     let body = protobuf(&codex_turn("conv-p"));
