@@ -106,6 +106,14 @@ impl Reservation {
         )
     }
 
+    /// Keeps only `accepted` of a reservation made for the token alone counted, giving the
+    /// rest back.
+    pub(super) async fn settle_total(self, api: &HttpIngest, accepted: usize) {
+        let accepted =
+            BTreeMap::from([(String::new(), i32::try_from(accepted).unwrap_or(i32::MAX))]);
+        self.settle(api, &accepted).await;
+    }
+
     /// Keeps only the `accepted` events (per install) counted, giving the rest back. A refund
     /// the database refuses is logged: it costs the install some of its minute, never data.
     pub(super) async fn settle(self, api: &HttpIngest, accepted: &BTreeMap<String, i32>) {

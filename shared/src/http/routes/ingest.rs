@@ -80,18 +80,6 @@ pub(super) async fn ingest_events(
         .map(|(answer, _)| answer)
 }
 
-/// Counts `n` records against public token `caller`'s minute (its ceiling; OTLP exports
-/// carry no install id); 429 with `Retry-After` (the rest of the minute) once it is over.
-pub(super) async fn charge_public(
-    api: &HttpIngest,
-    caller: &Caller,
-    n: usize,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    Reservation::take(api, caller, BTreeMap::new(), n, now).await?;
-    Ok(())
-}
-
 /// The events of `body`, each valid or rejected; 400 or 413 for a bad batch.
 fn checked(api: &HttpIngest, body: &Value, received_at: DateTime<Utc>) -> Result<Batch, ApiError> {
     validate(body, received_at, &api.config.limits).map_err(|e| {

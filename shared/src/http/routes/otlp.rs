@@ -4,11 +4,13 @@
 //! `partialSuccess` with its path and reason. A refused request is answered with a
 //! `google.rpc.Status` in the request's encoding, with `Retry-After` on 429 and 503.
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
-use super::ingest::{charge_public, write_events};
+use super::ingest::write_events;
 use super::llm_calls::store_calls;
 use crate::columns::Validate;
 use crate::http::app::HttpIngest;
@@ -16,6 +18,7 @@ use crate::http::auth::Caller;
 use crate::http::body::decode;
 use crate::http::response::{ApiError, HttpResponse};
 use crate::http::store::events::TelemetryEvent;
+use crate::http::throttle::Reservation;
 use crate::otlp::{
     data_points, decode_logs, decode_metrics, logs_answer, map_logs, metrics_answer, status_answer,
     Encoding, Mapped, OtlpSettings,
@@ -151,24 +154,48 @@ pub(super) async fn logs(
             }
         }
     }
-    if public {
-        charge_public(api, caller, calls.len() + events.len(), received_at).await?;
+    // A public token's ceiling counts the records stored new or changed: reserved now,
+    // the rest given back once stored (an export sent again costs nothing).
+    let reserved = match public {
+        true => Some(
+            Reservation::take(
+                api,
+                caller,
+                BTreeMap::new(),
+                calls.len() + events.len(),
+                received_at,
+            )
+            .await?,
+        ),
+        false => None,
+    };
+    let written = async {
+        let counts = store_calls(
+            &api.pool,
+            project,
+            calls,
+            call_at,
+            &mut tally.rejected,
+            reject,
+        )
+        .await?;
+        let earlier = tally.rejected.clone();
+        let stored = write_events(&api.pool, project, &events, earlier, |pos, reason| {
+            reject(event_at[pos], reason)
+        })
+        .await?;
+        Ok::<_, ApiError>((counts, stored))
     }
-    let counts = store_calls(
-        &api.pool,
-        project,
-        calls,
-        call_at,
-        &mut tally.rejected,
-        reject,
-    )
-    .await?;
+    .await;
+    if let Some(reserved) = reserved {
+        let accepted = written.as_ref().map_or(0, |(counts, stored)| {
+            (counts.inserted + counts.updated) as usize
+                + stored.iter().filter(|s| matches!(s, Ok(true))).count()
+        });
+        reserved.settle_total(api, accepted).await;
+    }
+    let (counts, stored) = written?;
     tally.calls = (counts.inserted + counts.updated + counts.duplicates) as usize;
-    let earlier = tally.rejected.clone();
-    let stored = write_events(&api.pool, project, &events, earlier, |pos, reason| {
-        reject(event_at[pos], reason)
-    })
-    .await?;
     for (pos, s) in stored.iter().enumerate() {
         match s {
             Ok(_) => tally.events += 1,

@@ -102,16 +102,17 @@ async fn public_tokens_post_in_the_path_and_are_rate_limited_with_retry_after() 
     let token = t.key(PROJECT, KeyKind::Public).await;
     telemetry_tests::http_api::within_one_minute().await;
     let path = format!("/p/{token}/v1/logs");
-    // Two storable records per export (the stream delta is skipped); 5 a minute allowed.
-    let body = protobuf(&codex_turn("conv-p"));
+    // Two storable records per export (the stream delta is skipped); 5 a minute allowed,
+    // and only records stored new count: the same export again costs nothing.
     let mut statuses = Vec::new();
     let mut last = None;
-    for _ in 0..3 {
+    for conversation in ["conv-p1", "conv-p1", "conv-p2", "conv-p3"] {
+        let body = protobuf(&codex_turn(conversation));
         let (st, headers, answer) = t.raw(&path, &[("content-type", PROTO)], &body).await;
         statuses.push(st);
         last = Some((headers, answer));
     }
-    assert_eq!(statuses, [200, 200, 429]);
+    assert_eq!(statuses, [200, 200, 200, 429]);
     let (headers, answer) = last.expect("answer");
     let wait: u64 = headers["retry-after"]
         .to_str()
@@ -120,7 +121,7 @@ async fn public_tokens_post_in_the_path_and_are_rate_limited_with_retry_after() 
         .expect("seconds");
     assert!((1..=60).contains(&wait), "{wait}");
     assert_eq!(status_of(&answer, PROTO).0, 8);
-    assert_eq!(counts(&t).await, (1, 1));
+    assert_eq!(counts(&t).await, (2, 2));
     // Metrics are acknowledged on the same path and never stored.
     let metrics = json!({"resourceMetrics": [{"resource": {"attributes": [s("service.name", "claude-code")]},
         "scopeMetrics": [{"metrics": [{"name": "claude_code.token.usage", "unit": "tokens",
@@ -135,7 +136,7 @@ async fn public_tokens_post_in_the_path_and_are_rate_limited_with_retry_after() 
         )
         .await;
     assert_eq!((st, json_of(&answer)), (200, json!({})));
-    assert_eq!(counts(&t).await, (1, 1));
+    assert_eq!(counts(&t).await, (2, 2));
     t.db.drop_db().await;
 }
 
