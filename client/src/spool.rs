@@ -160,7 +160,7 @@ impl Spool {
             .read_throttle()
             .is_some_and(|t| (Utc::now() - t.last).to_std().is_ok_and(|d| d <= age));
         let mut old_unsent: Vec<(SystemTime, PathBuf)> = Vec::new();
-        let mut removed = 0;
+        let (mut recent_unsent, mut removed) = (0, 0);
         for path in self.files() {
             let at: Option<SystemTime> = Self::read(&path)
                 .map(|e| e.started_at.into())
@@ -168,14 +168,15 @@ impl Spool {
             let old = at.is_some_and(|t| now.duration_since(t).is_ok_and(|d| d > age));
             let name = path.to_string_lossy();
             let unsent = !name.ends_with(FLUSHED) && !name.ends_with(REJECTED);
-            if old && throttled && unsent {
+            if !old {
+                recent_unsent += usize::from(unsent);
+            } else if throttled && unsent {
                 old_unsent.push((at.unwrap_or(now), path));
-            } else if old && std::fs::remove_file(&path).is_ok() {
+            } else if std::fs::remove_file(&path).is_ok() {
                 removed += 1;
             }
         }
-        let kept_new = self.find_unflushed(usize::MAX).len() - old_unsent.len();
-        let room = MAX_KEPT_UNSENT.saturating_sub(kept_new);
+        let room = MAX_KEPT_UNSENT.saturating_sub(recent_unsent);
         old_unsent.sort();
         let drop = old_unsent.len().saturating_sub(room);
         for (_, path) in old_unsent.iter().take(drop) {

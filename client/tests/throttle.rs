@@ -121,3 +121,32 @@ async fn without_a_recent_429_the_two_day_retention_applies() {
     assert_eq!(unsent(&dir), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_throttled_cleanup_keeps_unreadable_old_files() {
+    let dir = temp_dir("unreadable");
+    let spool = Spool::new(&dir);
+    // Two files cut short by a crash, last written three days ago: their age is their mtime,
+    // and no readable event is beside them.
+    let three_days = std::time::SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
+    let broken: Vec<PathBuf> = (0..2)
+        .map(|i| dir.join(format!("telemetry-2026-12-01-broken{i}.json")))
+        .collect();
+    std::fs::create_dir_all(&dir).expect("dir");
+    for path in &broken {
+        std::fs::write(path, b"{\"id\": \"cut").expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(three_days))
+            .expect("mtime");
+    }
+    spool.throttle(Duration::from_secs(30));
+    assert_eq!(
+        spool.cleanup_older_than(RETENTION),
+        0,
+        "kept while throttled"
+    );
+    assert!(broken.iter().all(|p| p.exists()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
