@@ -19,11 +19,12 @@ pub mod name {
     pub const DUPLICATE: &str = "records_duplicate";
     /// Records refused (validation or the database), by `kind`.
     pub const REJECTED: &str = "records_rejected";
-    /// LLM calls stored with no price (their cost NULL, never $0).
+    /// LLM calls with no price (their cost NULL, never $0) in the batches stored, a batch's
+    /// duplicates included.
     pub const UNPRICED: &str = "llm_calls_unpriced";
     /// Rows an object's ingest read per second.
     pub const ROWS_PER_SECOND: &str = "rows_per_second";
-    /// Requests made to GitHub, and those GitHub counted against the quota.
+    /// Requests made to GitHub, 304s and retries included.
     pub const GITHUB_REQUESTS: &str = "github_requests";
     /// Requests GitHub counted against the quota (not the 304s).
     pub const GITHUB_COUNTED: &str = "github_requests_counted";
@@ -77,10 +78,9 @@ fn describe() {
         UNPRICED,
         GITHUB_REQUESTS,
         GITHUB_COUNTED,
+        OUTBOX_PUBLISHED,
+        ROWS_PRUNED,
     ] {
-        metrics::describe_counter!(n, Unit::Count, n);
-    }
-    for n in [OUTBOX_PUBLISHED, ROWS_PRUNED] {
         metrics::describe_counter!(n, Unit::Count, n);
     }
     metrics::describe_gauge!(ROWS_PER_SECOND, Unit::CountPerSecond, ROWS_PER_SECOND);

@@ -109,13 +109,11 @@ impl Reservation {
     /// Keeps only `accepted` of a reservation made for the token alone counted, giving the
     /// rest back.
     pub(super) async fn settle_total(self, api: &HttpIngest, accepted: usize) {
-        let accepted =
-            BTreeMap::from([(String::new(), i32::try_from(accepted).unwrap_or(i32::MAX))]);
-        self.settle(api, &accepted).await;
+        let total = self.total - i32::try_from(accepted).unwrap_or(i32::MAX);
+        self.give_back(api, total, BTreeMap::new()).await;
     }
 
-    /// Keeps only the `accepted` events (per install) counted, giving the rest back. A refund
-    /// the database refuses is logged: it costs the install some of its minute, never data.
+    /// Keeps only the `accepted` events (per install) counted, giving the rest back.
     pub(super) async fn settle(self, api: &HttpIngest, accepted: &BTreeMap<String, i32>) {
         let back: BTreeMap<String, i32> = self
             .installs
@@ -124,6 +122,12 @@ impl Reservation {
             .filter(|(_, n)| *n > 0)
             .collect();
         let total = self.total - accepted.values().sum::<i32>();
+        self.give_back(api, total, back).await;
+    }
+
+    /// Gives `total` events back to the token and `back` to their installs. A refund the
+    /// database refuses is logged: it costs the install some of its minute, never data.
+    async fn give_back(self, api: &HttpIngest, total: i32, back: BTreeMap<String, i32>) {
         if total <= 0 && back.is_empty() {
             return;
         }

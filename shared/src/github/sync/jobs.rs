@@ -44,10 +44,19 @@ impl<A: GitHubApi> RepoSync<'_, A> {
         )
     }
 
-    /// One attempt's jobs, every page, stored with the pages' ETags.
+    /// One attempt's jobs, every page, stored with the pages' ETags. Counted only once
+    /// committed, so an attempt that fails leaves the report adding up.
     async fn attempt_jobs(&mut self, due: &DueJobs) -> Result<(), Stop> {
         self.rep.job_attempts += 1;
         let mark = self.rep.mark();
+        let done = self.fetch_and_store_jobs(due).await;
+        if done.is_err() {
+            self.rep.rewind(mark);
+        }
+        done
+    }
+
+    async fn fetch_and_store_jobs(&mut self, due: &DueJobs) -> Result<(), Stop> {
         let mut pages: Vec<PageState> = Vec::new();
         let mut jobs: Vec<WorkflowJob> = Vec::new();
         let mut url = self.jobs_url(due.run_id, due.attempt);
@@ -68,10 +77,7 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                     gone = true;
                     break;
                 }
-                Err(stop) => {
-                    self.rep.rewind(mark);
-                    return Err(stop);
-                }
+                Err(stop) => return Err(stop),
             };
             let next = match (page.body, known) {
                 // 304: this page's jobs are stored, and where it leads is known.
@@ -80,16 +86,15 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                     k.next.clone()
                 }
                 (None, None) => {
-                    self.rep.rewind(mark);
                     return Err(Stop::Repo(format!(
                         "{url} answered 304 to a request without an ETag"
                     )));
                 }
                 (Some(body), _) => {
-                    let items = body.get("jobs").and_then(Value::as_array).ok_or_else(|| {
-                        self.rep.rewind(mark);
-                        Stop::Repo(format!("{url}: a jobs list without `jobs`"))
-                    })?;
+                    let items = body
+                        .get("jobs")
+                        .and_then(Value::as_array)
+                        .ok_or_else(|| Stop::Repo(format!("{url}: a jobs list without `jobs`")))?;
                     jobs.extend(self.parse_jobs(due, items));
                     pages.push(PageState::fetched(
                         url.clone(),
@@ -101,7 +106,6 @@ impl<A: GitHubApi> RepoSync<'_, A> {
             };
             match next {
                 Some(n) if pages.iter().any(|p| p.url == n) || pages.len() >= MAX_JOB_PAGES => {
-                    self.rep.rewind(mark);
                     return Err(Stop::Repo(format!(
                         "the Link header of {url} leads back or past {MAX_JOB_PAGES} pages of jobs ({n}); not followed"
                     )));
@@ -110,11 +114,7 @@ impl<A: GitHubApi> RepoSync<'_, A> {
                 None => break,
             }
         }
-        let stored = self.store_jobs(due, &jobs, &pages, gone).await;
-        if stored.is_err() {
-            self.rep.rewind(mark);
-        }
-        stored
+        self.store_jobs(due, &jobs, &pages, gone).await
     }
 
     async fn store_jobs(

@@ -56,13 +56,16 @@ pub(super) async fn ingest_public(
         now,
     )
     .await?;
-    let stored = store_events(api, caller, batch).await;
-    let accepted = match &stored {
-        Ok((_, accepted)) => accepted.clone(),
-        Err(_) => BTreeMap::new(),
-    };
-    reserved.settle(api, &accepted).await;
-    stored.map(|(answer, _)| answer)
+    match store_events(api, caller, batch).await {
+        Ok((answer, accepted)) => {
+            reserved.settle(api, &accepted).await;
+            Ok(answer)
+        }
+        Err(e) => {
+            reserved.settle(api, &BTreeMap::new()).await;
+            Err(e)
+        }
+    }
 }
 
 pub(super) async fn ingest_events(
