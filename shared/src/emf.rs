@@ -36,6 +36,13 @@ pub mod name {
     pub const OUTBOX_PUBLISHED: &str = "outbox_published";
     /// Rows deleted by one prune.
     pub const ROWS_PRUNED: &str = "rows_pruned";
+    /// Queued batches (SQS messages) the consumer read.
+    pub const QUEUE_MESSAGES: &str = "queue_messages";
+    /// Queued batches handed back to the queue to be delivered again (or, after the
+    /// queue's `maxReceiveCount`, to its dead-letter queue).
+    pub const QUEUE_FAILED: &str = "queue_messages_failed";
+    /// Age of the oldest queued batch the consumer read (sent to read).
+    pub const QUEUE_AGE: &str = "queue_message_age_seconds";
 }
 
 /// The installed recorder.
@@ -80,12 +87,22 @@ fn describe() {
         GITHUB_COUNTED,
         OUTBOX_PUBLISHED,
         ROWS_PRUNED,
+        QUEUE_MESSAGES,
+        QUEUE_FAILED,
     ] {
         metrics::describe_counter!(n, Unit::Count, n);
     }
     metrics::describe_gauge!(ROWS_PER_SECOND, Unit::CountPerSecond, ROWS_PER_SECOND);
     metrics::describe_gauge!(GITHUB_QUOTA_LEFT, Unit::Count, GITHUB_QUOTA_LEFT);
     metrics::describe_gauge!(OUTBOX_LAG, Unit::Seconds, OUTBOX_LAG);
+    metrics::describe_gauge!(QUEUE_AGE, Unit::Seconds, QUEUE_AGE);
+}
+
+/// Counts a delivery of queued batches: messages read, handed back, the oldest one's age.
+pub fn queue(messages: usize, failed: usize, oldest_seconds: f64) {
+    metrics::counter!(name::QUEUE_MESSAGES).increment(messages as u64);
+    metrics::counter!(name::QUEUE_FAILED).increment(failed as u64);
+    metrics::gauge!(name::QUEUE_AGE).set(oldest_seconds);
 }
 
 /// Counts a batch's records of `kind`: stored new or changed, already stored, refused.

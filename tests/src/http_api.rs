@@ -76,6 +76,7 @@ pub fn config() -> HttpConfig {
         keep_emails: false,
         max_otlp_records: 2048,
         runner_skus: Default::default(),
+        ingest_queue_url: None,
     }
 }
 
@@ -95,6 +96,22 @@ impl Api {
     pub async fn with_config(label: &str, cfg: HttpConfig) -> Api {
         let db = TestDb::new(label).await;
         let api = std::sync::Arc::new(HttpIngest::new(db.pool.clone(), cfg));
+        Api {
+            db,
+            api,
+            spec: serde_json::from_str(OPENAPI).expect("spec"),
+        }
+    }
+
+    /// A fresh database and the API over it with `cfg` in queued mode: event batches go to
+    /// `queue`.
+    pub async fn with_queue(
+        label: &str,
+        cfg: HttpConfig,
+        queue: telemetry_shared::http::queue::SqsQueue,
+    ) -> Api {
+        let db = TestDb::new(label).await;
+        let api = std::sync::Arc::new(HttpIngest::new(db.pool.clone(), cfg).with_queue(queue));
         Api {
             db,
             api,
@@ -179,6 +196,17 @@ impl Api {
                 ("content-type", "application/json"),
                 ("authorization", &auth),
             ],
+            body.to_string().as_bytes(),
+        )
+        .await
+    }
+
+    /// POSTs `body` as JSON to `path` with no credentials (a public token is in the path).
+    pub async fn post_public(&self, path: &str, body: &Value) -> Answer {
+        self.call(
+            "POST",
+            path,
+            &[("content-type", "application/json")],
             body.to_string().as_bytes(),
         )
         .await

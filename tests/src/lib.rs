@@ -13,6 +13,7 @@ mod moto;
 pub mod openapi;
 pub mod otlp;
 pub mod prune;
+pub mod queue;
 pub mod s3;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,11 +1,13 @@
 //! `telemetry serve`: the HTTP API as an ordinary server (the router http-ingest runs on
-//! Lambda), with the outbox published in the background. Stops on Ctrl-C or SIGTERM.
+//! Lambda), with the outbox published in the background and, with `INGEST_QUEUE_URL` set,
+//! the ingest queue consumed in the background (queued mode). Stops on Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
 use telemetry_shared::db::{make_pool, Workload};
+use telemetry_shared::http::queue::SqsQueue;
 use telemetry_shared::http::serve::{bind, serve};
 use telemetry_shared::http::{HttpConfig, HttpIngest};
 use telemetry_shared::outbox::Relayer;
@@ -30,11 +32,17 @@ pub async fn run(db: &DbArgs, listen: SocketAddr, pool_size: usize) -> anyhow::R
             "not published (EVENT_BUS_NAME unset)"
         }
     );
-    let logs = config.log_bucket.is_some();
+    let (logs, queue) = (config.log_bucket.is_some(), config.ingest_queue_url.clone());
     let mut api = HttpIngest::new(pool, config);
-    if logs {
+    if logs || queue.is_some() {
         let aws = telemetry_shared::config::load_aws().await;
-        api = api.with_log_store(telemetry_shared::objects::S3ObjectStore::from_config(&aws));
+        if logs {
+            api = api.with_log_store(telemetry_shared::objects::S3ObjectStore::from_config(&aws));
+        }
+        if let Some(url) = queue {
+            eprintln!("telemetry serve: queued mode: event batches go to {url}, consumed here");
+            api = api.with_queue(SqsQueue::from_config(&aws, url));
+        }
     }
     let api = Arc::new(api);
     serve(listener, api, relayer, shutdown()).await?;

@@ -17,4 +17,5 @@ mod push;
 mod query;
 mod send;
 mod serve;
+mod serve_queued;
 mod worker;

@@ -1,6 +1,7 @@
 //! http-ingest: the API Gateway HTTP API (payload v2.0) Lambda. Wiring only: configuration,
 //! the webhook secret (environment or Secrets Manager), the database pool and (when it may
-//! read workers' logs) the S3 client are built once at cold start; every request goes to `telemetry_shared::http::HttpIngest`.
+//! read workers' logs) the S3 client and (in queued mode) the SQS client are built once at
+//! cold start; every request goes to `telemetry_shared::http::HttpIngest`.
 //!
 //! The outbox is not published here: a request answers as soon as its transaction commits,
 //! and the prune function's one-minute relay schedule publishes what it wrote.
@@ -21,12 +22,20 @@ async fn main() -> Result<(), Error> {
     let http = HttpConfig::load().await?;
     // Connections are opened on first use, not here: a cold start does not wait for them.
     let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Request)?;
-    let logs = http.log_bucket.is_some();
+    let (logs, queue) = (http.log_bucket.is_some(), http.ingest_queue_url.clone());
     let mut api = HttpIngest::new(pool, http);
-    if logs {
-        // The S3 client too is built once, and only when the API may read workers' logs.
+    if logs || queue.is_some() {
+        // The AWS clients too are built once, and only when the API reads workers' logs or
+        // queues batches (`IngestMode=queued`).
         let aws = telemetry_shared::config::load_aws().await;
-        api = api.with_log_store(telemetry_shared::objects::S3ObjectStore::from_config(&aws));
+        if logs {
+            api = api.with_log_store(telemetry_shared::objects::S3ObjectStore::from_config(&aws));
+        }
+        if let Some(url) = queue {
+            api = api.with_queue(telemetry_shared::http::queue::SqsQueue::from_config(
+                &aws, url,
+            ));
+        }
     }
     let service = Arc::new(api).service();
     let emf = Emf::install("http-ingest");

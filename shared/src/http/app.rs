@@ -15,17 +15,20 @@ use super::body::{decode, parse_json};
 use super::response::{ApiError, HttpResponse};
 use super::HttpConfig;
 use crate::db::Pool;
+use crate::http::queue::SqsQueue;
 use crate::objects::S3ObjectStore;
 use crate::read::LogSource;
 
 /// The OpenAPI 3.1 description served at `/openapi.json`.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
-/// The API: a pool and settings (and, when it may read workers' logs, an object store).
+/// The API: a pool and settings (and, when it may read workers' logs, an object store; in
+/// queued mode, the ingest queue).
 pub struct HttpIngest {
     pub(super) pool: Pool,
     pub(super) config: HttpConfig,
     logs: Option<S3ObjectStore>,
+    pub(super) queue: Option<SqsQueue>,
 }
 
 /// The router as a service, a trailing slash trimmed before routing (`/ingest/` is
@@ -39,7 +42,15 @@ impl HttpIngest {
             pool,
             config,
             logs: None,
+            queue: None,
         }
+    }
+
+    /// The API in queued mode: event batches go to `queue` (built once, at cold start), and
+    /// a consumer stores them (`crate::http::queue`).
+    pub fn with_queue(mut self, queue: SqsQueue) -> Self {
+        self.queue = Some(queue);
+        self
     }
 
     /// The API reading workers' logs from `store`, in `config.log_bucket` (built once at cold

@@ -61,6 +61,9 @@ pub struct HttpConfig {
     /// Larger-runner labels and their billing SKUs for `workflow_job` deliveries
     /// (`GITHUB_RUNNER_SKUS`).
     pub runner_skus: RunnerSkus,
+    /// The SQS queue event batches go to in queued mode (`INGEST_QUEUE_URL`; unset or
+    /// empty: direct mode, each batch stored before the answer).
+    pub ingest_queue_url: Option<String>,
 }
 
 impl HttpConfig {
@@ -112,6 +115,7 @@ impl HttpConfig {
             keep_emails: flag(&get, "TELEMETRY_KEEP_EMAILS")?,
             max_otlp_records: num("OTLP_MAX_RECORDS", 2048)?,
             runner_skus: crate::github::runner_skus(&get)?,
+            ingest_queue_url: get("INGEST_QUEUE_URL").filter(|s| !s.trim().is_empty()),
         })
     }
 }
@@ -127,6 +131,7 @@ impl fmt::Debug for HttpConfig {
             .field("keep_emails", &self.keep_emails)
             .field("max_otlp_records", &self.max_otlp_records)
             .field("runner_skus", &self.runner_skus)
+            .field("ingest_queue_url", &self.ingest_queue_url)
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),

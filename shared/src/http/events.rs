@@ -26,6 +26,18 @@ pub struct Rejection {
     pub path: String,
 }
 
+impl Rejection {
+    /// The event's entry in an answer's `results`.
+    pub fn result(&self) -> Value {
+        json!({"index": self.index, "status": "rejected", "reason": self.reason, "path": self.path})
+    }
+
+    /// The event as its batch's outbox event names it.
+    pub fn refusal(&self) -> Value {
+        json!({"index": self.index, "reason": self.reason, "path": self.path})
+    }
+}
+
 /// A batch after validation.
 #[derive(Debug)]
 pub struct Batch {

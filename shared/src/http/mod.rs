@@ -8,6 +8,7 @@ mod body;
 mod config;
 mod events;
 mod keys;
+pub mod queue;
 mod redact;
 mod response;
 mod results;

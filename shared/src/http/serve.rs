@@ -1,6 +1,7 @@
 //! The API as an ordinary HTTP server (`telemetry serve`): the same router as on Lambda, over
 //! TCP, for teams who run it on a VM or in a container, for the local cloud and for tests.
-//! The outbox is published by a background task, not on the request path.
+//! The outbox is published by a background task, not on the request path; in queued mode
+//! another task consumes the ingest queue (`crate::http::queue::consume_forever`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,7 +25,8 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)
 }
 
 /// Serves `api` on `listener` until `shutdown` resolves, publishing the outbox through
-/// `relayer` every [`RELAY_EVERY`] meanwhile (when it has a bus).
+/// `relayer` every [`RELAY_EVERY`] meanwhile (when it has a bus) and, when `api` has an
+/// ingest queue, storing what it holds.
 pub async fn serve(
     listener: TcpListener,
     api: Arc<HttpIngest>,
@@ -39,12 +41,16 @@ pub async fn serve(
             }
         })
     });
+    let consumer = api
+        .queue
+        .clone()
+        .map(|q| tokio::spawn(crate::http::queue::consume_forever(q, api.pool.clone())));
     let app = ServiceExt::<Request<axum::body::Body>>::into_make_service(api.service());
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    if let Some(p) = publisher {
-        p.abort();
+    for task in [publisher, consumer].into_iter().flatten() {
+        task.abort();
     }
     served
 }

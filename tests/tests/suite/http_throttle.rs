@@ -23,13 +23,7 @@ fn events(who: &str, from: usize, n: usize) -> Value {
 }
 
 async fn post(t: &Api, path: &str, body: &Value) -> Answer {
-    t.call(
-        "POST",
-        path,
-        &[("content-type", "application/json")],
-        body.to_string().as_bytes(),
-    )
-    .await
+    t.post_public(path, body).await
 }
 
 fn scope_and_wait(a: &Answer) -> (String, u64) {

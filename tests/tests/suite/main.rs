@@ -30,6 +30,7 @@ mod outbox_faults;
 mod outbox_replay;
 mod prune;
 mod prune_faults;
+mod queued_ingest;
 mod read_api;
 mod s3_failures;
 mod s3_ingest;

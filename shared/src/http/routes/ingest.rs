@@ -1,7 +1,8 @@
 //! `POST /ingest` (bearer key) and `POST /p/{token}/ingest` (public token, rate limited per
 //! install and per token, `http::throttle`):
 //! event batches, each event accepted, a duplicate or rejected by its path, written with the
-//! batch's outbox event in one transaction. A `briefings`/`jobs` body goes to `records`.
+//! batch's outbox event in one transaction, or in queued mode put on the ingest queue
+//! (`queued`). A `briefings`/`jobs` body goes to `records`.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use chrono::{DateTime, Utc};
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
-use super::llm_calls::announce_batch;
+use super::queued::enqueue_events;
 use super::records::{has_records, store_records};
 use crate::db::DbError;
 use crate::http::app::HttpIngest;
@@ -17,9 +18,8 @@ use crate::http::auth::Caller;
 use crate::http::events::{validate, Batch, Rejection};
 use crate::http::response::{json_response, ApiError, HttpResponse};
 use crate::http::results::{every_item_rejected, outcome_status};
-use crate::http::store::events::{
-    insert_events, insert_events_each, stored_insert_ids, TelemetryEvent,
-};
+use crate::http::store::events::stored_insert_ids;
+use crate::http::store::write::{write_events, Refusals};
 use crate::http::throttle::{per_install, Reservation};
 
 pub(super) async fn ingest_public(
@@ -48,15 +48,18 @@ pub(super) async fn ingest_public(
         .filter(|(_, e)| !known.contains(&e.insert_id))
         .map(|(_, e)| e.distinct_id.as_str())
         .collect();
-    let reserved = Reservation::take(
-        api,
-        caller,
-        per_install(new.iter().copied()),
-        new.len(),
-        now,
-    )
-    .await?;
-    match store_events(api, caller, batch).await {
+    let installs = per_install(new.iter().copied());
+    let total = new.len();
+    let reserved = Reservation::take(api, caller, installs.clone(), total, now).await?;
+    // Queued, the events not stored before are counted: the consumer finds the duplicates
+    // among them later.
+    let outcome = match &api.queue {
+        Some(queue) => enqueue_events(queue, &caller.project_id, batch)
+            .await
+            .map(|answer| (answer, installs)),
+        None => store_events(api, caller, batch).await,
+    };
+    match outcome {
         Ok((answer, accepted)) => {
             reserved.settle(api, &accepted).await;
             Ok(answer)
@@ -78,9 +81,12 @@ pub(super) async fn ingest_events(
         return store_records(&api.pool, &caller.project_id, &body).await;
     }
     let batch = checked(api, &body, Utc::now())?;
-    store_events(api, caller, batch)
-        .await
-        .map(|(answer, _)| answer)
+    match &api.queue {
+        Some(queue) => enqueue_events(queue, &caller.project_id, batch).await,
+        None => store_events(api, caller, batch)
+            .await
+            .map(|(answer, _)| answer),
+    }
 }
 
 /// The events of `body`, each valid or rejected; 400 or 413 for a bad batch.
@@ -106,21 +112,14 @@ async fn store_events(
             &batch
                 .rejected
                 .iter()
-                .map(|r| {
-                    json!({
-                        "index": r.index, "status": "rejected", "reason": r.reason, "path": r.path,
-                    })
-                })
+                .map(Rejection::result)
                 .collect::<Vec<_>>(),
         ));
     }
     let events: Vec<_> = batch.events.iter().map(|(_, e)| e.clone()).collect();
     let total = batch.events.len() + batch.rejected.len();
     let mut rejected = batch.rejected;
-    let earlier: Vec<Value> = rejected
-        .iter()
-        .map(|r| json!({"index": r.index, "reason": r.reason, "path": r.path}))
-        .collect();
+    let earlier: Refusals = rejected.iter().map(Rejection::refusal).collect();
     let at: Vec<usize> = batch.events.iter().map(|(i, _)| *i).collect();
     let stored = write_events(&api.pool, &caller.project_id, &events, earlier, |pos, reason| {
         json!({"index": at[pos], "reason": reason, "path": format!("$.batch[{}]", at[pos])})
@@ -153,9 +152,7 @@ async fn store_events(
         }
     }
     for r in &rejected {
-        results[r.index] = json!({
-            "index": r.index, "status": "rejected", "reason": r.reason, "path": r.path,
-        });
+        results[r.index] = r.result();
     }
     if kept == 0 {
         return Err(every_item_rejected(&results));
@@ -170,53 +167,4 @@ async fn store_events(
         json_response(outcome_status(kept, rejected.len()), &summary),
         by_install,
     ))
-}
-
-/// Inserts `events` for `project` in one transaction with the batch's outbox event, which
-/// names `rejects` (the request's other refusals) and the database's: for each event, stored
-/// now (true), already stored (false), or why the database refused it. A refusal is one
-/// event's (`reject(position, reason)` names it in the outbox event), never the batch's.
-pub(super) async fn write_events(
-    pool: &crate::db::Pool,
-    project: &str,
-    events: &[TelemetryEvent],
-    mut rejects: Vec<Value>,
-    reject: impl Fn(usize, &str) -> Value,
-) -> Result<Vec<Result<bool, String>>, ApiError> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut client = pool.get().await.map_err(DbError::from)?;
-    let mut tx = tokio_postgres::Client::transaction(&mut client)
-        .await
-        .map_err(DbError::from)?;
-    let stored: Vec<Result<bool, String>> = match insert_events(&tx, project, events).await {
-        Ok(s) => s.into_iter().map(Ok).collect(),
-        Err(e) if e.is_data_error() => {
-            // The database refused one event's value: store the others one by one.
-            tx.rollback().await.map_err(DbError::from)?;
-            tx = tokio_postgres::Client::transaction(&mut client)
-                .await
-                .map_err(DbError::from)?;
-            insert_events_each(&mut tx, project, events)
-                .await?
-                .into_iter()
-                .map(|r| r.map_err(|e| format!("refused by the database: {}", e.server_message())))
-                .collect()
-        }
-        Err(e) => return Err(e.into()),
-    };
-    for (pos, s) in stored.iter().enumerate() {
-        if let Err(reason) = s {
-            rejects.push(reject(pos, reason));
-        }
-    }
-    let new = stored.iter().filter(|s| matches!(s, Ok(true))).count();
-    let kept = stored.iter().filter(|s| s.is_ok()).count();
-    if kept > 0 {
-        announce_batch(&tx, project, "events", new, kept - new, &rejects).await?;
-        tx.commit().await.map_err(DbError::from)?;
-    }
-    crate::emf::records("events", new, kept - new, rejects.len());
-    Ok(stored)
 }

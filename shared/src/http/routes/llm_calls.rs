@@ -8,10 +8,10 @@ use crate::columns::Validate;
 use crate::db::{DbError, Pool};
 use crate::http::response::{json_response, ApiError, HttpResponse};
 use crate::http::results::{every_item_rejected, item_rejected, outcome_status};
+use crate::http::store::write::{announce_batch, Refusals};
 use crate::http::Limits;
 use crate::jsonl::ApiCallParser;
 use crate::model::LlmCall;
-use crate::outbox::{append, BroadcastLevel, EventKind, NewEvent};
 use crate::pricing::load_price_book;
 use crate::store::{upsert_llm_calls, upsert_llm_calls_each, UpsertCounts};
 
@@ -155,7 +155,7 @@ pub(super) async fn store_calls(
         "llm_calls",
         new,
         counts.duplicates as usize,
-        rejected,
+        &Refusals::of(rejected.iter()),
     )
     .await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -163,35 +163,4 @@ pub(super) async fn store_calls(
     let unpriced = calls.iter().filter(|c| c.cost.usd.is_none()).count();
     metrics::counter!(crate::emf::name::UNPRICED).increment(unpriced as u64);
     Ok(counts)
-}
-
-/// Writes the `batch_ingested` outbox event of a batch, in the batch's transaction.
-pub(super) async fn announce_batch(
-    tx: &impl tokio_postgres::GenericClient,
-    project: &str,
-    kind: &str,
-    stored: usize,
-    duplicates: usize,
-    rejects: &[Value],
-) -> Result<(), DbError> {
-    let payload = json!({
-        "kind": kind,
-        "accepted": stored,
-        "duplicate": duplicates,
-        "rejected": rejects.len(),
-        "rejects": rejects.iter().take(10).collect::<Vec<_>>(),
-    });
-    let level = if rejects.is_empty() {
-        BroadcastLevel::Silent
-    } else {
-        BroadcastLevel::Mention
-    };
-    let event = NewEvent {
-        kind: EventKind::BatchIngested,
-        project_id: Some(project),
-        broadcast_level: Some(level),
-        payload,
-        dedup_key: None,
-    };
-    append(tx, &event).await.map(|_| ())
 }

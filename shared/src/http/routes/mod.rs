@@ -8,6 +8,7 @@ mod ingest;
 mod llm_calls;
 mod meta;
 mod otlp;
+mod queued;
 mod read;
 mod records;
 mod webhook;

@@ -10,7 +10,6 @@ use chrono::Utc;
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
-use super::ingest::write_events;
 use super::llm_calls::store_calls;
 use crate::columns::Validate;
 use crate::http::app::HttpIngest;
@@ -18,6 +17,7 @@ use crate::http::auth::Caller;
 use crate::http::body::decode;
 use crate::http::response::{ApiError, HttpResponse};
 use crate::http::store::events::TelemetryEvent;
+use crate::http::store::write::{write_events, Refusals};
 use crate::http::throttle::Reservation;
 use crate::otlp::{
     data_points, decode_logs, decode_metrics, logs_answer, map_logs, metrics_answer, status_answer,
@@ -179,7 +179,7 @@ pub(super) async fn logs(
             reject,
         )
         .await?;
-        let earlier = tally.rejected.clone();
+        let earlier = Refusals::of(tally.rejected.iter());
         let stored = write_events(&api.pool, project, &events, earlier, |pos, reason| {
             reject(event_at[pos], reason)
         })

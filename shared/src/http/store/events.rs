@@ -8,8 +8,8 @@ use tokio_postgres::GenericClient;
 
 use crate::db::DbError;
 
-/// One validated event.
-#[derive(Debug, Clone, PartialEq)]
+/// One validated event (also the queued mode's message content, `crate::http::queue`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TelemetryEvent {
     /// The client's id, or a digest of the content.
     pub insert_id: String,
