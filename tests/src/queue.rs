@@ -20,6 +20,12 @@ pub struct TestQueue {
 impl TestQueue {
     /// Creates `name` and `name-dlq` on `moto`.
     pub async fn create(moto: &Moto, name: &str) -> TestQueue {
+        Self::with_visibility(moto, name, 1).await
+    }
+
+    /// [`TestQueue::create`] with a visibility timeout of `seconds` (a benchmark's consumer
+    /// must delete what it stored before the message comes back).
+    pub async fn with_visibility(moto: &Moto, name: &str, seconds: u32) -> TestQueue {
         let sqs = moto.sqs();
         let dlq_url = sqs
             .create_queue()
@@ -42,7 +48,7 @@ impl TestQueue {
         let url = sqs
             .create_queue()
             .queue_name(name)
-            .attributes(QueueAttributeName::VisibilityTimeout, "1")
+            .attributes(QueueAttributeName::VisibilityTimeout, seconds.to_string())
             .attributes(
                 QueueAttributeName::RedrivePolicy,
                 serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})

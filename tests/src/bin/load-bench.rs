@@ -1,7 +1,9 @@
 //! Load benchmark (`scripts/bench load`): N simulated CLIs, each with its own `distinct_id`,
 //! posting batches of 1-25 events (a fixed pseudo-random sequence, unique `insert_id`s) in a
 //! closed loop to `telemetry serve` (the router http-ingest runs) with a public token, over
-//! loopback, at 1, 10 and 100 concurrent clients. Reported per level: accepted events/s,
+//! loopback, at 1, 10 and 100 concurrent clients, in direct mode and in queued mode (the same
+//! server with `INGEST_QUEUE_URL` on moto's SQS, consumed by its background task). Reported
+//! per level: events/s answered and stored (queued: until the consumer stored the last one),
 //! request p50/p99, the most PostgreSQL connections seen (sampled from `pg_stat_activity`
 //! every 50 ms), and the events stored at the end against those sent (all of them, exactly
 //! once). The baseline, measured in the same run: the same batches written by one bare
@@ -14,10 +16,13 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde_json::{json, Value};
+use telemetry_shared::http::queue::{bodies, consume, Delivery};
 use telemetry_shared::http::store::events::{insert_events, TelemetryEvent};
-use telemetry_shared::http::KeyKind;
+use telemetry_shared::http::store::write::Refusals;
+use telemetry_shared::http::{validate, KeyKind, Limits};
 use telemetry_tests::http_api::create_key;
-use telemetry_tests::TestDb;
+use telemetry_tests::queue::TestQueue;
+use telemetry_tests::{Moto, TestDb};
 
 const PROJECT: &str = "swamp__1a2b3c4d";
 
@@ -55,7 +60,7 @@ impl Drop for Server {
     }
 }
 
-fn serve(url: &str, pool: usize) -> Server {
+fn serve(url: &str, pool: usize, env: &[(&str, String)]) -> Server {
     use std::io::BufRead;
     let bin = std::env::var("TELEMETRY_BIN").unwrap_or_else(|_| "target/release/telemetry".into());
     let mut child = Command::new(bin)
@@ -72,6 +77,7 @@ fn serve(url: &str, pool: usize) -> Server {
         .env("PUBLIC_INSTALL_EVENTS_PER_MINUTE", "100000000")
         .env("PUBLIC_TOKEN_EVENTS_PER_MINUTE", "1000000000")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -90,13 +96,22 @@ struct Level {
     sent: i64,
     accepted: i64,
     secs: f64,
+    /// Until every event was stored (the queued mode's consumer included).
+    stored_secs: f64,
     p50_ms: f64,
     p99_ms: f64,
     max_connections: i64,
     stored: i64,
 }
 
-async fn level(db: &TestDb, base: &str, token: &str, clients: usize, per_client: usize) -> Level {
+async fn level(
+    db: &TestDb,
+    base: &str,
+    token: &str,
+    clients: usize,
+    per_client: usize,
+    queue: Option<&TestQueue>,
+) -> Level {
     db.client()
         .await
         .batch_execute("TRUNCATE telemetry_events, api_key_usage, api_install_usage, outbox_events")
@@ -155,7 +170,11 @@ async fn level(db: &TestDb, base: &str, token: &str, clients: usize, per_client:
                 latencies.push(t.elapsed().as_secs_f64() * 1000.0);
                 assert_eq!(status, 202, "{answer}");
                 sent += n as i64;
-                accepted += answer["accepted"].as_i64().unwrap_or(0);
+                // Queued, an event is answered `queued`: the consumer finds duplicates later.
+                accepted += answer["accepted"]
+                    .as_i64()
+                    .or(answer["queued"].as_i64())
+                    .unwrap_or(0);
             }
             (sent, accepted, latencies)
         });
@@ -168,6 +187,21 @@ async fn level(db: &TestDb, base: &str, token: &str, clients: usize, per_client:
         lat.extend(l);
     }
     let secs = started.elapsed().as_secs_f64();
+    if let Some(q) = queue {
+        let deadline = Instant::now() + Duration::from_secs(900);
+        while db.count("telemetry_events").await < sent {
+            assert!(
+                Instant::now() < deadline,
+                "the consumer did not store every event"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The next level truncates: nothing of this one may come back after that.
+        while q.depth(&q.url).await > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let stored_secs = started.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
     let _ = sampler.await;
     lat.sort_by(|a, b| a.total_cmp(b));
@@ -178,11 +212,52 @@ async fn level(db: &TestDb, base: &str, token: &str, clients: usize, per_client:
         sent,
         accepted,
         secs,
+        stored_secs,
         p50_ms: pick(0.50),
         p99_ms: pick(0.99),
         max_connections: peak.load(Ordering::Relaxed),
         stored: db.count("telemetry_events").await,
     }
+}
+
+/// The queued mode's consumer alone, no SQS: the same batches validated and written as
+/// http-ingest queues them, handed to `consume` 100 messages at a time (what Lambda's event
+/// source delivers at most); events/s, and the events stored.
+async fn consumer_alone(db: &TestDb, batches: usize) -> (f64, i64) {
+    db.client()
+        .await
+        .batch_execute("TRUNCATE telemetry_events, outbox_events")
+        .await
+        .expect("truncate");
+    let mut sizes = Sizes(0x9E37_79B9_7F4A_7C15 ^ 1);
+    let (mut next, mut n_events) = (0, 0usize);
+    let mut deliveries = Vec::with_capacity(batches);
+    for m in 0..batches {
+        let n = sizes.next();
+        let body = batch(0, next, n);
+        next += n;
+        n_events += n;
+        let valid: Vec<_> = validate(&body, Utc::now(), &Limits::default())
+            .expect("batch")
+            .events
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
+        for b in bodies(PROJECT, &valid, Refusals::default()).expect("bodies") {
+            deliveries.push(Delivery {
+                id: format!("m{m}"),
+                body: b,
+                sent_at_ms: None,
+            });
+        }
+    }
+    let started = Instant::now();
+    for chunk in deliveries.chunks(100) {
+        let r = consume(&db.pool, chunk, Utc::now()).await;
+        assert!(r.failed.is_empty(), "{r:?}");
+    }
+    let rate = n_events as f64 / started.elapsed().as_secs_f64();
+    (rate, db.count("telemetry_events").await)
 }
 
 /// The same batches through one bare `insert_events` stream: events/s.
@@ -232,36 +307,54 @@ async fn main() {
     let pool = arg("--pool-size", 8);
     let db = TestDb::new("load_bench").await;
     let token = create_key(&**db.client().await, PROJECT, KeyKind::Public).await;
-    let server = serve(&db.url, pool);
+    let moto = Moto::start();
+    let queue = TestQueue::with_visibility(&moto, "load-bench", 120).await;
+    let mut queued_env = moto.env();
+    queued_env.push(("INGEST_QUEUE_URL", queue.url.clone()));
     println!(
         "http-ingest load: `telemetry serve --pool-size {pool}` (release), a public token, batches of 1-25 events \
-         (mean 13), about {requests} requests per level split among the clients; PostgreSQL on loopback; {} cores\n",
+         (mean 13), about {requests} requests per level split among the clients; PostgreSQL on loopback; {} cores. \
+         Queued: the same server with INGEST_QUEUE_URL on moto_server's SQS (one Python process) and its one \
+         background consumer\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    println!("| run | clients | requests | events/s accepted | vs bare INSERT | p50 ms | p99 ms | PG connections (max) | stored / sent |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!("| run | mode | clients | requests | events/s answered | events/s stored | stored vs bare INSERT | p50 ms | p99 ms | PG connections (max) | stored / sent |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for run in 1..=2 {
         let base = baseline(&db, requests).await;
-        println!("| {run} | baseline: bare INSERT, 1 stream | {requests} | {base:.0} | 1.00x | | | 1 | |");
-        for clients in [1, 10, 100] {
-            let per_client = (requests / clients).max(1);
-            let l = level(&db, &server.1, &token, clients, per_client).await;
-            let rate = l.accepted as f64 / l.secs;
-            assert_eq!(l.accepted, l.sent, "every event accepted once");
-            assert_eq!(l.stored, l.sent, "every event stored, exactly once");
-            println!(
-                "| {run} | {} | {} | {rate:.0} | {:.2}x | {:.2} | {:.2} | {} | {} / {} |",
-                l.clients,
-                l.requests,
-                rate / base,
-                l.p50_ms,
-                l.p99_ms,
-                l.max_connections,
-                l.stored,
-                l.sent
-            );
+        println!("| {run} | baseline: bare INSERT, 1 stream | | {requests} | | {base:.0} | 1.00x | | | 1 | |");
+        let (rate, stored) = consumer_alone(&db, requests).await;
+        println!(
+            "| {run} | queued consumer alone (no SQS), deliveries of 100 | | {requests} | | {rate:.0} | {:.2}x | | | 1 | {stored} stored |",
+            rate / base
+        );
+        for (mode, env, q) in [
+            ("direct", &[][..], None),
+            ("queued", &queued_env[..], Some(&queue)),
+        ] {
+            // One server at a time: the connections counted are this mode's alone.
+            let server = serve(&db.url, pool, env);
+            for clients in [1, 10, 100] {
+                let per_client = (requests / clients).max(1);
+                let l = level(&db, &server.1, &token, clients, per_client, q).await;
+                assert_eq!(l.accepted, l.sent, "every event accepted once");
+                assert_eq!(l.stored, l.sent, "every event stored, exactly once");
+                let stored_rate = l.sent as f64 / l.stored_secs;
+                println!(
+                    "| {run} | {mode} | {} | {} | {:.0} | {stored_rate:.0} | {:.2}x | {:.2} | {:.2} | {} | {} / {} |",
+                    l.clients,
+                    l.requests,
+                    l.accepted as f64 / l.secs,
+                    stored_rate / base,
+                    l.p50_ms,
+                    l.p99_ms,
+                    l.max_connections,
+                    l.stored,
+                    l.sent
+                );
+            }
+            drop(server);
         }
     }
-    drop(server);
     db.drop_db().await;
 }

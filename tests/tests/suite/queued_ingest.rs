@@ -173,6 +173,71 @@ async fn one_message_delivered_twice_in_one_delivery_and_again_later_stores_once
 }
 
 #[tokio::test]
+async fn two_consumers_given_the_same_messages_in_other_orders_store_each_event_once() {
+    let db = TestDb::new("queued_race").await;
+    telemetry_tests::http_api::create_key(&**db.client().await, PROJECT, KeyKind::Secret).await;
+    // SQS may hand one message to two consumers (a visibility timeout passed mid-write), each
+    // in a delivery of its own order.
+    let deliveries: Vec<Delivery> = (0..8)
+        .map(|m| Delivery {
+            id: format!("m{m}"),
+            body: bodies(
+                PROJECT,
+                &validated(events("install-r", m * 25, 25, 0)),
+                Refusals::default(),
+            )
+            .expect("bodies")
+            .remove(0),
+            sent_at_ms: None,
+        })
+        .collect();
+    let mut reversed = deliveries.clone();
+    reversed.reverse();
+    // A third writer holds one key in the middle, so that both consumers are half-way when it
+    // lets go: in opposite orders they would now wait on each other (a deadlock).
+    let mut blocker = db.client().await;
+    let tx = blocker.transaction().await.expect("tx");
+    tx.execute(
+        "INSERT INTO telemetry_events (project_id, insert_id, event, distinct_id, properties,
+             timestamp, received_at) VALUES ($1, 'install-r-100', 'e', 'd', '{}', now(), now())",
+        &[&PROJECT],
+    )
+    .await
+    .expect("hold a key");
+    let (pool_a, pool_b) = (db.pool.clone(), db.pool.clone());
+    let a = tokio::spawn(async move { consume(&pool_a, &deliveries, Utc::now()).await });
+    let b = tokio::spawn(async move { consume(&pool_b, &reversed, Utc::now()).await });
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: i64 = db
+            .client()
+            .await
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .expect("activity")
+            .get(0);
+        if waiting >= 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the consumers never waited"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tx.rollback().await.expect("let go");
+    let (a, b) = (a.await.expect("a"), b.await.expect("b"));
+    assert!(a.failed.is_empty() && b.failed.is_empty(), "{a:?} {b:?}");
+    assert_eq!(a.accepted + b.accepted, 200, "{a:?} {b:?}");
+    assert_eq!(a.duplicate + b.duplicate, 200, "{a:?} {b:?}");
+    assert_eq!(db.count("telemetry_events").await, 200);
+}
+
+#[tokio::test]
 async fn unreadable_and_tampered_messages_cost_no_other_event_and_end_in_the_dead_letter_queue() {
     let moto = Moto::start();
     let q = TestQueue::create(&moto, "ingest-poison").await;

@@ -131,13 +131,16 @@ async fn write_group(
             }
         }
     }
+    // Keys in one order: two consumers handed the same messages in different orders (SQS
+    // is at-least-once) wait on each other's inserts instead of deadlocking.
+    events.sort_by(|a, b| a.insert_id.cmp(&b.insert_id));
     let earlier = refused.count;
     match write_events(
         pool,
         project,
         &events,
         refused,
-        |pos, reason| json!({"index": pos, "reason": reason, "path": format!("$.events[{pos}]")}),
+        |pos, reason| json!({"insert_id": events[pos].insert_id, "reason": reason}),
     )
     .await
     {
