@@ -120,16 +120,12 @@ async fn write_group(
     deliveries: &[Delivery],
     report: &mut ConsumeReport,
 ) {
+    let ids: Vec<&str> = group.iter().map(|c| deliveries[c.at].id.as_str()).collect();
     let mut events = Vec::new();
     let mut refused = Refusals::default();
-    for c in &group {
-        events.extend(c.valid.iter().cloned());
-        refused.count += c.message.refused.count;
-        for r in &c.message.refused.first {
-            if refused.first.len() < Refusals::KEPT {
-                refused.first.push(r.clone());
-            }
-        }
+    for c in group {
+        events.extend(c.valid);
+        refused.merge(c.message.refused);
     }
     // Keys in one order: two consumers handed the same messages in different orders (SQS
     // is at-least-once) wait on each other's inserts instead of deadlocking.
@@ -152,9 +148,7 @@ async fn write_group(
         Err(e) => {
             tracing::warn!(project, "queued events not stored, handed back: {e}");
             report.retried += events.len() + earlier;
-            for c in &group {
-                report.failed.push(deliveries[c.at].id.clone());
-            }
+            report.failed.extend(ids.iter().map(|id| id.to_string()));
         }
     }
 }

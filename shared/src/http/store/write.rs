@@ -30,6 +30,13 @@ impl Refusals {
         }
     }
 
+    /// Adds `other`'s refusals, keeping the first [`Refusals::KEPT`] of both.
+    pub fn merge(&mut self, other: Refusals) {
+        self.count += other.count;
+        let room = Self::KEPT.saturating_sub(self.first.len());
+        self.first.extend(other.first.into_iter().take(room));
+    }
+
     /// The refusals `all`.
     pub fn of<'a>(all: impl IntoIterator<Item = &'a Value>) -> Self {
         all.into_iter().cloned().collect()
@@ -120,4 +127,24 @@ pub async fn announce_batch(
         dedup_key: None,
     };
     append(tx, &event).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_refusals_count_all_and_keep_the_first_ten() {
+        let of =
+            |from: usize, n: usize| -> Refusals { (from..from + n).map(|i| json!(i)).collect() };
+        let mut r = of(0, 7);
+        r.merge(of(100, 6));
+        assert_eq!(r.count, 13);
+        assert_eq!(
+            r.first,
+            (0..7).chain(100..103).map(|i| json!(i)).collect::<Vec<_>>()
+        );
+        r.merge(Refusals::default());
+        assert_eq!((r.count, r.first.len()), (13, Refusals::KEPT));
+    }
 }
