@@ -147,6 +147,26 @@ async fn a_queued_batch_is_answered_at_once_and_stored_once_however_often_it_is_
 }
 
 #[tokio::test]
+async fn a_queued_request_with_an_event_twice_and_a_nul_stores_one_and_says_why_not_the_other() {
+    let moto = Moto::start();
+    let q = TestQueue::create(&moto, "ingest-hostile").await;
+    let t = Api::with_queue("queued_hostile", config(), q.queue()).await;
+    let key = t.key(PROJECT, KeyKind::Secret).await;
+    let mut batch = events("install-h", 0, 1, 0);
+    batch.push(batch[0].clone());
+    let mut nul = events("install-h", 1, 1, 0).remove(0);
+    nul["properties"]["note"] = json!("a\u{0}b");
+    batch.push(nul);
+    let a = t.post("/ingest", &key, &json!({ "batch": batch })).await;
+    assert_eq!(a.status, 207, "{}", a.body);
+    assert_eq!(statuses(&a.body), ["queued", "queued", "rejected"]);
+    assert_eq!(a.body["results"][2]["path"], "$.batch[2].properties.note");
+    let r = drain(&q.queue(), &t.db.pool).await;
+    assert_eq!((r.accepted, r.duplicate, r.rejected), (1, 1, 1), "{r:?}");
+    assert_eq!(t.events(PROJECT).await, 1);
+}
+
+#[tokio::test]
 async fn one_message_delivered_twice_in_one_delivery_and_again_later_stores_once() {
     let db = TestDb::new("queued_twice").await;
     telemetry_tests::http_api::create_key(&**db.client().await, PROJECT, KeyKind::Secret).await;
