@@ -53,13 +53,7 @@ pub(super) async fn ingest_public(
     let reserved = Reservation::take(api, caller, installs.clone(), total, now).await?;
     // Queued, the events not stored before are counted: the consumer finds the duplicates
     // among them later.
-    let outcome = match &api.queue {
-        Some(queue) => enqueue_events(queue, &caller.project_id, batch)
-            .await
-            .map(|answer| (answer, installs)),
-        None => store_events(api, caller, batch).await,
-    };
-    match outcome {
+    match take_batch(api, caller, batch, installs).await {
         Ok((answer, accepted)) => {
             reserved.settle(api, &accepted).await;
             Ok(answer)
@@ -81,11 +75,24 @@ pub(super) async fn ingest_events(
         return store_records(&api.pool, &caller.project_id, &body).await;
     }
     let batch = checked(api, &body, Utc::now())?;
+    take_batch(api, caller, batch, BTreeMap::new())
+        .await
+        .map(|(answer, _)| answer)
+}
+
+/// Stores `batch` (direct mode) or queues it; the answer, and the events accepted per
+/// install (queued: `queued_installs`, the events reserved as new).
+async fn take_batch(
+    api: &HttpIngest,
+    caller: &Caller,
+    batch: Batch,
+    queued_installs: BTreeMap<String, i32>,
+) -> Result<(HttpResponse, BTreeMap<String, i32>), ApiError> {
     match &api.queue {
-        Some(queue) => enqueue_events(queue, &caller.project_id, batch).await,
-        None => store_events(api, caller, batch)
+        Some(queue) => enqueue_events(queue, &caller.project_id, batch)
             .await
-            .map(|(answer, _)| answer),
+            .map(|answer| (answer, queued_installs)),
+        None => store_events(api, caller, batch).await,
     }
 }
 
