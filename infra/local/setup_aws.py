@@ -1,7 +1,10 @@
 """Creates the local stack's AWS resources on moto: the upload and archive buckets, the event
-bus, and a queue receiving every event published to it (to watch what the relay sends)."""
+bus, and a queue receiving every event published to it (to watch what the relay sends). With
+LOCAL_INGEST_MODE=queued, also the ingest queue and its dead-letter queue, as the template
+makes them, and prints the ingest queue's URL."""
 
 import json
+import os
 import time
 
 import boto3
@@ -23,3 +26,11 @@ arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Att
 events.put_rule(Name="all", EventBusName="telemetry-local",
                 EventPattern=json.dumps({"source": [{"prefix": "telemetry."}]}))
 events.put_targets(Rule="all", EventBusName="telemetry-local", Targets=[{"Id": "queue", "Arn": arn}])
+if os.environ.get("LOCAL_INGEST_MODE", "direct") == "queued":
+    dlq = sqs.create_queue(QueueName="telemetry-local-ingest-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    ingest = sqs.create_queue(QueueName="telemetry-local-ingest", Attributes={
+        "VisibilityTimeout": "60",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 10}),
+    })["QueueUrl"]
+    print(ingest)

@@ -25,42 +25,86 @@ async fn wait_for(what: &str, timeout: Duration, mut check: impl AsyncFnMut() ->
     }
 }
 
+/// A running `infra/local/up` in `mode` (direct or queued), once it printed that it is ready.
+struct Cloud {
+    up: std::process::Child,
+    root: String,
+    moto_port: u16,
+    lambda_port: u16,
+    db_name: String,
+    state: std::path::PathBuf,
+}
+
+impl Cloud {
+    fn start(mode: &str) -> Cloud {
+        let root = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
+        let (moto_port, lambda_port) = (free_port(), free_port());
+        let db_name = format!("t_local_cloud_{mode}_{}", std::process::id());
+        let state = std::env::temp_dir().join(format!("local-cloud-{mode}-{}", std::process::id()));
+        let mut up = Command::new("bash")
+            .arg("infra/local/up")
+            .current_dir(&root)
+            .env("DATABASE_URL", admin_url())
+            .env("LOCAL_MOTO_PORT", moto_port.to_string())
+            .env("LOCAL_LAMBDA_PORT", lambda_port.to_string())
+            .env("LOCAL_DB_NAME", &db_name)
+            .env("LOCAL_STATE_DIR", &state)
+            .env("LOCAL_INGEST_MODE", mode)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("infra/local/up");
+        let stdout = up.stdout.take().expect("stdout");
+        let ready = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .any(|l| l.contains("local cloud ready"))
+        });
+        let started = Instant::now();
+        while !ready.is_finished() {
+            assert!(
+                started.elapsed() < Duration::from_secs(600),
+                "the local cloud did not start"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        assert!(
+            ready.join().expect("reader"),
+            "infra/local/up ended before it was ready"
+        );
+        Cloud {
+            up,
+            root,
+            moto_port,
+            lambda_port,
+            db_name,
+            state,
+        }
+    }
+
+    /// Ctrl-C: the script stops everything it started; then its database and state go.
+    async fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.up.id().to_string()])
+            .status();
+        let _ = self.up.wait();
+        if let Ok(admin) = connect_one(&admin_url()).await {
+            let _ = admin
+                .batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.db_name
+                ))
+                .await;
+        }
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
 #[tokio::test]
 async fn upload_post_and_fired_schedule_work_as_deployed() {
-    let root = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
-    let (moto_port, lambda_port) = (free_port(), free_port());
-    let db_name = format!("t_local_cloud_{}", std::process::id());
-    let state = std::env::temp_dir().join(format!("local-cloud-{}", std::process::id()));
-    let mut up = Command::new("bash")
-        .arg("infra/local/up")
-        .current_dir(&root)
-        .env("DATABASE_URL", admin_url())
-        .env("LOCAL_MOTO_PORT", moto_port.to_string())
-        .env("LOCAL_LAMBDA_PORT", lambda_port.to_string())
-        .env("LOCAL_DB_NAME", &db_name)
-        .env("LOCAL_STATE_DIR", &state)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("infra/local/up");
-    let stdout = up.stdout.take().expect("stdout");
-    let ready = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .any(|l| l.contains("local cloud ready"))
-    });
-    let started = Instant::now();
-    while !ready.is_finished() {
-        assert!(
-            started.elapsed() < Duration::from_secs(600),
-            "the local cloud did not start"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    assert!(
-        ready.join().expect("reader"),
-        "infra/local/up ended before it was ready"
-    );
+    let cloud = Cloud::start("direct");
+    let (root, moto_port, lambda_port) = (cloud.root.clone(), cloud.moto_port, cloud.lambda_port);
+    let (db_name, state) = (cloud.db_name.clone(), cloud.state.clone());
 
     // infra/local/env prints what this cloud really uses, without being told the ports.
     let env_out = Command::new("bash")
@@ -211,18 +255,47 @@ async fn upload_post_and_fired_schedule_work_as_deployed() {
         "every event was published to the local bus: {out}"
     );
 
-    // Ctrl-C: the script stops everything it started.
-    let _ = Command::new("kill")
-        .args(["-INT", &up.id().to_string()])
-        .status();
-    let _ = up.wait();
     drop(db);
-    if let Ok(admin) = connect_one(&admin_url()).await {
-        let _ = admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
-            .await;
-    }
-    let _ = std::fs::remove_dir_all(state);
+    cloud.stop().await;
+}
+
+#[tokio::test]
+async fn in_queued_mode_a_post_goes_through_the_local_queue_to_queue_consume() {
+    let cloud = Cloud::start("queued");
+    let url = with_database(&admin_url(), &cloud.db_name);
+    let db = connect_one(&url).await.expect("the local database");
+    let count = async || -> i64 {
+        db.query_one("SELECT count(*) FROM telemetry_events", &[])
+            .await
+            .expect("count")
+            .get(0)
+    };
+    let key = create_key(&db, "demo__00000000", KeyKind::Secret).await;
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{}/lambda-url/http-ingest/ingest",
+            cloud.lambda_port
+        ))
+        .bearer_auth(&key)
+        .json(
+            &json!({"batch": [{"event": "hello", "distinct_id": "me", "insert_id": "q-1"},
+                                {"event": "hello", "distinct_id": "me", "insert_id": "q-2"}]}),
+        )
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 202);
+    let answer: Value = resp.json().await.expect("json");
+    assert_eq!(answer["queued"], 2, "{answer}");
+    // The bridge, as the queue's event source, hands the message to queue-consume.
+    wait_for(
+        "queue-consume storing the queued batch",
+        Duration::from_secs(600),
+        async || count().await == 2,
+    )
+    .await;
+    drop(db);
+    cloud.stop().await;
 }
 
 #[tokio::test]
