@@ -29,3 +29,4 @@ pub mod s3;
 pub mod secrets;
 pub mod stats;
 pub mod store;
+pub mod xray;

@@ -137,3 +137,57 @@ impl Drop for Watch {
         let _ = self.child.wait();
     }
 }
+
+/// The X-Ray daemon as Lambda runs it beside a function: a UDP port whose segment documents
+/// a thread reads as they arrive, as the daemon does (pass [`XrayDaemon::address`] as
+/// `AWS_XRAY_DAEMON_ADDRESS`).
+pub struct XrayDaemon {
+    address: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+impl XrayDaemon {
+    /// Binds a loopback port and starts reading it.
+    pub fn start() -> XrayDaemon {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+        let address = socket.local_addr().expect("addr").to_string();
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = received.clone();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 65_536];
+            while let Ok(n) = socket.recv(&mut buf) {
+                let text = String::from_utf8_lossy(&buf[..n]).to_string();
+                // Each packet: the daemon's header, a newline, one segment document.
+                let doc = match text.split_once('\n') {
+                    Some((r#"{"format": "json", "version": 1}"#, doc)) => {
+                        serde_json::from_str(doc).unwrap_or(Value::Null)
+                    }
+                    _ => Value::String(format!("not an X-Ray packet: {text}")),
+                };
+                if let Ok(mut v) = sink.lock() {
+                    v.push(doc);
+                }
+            }
+        });
+        XrayDaemon { address, received }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn address(&self) -> String {
+        self.address.clone()
+    }
+
+    /// The documents received so far, after a moment for those in flight.
+    pub fn documents(&self) -> Vec<Value> {
+        std::thread::sleep(Duration::from_millis(300));
+        self.received.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    /// The subsegments named `name` that ended (their second document, with `end_time`).
+    pub fn ended(&self, docs: &[Value], name: &str) -> Vec<Value> {
+        docs.iter()
+            .filter(|d| d["name"] == name && d["end_time"].is_number())
+            .cloned()
+            .collect()
+    }
+}

@@ -7,7 +7,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use telemetry_tests::github::{FakeGitHub, TOKEN};
-use telemetry_tests::lambda::Watch;
+use telemetry_tests::lambda::{Watch, XrayDaemon};
 use telemetry_tests::TestDb;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -54,7 +54,10 @@ async fn scheduled_event_syncs_runs_through_the_lambda_runtime_api() {
     let ext = secrets_extension().await;
     let ext_port = ext.address().port().to_string();
 
+    let daemon = XrayDaemon::start();
+    let daemon_addr = daemon.address();
     let watch = Watch::start(&[
+        ("AWS_XRAY_DAEMON_ADDRESS", &daemon_addr),
         ("DATABASE_URL", &db.url),
         ("GITHUB_API_URL", &gh.url),
         ("GITHUB_REPOSITORIES", "acme/api"),
@@ -107,6 +110,42 @@ async fn scheduled_event_syncs_runs_through_the_lambda_runtime_api() {
             .as_f64()
             .is_some_and(|q| q > 0.0 && q < 5000.0),
         "{last}"
+    );
+
+    // Every request to GitHub was a subsegment of its invocation's trace, with the method,
+    // the URL without its query, and GitHub's status; the runs' upserts were traced too.
+    let docs = daemon.documents();
+    let calls = daemon.ended(&docs, "GitHub");
+    let made = first["repositories"][0]["requests"]
+        .as_u64()
+        .unwrap_or_default()
+        + requests;
+    assert!(
+        docs.iter().all(|d| d.is_object()),
+        "packets that are not segments: {:?}",
+        docs.iter()
+            .filter(|d| !d.is_object())
+            .take(3)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(calls.len() as u64, made, "{} documents", docs.len());
+    for c in &calls {
+        assert_eq!(c["namespace"], "remote", "{c}");
+        assert_eq!(c["http"]["request"]["method"], "GET", "{c}");
+        let url = c["http"]["request"]["url"].as_str().unwrap_or_default();
+        assert!(url.starts_with(&gh.url) && !url.contains('?'), "{c}");
+    }
+    let statuses: Vec<u64> = calls
+        .iter()
+        .filter_map(|c| c["http"]["response"]["status"].as_u64())
+        .collect();
+    assert!(
+        statuses.contains(&200) && statuses.contains(&304),
+        "{statuses:?}"
+    );
+    assert!(
+        !daemon.ended(&docs, "PostgreSQL upsert run").is_empty(),
+        "{docs:?}"
     );
 
     drop(watch);

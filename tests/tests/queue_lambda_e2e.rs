@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 use telemetry_shared::http::KeyKind;
 use telemetry_tests::http_api::create_key;
-use telemetry_tests::lambda::Watch;
+use telemetry_tests::lambda::{Watch, XrayDaemon};
 use telemetry_tests::queue::TestQueue;
 use telemetry_tests::{Moto, TestDb};
 
@@ -38,10 +38,13 @@ async fn http_ingest_queues_and_queue_consume_stores_once_through_the_lambda_run
     let db = TestDb::new("queue_lambda").await;
     let key = create_key(&**db.client().await, "swamp__1a2b3c4d", KeyKind::Secret).await;
     let moto_env = moto.env();
+    let daemon = XrayDaemon::start();
+    let daemon_addr = daemon.address();
     let mut vars: Vec<(&str, &str)> = moto_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.extend([
         ("DATABASE_URL", db.url.as_str()),
         ("INGEST_QUEUE_URL", q.url.as_str()),
+        ("AWS_XRAY_DAEMON_ADDRESS", daemon_addr.as_str()),
     ]);
     let watch = Watch::start_http(&vars, "http-ingest", "/healthz");
     let base = format!("http://127.0.0.1:{}/lambda-url/http-ingest", watch.port);
@@ -112,4 +115,25 @@ async fn http_ingest_queues_and_queue_consume_stores_once_through_the_lambda_run
         .find_map(|d| d["queue_message_age_seconds"].as_f64())
         .expect("the oldest message's age");
     assert!(age >= 2.0, "{age}");
+
+    // The write was traced: its subsegment reached the daemon, begun and then ended, in the
+    // invocation's trace.
+    let docs = daemon.documents();
+    let ended = daemon.ended(&docs, "PostgreSQL write_events");
+    assert_eq!(ended.len(), 1, "{} documents", docs.len());
+    let sub = &ended[0];
+    assert!(
+        sub["trace_id"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("1-")),
+        "{sub}"
+    );
+    assert!(
+        sub["parent_id"].as_str().is_some_and(|p| p.len() == 16),
+        "{sub}"
+    );
+    assert!(
+        sub["end_time"].as_f64() >= sub["start_time"].as_f64(),
+        "{sub}"
+    );
 }

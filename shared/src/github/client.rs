@@ -196,6 +196,7 @@ impl GitHubApi for ReqwestGitHub {
                 req = req.header("If-None-Match", e);
             }
             self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut span = crate::xray::http("GitHub", "GET", url);
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
@@ -209,6 +210,7 @@ impl GitHubApi for ReqwestGitHub {
                 }
             };
             let status = resp.status().as_u16();
+            span.status(status);
             let headers: Vec<(String, String)> = resp
                 .headers()
                 .iter()

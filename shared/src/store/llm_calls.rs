@@ -76,6 +76,7 @@ pub async fn upsert_llm_calls(
         return Ok(UpsertCounts::default());
     }
     let (batch, in_batch_dups) = last_per_key(calls);
+    let _span = crate::xray::database("upsert_llm_calls");
     let tx = client.transaction().await?;
     let before = costs_before(&tx, &batch).await?;
     let mut counts = match copy_upsert(&tx, &batch).await {

@@ -67,6 +67,7 @@ pub async fn write_events(
     if events.is_empty() {
         return Ok(Vec::new());
     }
+    let _span = crate::xray::database("write_events");
     let mut client = pool.get().await?;
     let mut tx = tokio_postgres::Client::transaction(&mut client).await?;
     let stored: Vec<Result<bool, String>> = match insert_events(&tx, project, events).await {
