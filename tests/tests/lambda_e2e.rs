@@ -4,7 +4,7 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
-use telemetry_tests::lambda::Watch;
+use telemetry_tests::lambda::{Watch, XrayDaemon};
 use telemetry_tests::{Moto, TestDb};
 
 fn invoke(watch: &Watch, event: &Value) -> Value {
@@ -43,7 +43,10 @@ async fn s3_notification_through_the_lambda_runtime_api() {
         .to_string();
     let db = TestDb::new("lambda_e2e").await;
 
+    let daemon = XrayDaemon::start();
+    let daemon_addr = daemon.address();
     let watch = Watch::start(&[
+        ("AWS_XRAY_DAEMON_ADDRESS", &daemon_addr),
         ("DATABASE_URL", &db.url),
         ("AWS_ENDPOINT_URL", &moto.endpoint),
         ("AWS_ACCESS_KEY_ID", "test"),
@@ -85,6 +88,14 @@ async fn s3_notification_through_the_lambda_runtime_api() {
         "{second}"
     );
     assert_eq!(db.count("llm_calls").await, 2);
+    // The object's batch write was a subsegment of the first invocation's trace.
+    let docs = daemon.documents();
+    assert_eq!(
+        daemon.ended(&docs, "PostgreSQL write_batch").len(),
+        1,
+        "{} documents",
+        docs.len()
+    );
     // The function holds a connection: stop it before dropping its database.
     drop(watch);
     db.drop_db().await;

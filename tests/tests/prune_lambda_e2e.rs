@@ -6,7 +6,7 @@
 use chrono::Utc;
 use serde_json::{json, Value};
 use telemetry_tests::bus::BusSink;
-use telemetry_tests::lambda::Watch;
+use telemetry_tests::lambda::{Watch, XrayDaemon};
 use telemetry_tests::prune::{seed, PruneEnv, ARCHIVE};
 
 fn scheduled_event() -> Value {
@@ -31,6 +31,9 @@ async fn the_nightly_event_archives_deletes_and_publishes() {
         ("EVENT_BUS_NAME", "telemetry-e2e"),
         ("PRUNE_DELETE_BATCH", "10"),
     ]);
+    let daemon = XrayDaemon::start();
+    let daemon_addr = daemon.address();
+    vars.push(("AWS_XRAY_DAEMON_ADDRESS", &daemon_addr));
     let watch = Watch::start(&vars);
     // First, a dry run: it also waits out the emulator's build of the function.
     let dry = watch
@@ -87,6 +90,18 @@ async fn the_nightly_event_archives_deletes_and_publishes() {
     assert_eq!(relay["relay"]["published"], 0, "{relay}");
     assert_eq!(relay["prune"], Value::Null);
     assert!(watch.invoke("prune", &json!({"action": "vacuum"})).is_err());
+    // The prune's archive parts and plain deletes were subsegments of its trace.
+    let docs = daemon.documents();
+    let archived = daemon.ended(&docs, "PostgreSQL archive llm_calls").len();
+    assert!(archived >= 1, "{} documents", docs.len());
+    assert!(
+        docs.iter().any(|d| d["end_time"].is_number()
+            && d["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("PostgreSQL delete "))),
+        "{} documents",
+        docs.len()
+    );
     drop(watch);
 }
 

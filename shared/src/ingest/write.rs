@@ -37,6 +37,7 @@ pub(super) async fn write_batch(
     client: &mut Client,
     records: RecordsView<'_>,
 ) -> Result<Written, WriteFailure> {
+    let _span = crate::xray::database("write_batch");
     let mut written = Written::default();
     // Depth-first, first half first, so records are written in line order.
     let mut pending = vec![records];

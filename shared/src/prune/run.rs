@@ -162,6 +162,7 @@ async fn delete_older(
     stop_at: Option<Instant>,
     t: &mut TableReport,
 ) -> Result<(), DbError> {
+    let _span = crate::xray::database(&format!("delete {}", policy.table));
     let sql = format!(
         "DELETE FROM {table} WHERE ctid = ANY(ARRAY(
              SELECT ctid FROM {table} WHERE {cond} LIMIT $2 FOR UPDATE SKIP LOCKED))",
