@@ -7,7 +7,8 @@
 use std::sync::OnceLock;
 
 use xray_lite::{
-    Context, CustomNamespace, DaemonClient, RemoteNamespace, SubsegmentContext, SubsegmentSession,
+    AwsNamespace, Context, CustomNamespace, DaemonClient, RemoteNamespace, SubsegmentContext,
+    SubsegmentSession,
 };
 
 fn context() -> Option<SubsegmentContext<DaemonClient>> {
@@ -52,4 +53,16 @@ impl HttpSpan {
 pub fn http(service: &str, method: &str, url: &str) -> HttpSpan {
     let url = url.split('?').next().unwrap_or_default();
     HttpSpan(context().map(|c| c.enter_subsegment(RemoteNamespace::new(service, method, url))))
+}
+
+/// An AWS call's subsegment in progress, ended when dropped.
+pub struct AwsSpan {
+    _session: Option<SubsegmentSession<DaemonClient, AwsNamespace>>,
+}
+
+/// Begins the subsegment of `service`'s `operation` (`S3`, `PutObject`).
+pub fn aws(service: &str, operation: &str) -> AwsSpan {
+    AwsSpan {
+        _session: context().map(|c| c.enter_subsegment(AwsNamespace::new(service, operation))),
+    }
 }

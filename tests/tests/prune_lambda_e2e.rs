@@ -94,6 +94,19 @@ async fn the_nightly_event_archives_deletes_and_publishes() {
     let docs = daemon.documents();
     let archived = daemon.ended(&docs, "PostgreSQL archive llm_calls").len();
     assert!(archived >= 1, "{} documents", docs.len());
+    assert_eq!(
+        daemon
+            .ended(&docs, "PostgreSQL delete archived llm_calls")
+            .len(),
+        archived
+    );
+    // One upload per archive object, as an AWS subsegment.
+    let uploads = daemon.ended(&docs, "S3");
+    assert_eq!(uploads.len(), keys.len(), "{uploads:?}");
+    assert!(
+        uploads.iter().all(|u| u["aws"]["operation"] == "PutObject"),
+        "{uploads:?}"
+    );
     assert!(
         docs.iter().any(|d| d["end_time"].is_number()
             && d["name"]

@@ -260,6 +260,7 @@ async fn archive_and_delete(
         }
         let key = object_key(&cfg.archive_prefix, policy.table, month, part_no);
         let upload = async {
+            let _span = crate::xray::aws("S3", "PutObject");
             store
                 .put_file(bucket, &key, &part.path, "application/gzip")
                 .await?;
@@ -302,6 +303,7 @@ async fn archive_and_delete(
             ],
         )
         .await?;
+        let span = crate::xray::database(&format!("delete archived {}", policy.table));
         let mut deleted = 0;
         for chunk in part.versions.chunks(cfg.delete_batch.max(1) as usize) {
             let keys: Vec<i64> = chunk.iter().map(|v| v.0).collect();
@@ -309,6 +311,7 @@ async fn archive_and_delete(
             deleted += tx.execute(&delete_sql, &[&keys, &xmins]).await?;
         }
         tx.commit().await?;
+        drop(span);
         t.archived += part.rows;
         t.deleted += deleted;
         t.objects.push(format!("s3://{bucket}/{key}"));
