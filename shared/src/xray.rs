@@ -30,10 +30,11 @@ pub struct DbSpan {
 }
 
 /// Begins the subsegment `PostgreSQL <operation>`.
-pub fn database(operation: &str) -> DbSpan {
-    let name = format!("PostgreSQL {operation}");
+pub fn database(operation: impl std::fmt::Display) -> DbSpan {
+    // The name is formatted only for a sampled trace: the writes call this on every batch.
     DbSpan {
-        _session: context().map(|c| c.enter_subsegment(CustomNamespace::new(name))),
+        _session: context()
+            .map(|c| c.enter_subsegment(CustomNamespace::new(format!("PostgreSQL {operation}")))),
     }
 }
 

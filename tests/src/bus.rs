@@ -47,19 +47,7 @@ impl BusSink {
             .queue_url()
             .expect("queue url")
             .to_string();
-        let arn = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .expect("queue arn")
-            .attributes()
-            .and_then(|a| {
-                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                    .cloned()
-            })
-            .expect("arn");
+        let arn = crate::queue::queue_arn(&sqs, &queue_url).await;
         eventbridge
             .put_rule()
             .name("all-telemetry")

@@ -7,6 +7,19 @@ use telemetry_shared::http::queue::SqsQueue;
 
 use crate::Moto;
 
+/// The ARN of the queue at `url`.
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    sqs.get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .expect("queue arn")
+}
+
 /// The queue, its dead-letter queue, and a real SQS client on moto.
 pub struct TestQueue {
     /// The client.
@@ -35,16 +48,7 @@ impl TestQueue {
             .expect("dead-letter queue")
             .queue_url
             .expect("url");
-        let dlq_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&dlq_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .expect("arn")
-            .attributes
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-            .expect("arn");
+        let dlq_arn = queue_arn(&sqs, &dlq_url).await;
         let url = sqs
             .create_queue()
             .queue_name(name)

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use telemetry_shared::db::{make_pool, Workload};
-use telemetry_shared::http::queue::SqsQueue;
 use telemetry_shared::http::serve::{bind, serve};
 use telemetry_shared::http::{HttpConfig, HttpIngest};
 use telemetry_shared::outbox::Relayer;
@@ -32,19 +31,10 @@ pub async fn run(db: &DbArgs, listen: SocketAddr, pool_size: usize) -> anyhow::R
             "not published (EVENT_BUS_NAME unset)"
         }
     );
-    let (logs, queue) = (config.log_bucket.is_some(), config.ingest_queue_url.clone());
-    let mut api = HttpIngest::new(pool, config);
-    if logs || queue.is_some() {
-        let aws = telemetry_shared::config::load_aws().await;
-        if logs {
-            api = api.with_log_store(telemetry_shared::objects::S3ObjectStore::from_config(&aws));
-        }
-        if let Some(url) = queue {
-            eprintln!("telemetry serve: queued mode: event batches go to {url}, consumed here");
-            api = api.with_queue(SqsQueue::from_config(&aws, url));
-        }
+    if let Some(url) = &config.ingest_queue_url {
+        eprintln!("telemetry serve: queued mode: event batches go to {url}, consumed here");
     }
-    let api = Arc::new(api);
+    let api = Arc::new(HttpIngest::new(pool, config).with_aws_clients().await);
     serve(listener, api, relayer, shutdown()).await?;
     eprintln!("telemetry serve: stopped");
     Ok(())

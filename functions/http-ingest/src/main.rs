@@ -22,21 +22,8 @@ async fn main() -> Result<(), Error> {
     let http = HttpConfig::load().await?;
     // Connections are opened on first use, not here: a cold start does not wait for them.
     let pool = make_pool(&config.database_url, config.db_pool_size, Workload::Request)?;
-    let (logs, queue) = (http.log_bucket.is_some(), http.ingest_queue_url.clone());
-    let mut api = HttpIngest::new(pool, http);
-    if logs || queue.is_some() {
-        // The AWS clients too are built once, and only when the API reads workers' logs or
-        // queues batches (`IngestMode=queued`).
-        let aws = telemetry_shared::config::load_aws().await;
-        if logs {
-            api = api.with_log_store(telemetry_shared::objects::S3ObjectStore::from_config(&aws));
-        }
-        if let Some(url) = queue {
-            api = api.with_queue(telemetry_shared::http::queue::SqsQueue::from_config(
-                &aws, url,
-            ));
-        }
-    }
+    // The AWS clients too are built once, and only those the configuration asks for.
+    let api = HttpIngest::new(pool, http).with_aws_clients().await;
     let service = Arc::new(api).service();
     let emf = Emf::install("http-ingest");
     let (service, emf) = (&service, &emf);

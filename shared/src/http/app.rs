@@ -46,6 +46,23 @@ impl HttpIngest {
         }
     }
 
+    /// The API with the AWS clients its configuration asks for, built once (at cold start):
+    /// S3 when it reads workers' logs (`log_bucket`), SQS in queued mode
+    /// (`ingest_queue_url`); no AWS configuration is loaded when it needs neither.
+    pub async fn with_aws_clients(mut self) -> Self {
+        if self.config.log_bucket.is_none() && self.config.ingest_queue_url.is_none() {
+            return self;
+        }
+        let aws = crate::config::load_aws().await;
+        if self.config.log_bucket.is_some() {
+            self.logs = Some(S3ObjectStore::from_config(&aws));
+        }
+        if let Some(url) = &self.config.ingest_queue_url {
+            self.queue = Some(SqsQueue::from_config(&aws, url.clone()));
+        }
+        self
+    }
+
     /// The API in queued mode: event batches go to `queue` (built once, at cold start), and
     /// a consumer stores them (`crate::http::queue`).
     pub fn with_queue(mut self, queue: SqsQueue) -> Self {

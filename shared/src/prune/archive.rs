@@ -82,7 +82,7 @@ pub async fn write_part(
     to: DateTime<Utc>,
     limit: i64,
 ) -> Result<Part, ArchiveError> {
-    let _span = crate::xray::database(&format!("archive {}", policy.table));
+    let _span = crate::xray::database(format_args!("archive {}", policy.table));
     let path = std::env::temp_dir().join(format!(
         "telemetry-archive-{}-{}-{}.jsonl.gz",
         std::process::id(),

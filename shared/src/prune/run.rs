@@ -162,7 +162,7 @@ async fn delete_older(
     stop_at: Option<Instant>,
     t: &mut TableReport,
 ) -> Result<(), DbError> {
-    let _span = crate::xray::database(&format!("delete {}", policy.table));
+    let _span = crate::xray::database(format_args!("delete {}", policy.table));
     let sql = format!(
         "DELETE FROM {table} WHERE ctid = ANY(ARRAY(
              SELECT ctid FROM {table} WHERE {cond} LIMIT $2 FOR UPDATE SKIP LOCKED))",
@@ -303,7 +303,7 @@ async fn archive_and_delete(
             ],
         )
         .await?;
-        let span = crate::xray::database(&format!("delete archived {}", policy.table));
+        let span = crate::xray::database(format_args!("delete archived {}", policy.table));
         let mut deleted = 0;
         for chunk in part.versions.chunks(cfg.delete_batch.max(1) as usize) {
             let keys: Vec<i64> = chunk.iter().map(|v| v.0).collect();

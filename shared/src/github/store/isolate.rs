@@ -36,7 +36,7 @@ pub async fn store_isolated<'c, T: Upsert>(
     client: &'c mut Client,
     items: &[T],
 ) -> Result<Isolated<'c>, DbError> {
-    let _span = crate::xray::database(&format!("upsert {}", T::WHAT));
+    let _span = crate::xray::database(format_args!("upsert {}", T::WHAT));
     let mut tx = client.transaction().await?;
     let batch = {
         let sp = tx.savepoint(T::WHAT).await?;

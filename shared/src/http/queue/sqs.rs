@@ -103,11 +103,6 @@ impl SqsQueue {
         Self::new(aws_sdk_sqs::Client::from_conf(conf), url)
     }
 
-    /// The queue's URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// Sends `bodies`, all of them or an error (some may have been sent: their events'
     /// keys make the client's re-send store them once).
     pub async fn send(&self, bodies: Vec<String>) -> Result<(), QueueError> {
@@ -133,7 +128,6 @@ impl SqsQueue {
             .max_number_of_messages(max)
             .wait_time_seconds(i32::try_from(wait.as_secs()).unwrap_or(20))
             .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .send()
             .await
             .map_err(|e| QueueError::of("ReceiveMessage", e))?;
@@ -141,21 +135,17 @@ impl SqsQueue {
             .messages
             .unwrap_or_default()
             .into_iter()
-            .map(|m| {
-                let attr = |a: MessageSystemAttributeName| {
-                    m.attributes
+            .map(|m| Received {
+                delivery: Delivery {
+                    sent_at_ms: m
+                        .attributes
                         .as_ref()
-                        .and_then(|at| at.get(&a))
-                        .and_then(|v| v.parse().ok())
-                };
-                Received {
-                    delivery: Delivery {
-                        id: m.message_id.clone().unwrap_or_default(),
-                        body: m.body.clone().unwrap_or_default(),
-                        sent_at_ms: attr(MessageSystemAttributeName::SentTimestamp),
-                    },
-                    receipt: m.receipt_handle.unwrap_or_default(),
-                }
+                        .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
+                        .and_then(|v| v.parse().ok()),
+                    id: m.message_id.unwrap_or_default(),
+                    body: m.body.unwrap_or_default(),
+                },
+                receipt: m.receipt_handle.unwrap_or_default(),
             })
             .collect())
     }
